@@ -1,0 +1,379 @@
+-- Identity: profiles, the private username store, platform roles and the access-token hook.
+-- Objects: types app_role, dm_policy; tables public.profiles, public.user_roles,
+-- private.usernames, private.reserved_usernames; triggers on auth.users; RPCs username_available,
+-- my_account, set_user_role; the custom access token hook.
+-- Caveats: GoTrue wraps trigger errors raised during sign-up as "Database error saving new user",
+-- so clients check public.username_available() before they sign up; the database stays the judge.
+
+create type public.app_role as enum ('admin', 'moderator', 'group_owner', 'user');
+comment on type public.app_role is 'Platform roles: admin and moderator are granted by admins; user on email confirmation; group_owner while the user owns a group.';
+
+create type public.dm_policy as enum ('everyone', 'followers', 'nobody');
+comment on type public.dm_policy is 'Who may open a conversation with a user: everyone, the people the user follows, or nobody.';
+
+-- Profiles ----------------------------------------------------------------------------------------
+
+create table public.profiles (
+  id uuid not null,
+  display_name text not null,
+  bio text not null default '',
+  avatar_path text,
+  is_private boolean not null default false,
+  dm_policy public.dm_policy not null default 'everyone',
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint profiles_pkey primary key (id),
+  constraint profiles_id_fkey foreign key (id) references auth.users (id) on delete cascade,
+  constraint profiles_display_name_length check (
+    display_name = btrim(display_name) and char_length(display_name) between 1 and 50
+  ),
+  constraint profiles_bio_length check (char_length(bio) <= 500),
+  constraint profiles_avatar_path_in_own_folder check (
+    avatar_path is null or (avatar_path like id::text || '/%' and char_length(avatar_path) <= 300)
+  )
+);
+alter table public.profiles enable row level security;
+
+comment on table public.profiles is 'Public face of a user: readable by everyone, written by its owner. Created by the database at sign-up.';
+comment on column public.profiles.id is 'The user id (auth.users.id).';
+comment on column public.profiles.display_name is 'Public name, 1–50 characters without surrounding spaces; editable.';
+comment on column public.profiles.bio is 'Public biography, at most 500 characters.';
+comment on column public.profiles.avatar_path is 'Object path in the avatars bucket, inside the owner''s own folder (<user id>/…).';
+comment on column public.profiles.is_private is 'When true, posts and follow lists are visible only to approved followers.';
+comment on column public.profiles.dm_policy is 'Who may start a direct conversation with this user.';
+comment on column public.profiles.created_at is 'When the profile was created (sign-up).';
+comment on column public.profiles.updated_at is 'When the profile was last changed.';
+
+create trigger profiles_set_updated_at
+  before update on public.profiles
+  for each row execute function private.set_updated_at();
+
+-- Usernames: login-only, immutable, never readable by another user ----------------------------------
+
+create table private.usernames (
+  user_id uuid not null,
+  username text not null,
+  created_at timestamptz not null default now(),
+  constraint usernames_pkey primary key (user_id),
+  constraint usernames_user_id_fkey foreign key (user_id) references auth.users (id) on delete cascade,
+  constraint usernames_username_key unique (username),
+  constraint usernames_username_format check (username ~ '^[a-z0-9_]{3,30}$')
+);
+comment on table private.usernames is 'The login username of each user, lower-case; never exposed to other users.';
+
+create table private.reserved_usernames (
+  username text not null,
+  constraint reserved_usernames_pkey primary key (username)
+);
+comment on table private.reserved_usernames is 'Usernames nobody may register (impersonation and routing words).';
+insert into private.reserved_usernames (username) values
+  ('admin'), ('administrator'), ('root'), ('support'), ('help'), ('system'), ('moderator'),
+  ('mod'), ('staff'), ('official'), ('security'), ('api'), ('www'), ('mail'), ('postmaster'),
+  ('abuse'), ('null'), ('undefined'), ('anonymous'), ('everyone'), ('me'), ('settings'),
+  ('login'), ('signup'), ('supabase'), ('service_role'), ('authenticated'), ('anon');
+
+create function private.username_problem(candidate text)
+returns text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select case
+    when candidate is null or lower(candidate) !~ '^[a-z0-9_]{3,30}$'
+      then 'username must be 3–30 characters of a-z, 0-9 and _'
+    when exists (select from private.reserved_usernames r where r.username = lower(candidate))
+      then 'username is reserved'
+    when exists (select from private.usernames u where u.username = lower(candidate))
+      then 'username is taken'
+  end
+$$;
+comment on function private.username_problem(text) is 'Why a username cannot be registered (format, reserved, taken), or null when it can. The one username rule.';
+
+-- Platform roles ----------------------------------------------------------------------------------
+
+create table public.user_roles (
+  user_id uuid not null,
+  role public.app_role not null,
+  granted_at timestamptz not null default now(),
+  granted_by uuid,
+  constraint user_roles_pkey primary key (user_id, role),
+  constraint user_roles_user_id_fkey foreign key (user_id) references auth.users (id) on delete cascade,
+  constraint user_roles_granted_by_fkey foreign key (granted_by) references auth.users (id) on delete set null
+);
+create index user_roles_granted_by_idx on public.user_roles (granted_by);
+create index user_roles_role_idx on public.user_roles (role, user_id);
+alter table public.user_roles enable row level security;
+
+comment on table public.user_roles is 'Platform roles held by each user. Users read their own; admins read all and grant admin/moderator.';
+comment on column public.user_roles.user_id is 'The user holding the role.';
+comment on column public.user_roles.role is 'admin | moderator | group_owner | user.';
+comment on column public.user_roles.granted_at is 'When the role was granted.';
+comment on column public.user_roles.granted_by is 'The admin who granted it; null when the database granted it.';
+
+-- Helpers read by policies and RPCs (security definer: they read tables the caller cannot).
+create function private.has_role(target_role public.app_role)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select from public.user_roles ur
+    where ur.user_id = (select auth.uid()) and ur.role = has_role.target_role
+  )
+$$;
+comment on function private.has_role(public.app_role) is 'True when the caller holds the platform role.';
+
+create function private.current_user_can_act()
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.has_role('user')
+$$;
+comment on function private.current_user_can_act() is 'True when the caller may write: signed in with a confirmed email (role user).';
+
+create function private.require_can_act()
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if (select auth.uid()) is null then
+    raise exception 'sign in required' using errcode = '42501';
+  end if;
+  if not private.current_user_can_act() then
+    raise exception 'confirm your email address before you do this'
+      using errcode = '42501', hint = 'Users without a confirmed email can read but not write.';
+  end if;
+  return (select auth.uid());
+end
+$$;
+comment on function private.require_can_act() is 'Returns the caller''s id, or raises 42501 when the caller is anonymous or has no confirmed email.';
+
+-- Sign-up, confirmation and metadata updates from GoTrue ---------------------------------------------
+
+create function private.handle_new_user()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  wanted_username text := new.raw_user_meta_data ->> 'username';
+  wanted_display_name text := btrim(new.raw_user_meta_data ->> 'display_name');
+  problem text := private.username_problem(wanted_username);
+begin
+  if problem is not null then
+    raise exception '%', problem
+      using errcode = case when problem = 'username is taken' then '23505' else '22023' end,
+            hint = 'Sign-up needs raw_user_meta_data.username: 3–30 of a-z 0-9 _, not reserved, not taken.';
+  end if;
+  if wanted_display_name is null or char_length(wanted_display_name) not between 1 and 50 then
+    raise exception 'display name must be 1–50 characters'
+      using errcode = '22023', hint = 'Sign-up needs raw_user_meta_data.display_name.';
+  end if;
+
+  insert into private.usernames (user_id, username) values (new.id, lower(wanted_username));
+  insert into public.profiles (id, display_name) values (new.id, wanted_display_name);
+  if new.email_confirmed_at is not null then
+    insert into public.user_roles (user_id, role) values (new.id, 'user') on conflict do nothing;
+  end if;
+  return new;
+end
+$$;
+comment on function private.handle_new_user() is 'Trigger on auth.users insert: validates the username and display name, stores the username privately and creates the profile.';
+
+create trigger on_auth_user_created
+  after insert on auth.users
+  for each row execute function private.handle_new_user();
+
+create function private.handle_user_confirmed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into public.user_roles (user_id, role) values (new.id, 'user') on conflict do nothing;
+  return new;
+end
+$$;
+comment on function private.handle_user_confirmed() is 'Trigger on auth.users: grants the role user when the email is confirmed.';
+
+create trigger on_auth_user_confirmed
+  after update of email_confirmed_at on auth.users
+  for each row
+  when (old.email_confirmed_at is null and new.email_confirmed_at is not null)
+  execute function private.handle_user_confirmed();
+
+create function private.keep_username_immutable()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  stored text;
+begin
+  select u.username into stored from private.usernames u where u.user_id = new.id;
+  if stored is not null and new.raw_user_meta_data ->> 'username' is distinct from stored then
+    new.raw_user_meta_data := coalesce(new.raw_user_meta_data, '{}'::jsonb)
+      || jsonb_build_object('username', stored);
+  end if;
+  return new;
+end
+$$;
+comment on function private.keep_username_immutable() is 'Trigger on auth.users: user metadata always carries the stored username, whatever an update sends.';
+
+create trigger on_auth_user_metadata_updated
+  before update of raw_user_meta_data on auth.users
+  for each row execute function private.keep_username_immutable();
+
+-- RPCs ----------------------------------------------------------------------------------------------
+
+create function public.username_available(candidate text)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select private.username_problem(username_available.candidate) is null
+$$;
+comment on function public.username_available(text) is 'True when the username could be registered now (valid format, not reserved, not taken). Callable by anyone.';
+
+create function private.my_account()
+returns json
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+  result json;
+begin
+  if me is null then
+    raise exception 'sign in required' using errcode = '42501';
+  end if;
+  select json_build_object(
+    'id', u.id,
+    'username', un.username,
+    'email', u.email,
+    'email_confirmed', u.email_confirmed_at is not null,
+    'roles', coalesce((select json_agg(r.role order by r.role) from public.user_roles r where r.user_id = u.id), '[]'::json),
+    'profile', (select row_to_json(p) from public.profiles p where p.id = u.id)
+  ) into result
+  from auth.users u
+  left join private.usernames un on un.user_id = u.id
+  where u.id = me;
+  return result;
+end
+$$;
+comment on function private.my_account() is 'The caller''s own account: id, username, email, roles and profile.';
+
+create function public.my_account()
+returns json
+language sql
+stable
+set search_path = ''
+as $$
+  select private.my_account()
+$$;
+comment on function public.my_account() is 'The caller''s own account: id, username, email, email_confirmed, roles and profile. Signed-in users only.';
+
+create function private.set_user_role(target_user uuid, target_role public.app_role, granted boolean)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  me uuid := private.require_can_act();
+begin
+  if not private.has_role('admin') then
+    raise exception 'only platform admins can change roles' using errcode = '42501';
+  end if;
+  if target_role not in ('admin', 'moderator') then
+    raise exception 'role % is managed by the database', target_role
+      using errcode = '22023', hint = 'Admins grant admin and moderator; user and group_owner follow the account''s state.';
+  end if;
+  if not exists (select from auth.users u where u.id = target_user) then
+    raise exception 'user not found' using errcode = 'PT404';
+  end if;
+  if not granted and target_role = 'admin' and target_user = me then
+    raise exception 'admins cannot remove their own admin role' using errcode = '22023',
+      hint = 'Another admin must do it, so the platform never loses its last admin by accident.';
+  end if;
+  if granted then
+    insert into public.user_roles (user_id, role, granted_by) values (target_user, target_role, me)
+    on conflict do nothing;
+  else
+    delete from public.user_roles ur where ur.user_id = target_user and ur.role = target_role;
+  end if;
+end
+$$;
+comment on function private.set_user_role(uuid, public.app_role, boolean) is 'Grants or revokes admin/moderator; platform admins only.';
+
+create function public.set_user_role(user_id uuid, role public.app_role, granted boolean)
+returns void
+language sql
+set search_path = ''
+as $$
+  select private.set_user_role(set_user_role.user_id, set_user_role.role, set_user_role.granted)
+$$;
+comment on function public.set_user_role(uuid, public.app_role, boolean) is 'Platform admins grant (granted = true) or revoke admin and moderator roles. Repeating a call changes nothing.';
+
+-- The Custom Access Token hook: GoTrue calls it as supabase_auth_admin inside the token transaction.
+create function public.custom_access_token_hook(event jsonb)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  claims jsonb := coalesce(event -> 'claims', '{}'::jsonb);
+  roles jsonb;
+begin
+  select coalesce(jsonb_agg(ur.role::text order by ur.role), '[]'::jsonb) into roles
+  from public.user_roles ur
+  where ur.user_id = (event ->> 'user_id')::uuid;
+  return jsonb_build_object('claims', claims || jsonb_build_object('user_roles', roles));
+end
+$$;
+comment on function public.custom_access_token_hook(jsonb) is 'Supabase Auth custom access token hook: adds claim user_roles (text array). Executable by supabase_auth_admin only.';
+
+-- Storage: the avatars bucket. Uploads go to <user id>/<file>; reads are public.
+insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+values ('avatars', 'avatars', true, 2097152, array['image/png', 'image/jpeg', 'image/webp', 'image/gif'])
+on conflict (id) do nothing;
+
+-- Grants ---------------------------------------------------------------------------------------------
+
+grant select on public.profiles to anon, authenticated;
+grant update (display_name, bio, avatar_path, is_private, dm_policy) on public.profiles to authenticated;
+grant select, insert, update, delete on public.profiles to service_role;
+
+grant select on public.user_roles to authenticated, supabase_auth_admin;
+grant select, insert, update, delete on public.user_roles to service_role;
+
+grant execute on function private.username_problem(text) to anon, authenticated, service_role;
+grant execute on function private.has_role(public.app_role) to authenticated, service_role;
+grant execute on function private.current_user_can_act() to authenticated, service_role;
+grant execute on function private.require_can_act() to authenticated, service_role;
+grant execute on function private.my_account() to authenticated;
+grant execute on function private.set_user_role(uuid, public.app_role, boolean) to authenticated;
+
+grant execute on function public.username_available(text) to anon, authenticated, service_role;
+grant execute on function public.my_account() to authenticated;
+grant execute on function public.set_user_role(uuid, public.app_role, boolean) to authenticated;
+
+grant usage on schema public to supabase_auth_admin;
+grant execute on function public.custom_access_token_hook(jsonb) to supabase_auth_admin;
+revoke execute on function public.custom_access_token_hook(jsonb) from authenticated, anon, public;

@@ -1,0 +1,241 @@
+// A fresh database per test file, and clients that reach it exactly as the platform's services do:
+// PostgREST (authenticator → set local role + request.jwt.claims, one transaction per request) and
+// GoTrue (supabase_auth_admin writing auth.users, calling our access-token hook).
+import { randomBytes, randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createDatabase, dropDatabase, withDatabase } from "../../scripts/lib/database.ts";
+import { serverUrl } from "./env.ts";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+export type Claims = Record<string, unknown>;
+
+export interface User {
+  id: string;
+  email: string;
+  username: string;
+  displayName: string;
+}
+
+/** Who makes a request: the role PostgREST switches to and the JWT claims it sets. */
+export interface Actor {
+  role: "anon" | "authenticated" | "service_role";
+  claims: Claims;
+  user?: User;
+}
+
+export const anon: Actor = { role: "anon", claims: { iss: "supabase", role: "anon" } };
+export const serviceRole: Actor = { role: "service_role", claims: { iss: "supabase", role: "service_role" } };
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  path?: string;
+}
+
+export class TestDatabase {
+  readonly url: string;
+  /** Superuser connection: arranging fixtures the API cannot and inspecting what changed. */
+  readonly admin: Sql;
+  private readonly api: Sql;
+  private readonly auth: Sql;
+  private counter = 0;
+
+  constructor(readonly name: string) {
+    this.url = withDatabase(serverUrl, name);
+    const quiet = { onnotice: () => {}, max: 4 };
+    this.admin = postgres(this.url, quiet);
+    this.api = postgres(withUser(this.url, "authenticator"), quiet);
+    this.auth = postgres(withUser(this.url, "supabase_auth_admin"), { ...quiet, max: 2 });
+  }
+
+  /** One PostgREST request: a transaction with role, claims, method and path set locally. */
+  async request<T>(actor: Actor, body: (tx: Tx) => Promise<T>, options: RequestOptions = {}): Promise<T> {
+    const result = await this.api.begin(async (tx) => {
+      await tx`select
+        set_config('search_path', '"public", "extensions"', true),
+        set_config('role', ${actor.role}, true),
+        set_config('request.jwt.claims', ${JSON.stringify(actor.claims)}, true),
+        set_config('request.method', ${options.method ?? "POST"}, true),
+        set_config('request.path', ${options.path ?? "/"}, true),
+        set_config('request.headers', '{}', true)`;
+      return body(tx);
+    });
+    return result as T;
+  }
+
+  /** POST /rpc/<fn> with named arguments, as PostgREST calls a function. */
+  async rpc<T = unknown>(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T> {
+    const names = Object.keys(args);
+    const call = `select public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")}) as result`;
+    const rows = await this.request(
+      actor,
+      (tx) =>
+        tx.unsafe(
+          call,
+          names.map((n) => toParam(args[n])),
+        ),
+      {
+        path: `/rpc/${fn}`,
+      },
+    );
+    return (rows[0] as unknown as { result: T }).result;
+  }
+
+  /** A set-returning RPC, as PostgREST selects from it. */
+  async rpcRows<T = Record<string, unknown>>(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T[]> {
+    const names = Object.keys(args);
+    const call = `select * from public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")})`;
+    const rows = await this.request(
+      actor,
+      (tx) =>
+        tx.unsafe(
+          call,
+          names.map((n) => toParam(args[n])),
+        ),
+      {
+        method: "GET",
+        path: `/rpc/${fn}`,
+      },
+    );
+    return rows as unknown as T[];
+  }
+
+  /** GoTrue's email sign-up, statement by statement, as supabase_auth_admin in one transaction. */
+  async signUp(input: {
+    username: string;
+    displayName?: string;
+    email?: string;
+    data?: Record<string, unknown>;
+    confirm?: boolean;
+  }): Promise<User> {
+    const id = randomUUID();
+    const email = (input.email ?? `${input.username.toLowerCase()}.${++this.counter}@example.test`).toLowerCase();
+    const clientData = input.data ?? { username: input.username, display_name: input.displayName ?? input.username };
+    await this.auth.begin(async (tx) => {
+      await tx`insert into auth.users (
+          instance_id, id, aud, role, email, encrypted_password, raw_app_meta_data, raw_user_meta_data,
+          created_at, updated_at, confirmation_token, recovery_token, email_change_token_new, email_change,
+          is_sso_user, is_anonymous)
+        values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', '', ${email},
+          '$2a$10$placeholder.bcrypt.hash.for.tests.only.............', ${tx.json({ provider: "email", providers: ["email"] })},
+          ${tx.json(clientData as postgres.JSONValue)}, now(), now(), '', '', '', '', false, false)`;
+      await tx`update auth.users set role = 'authenticated', updated_at = now() where id = ${id}`;
+      const identity = { sub: id, email, email_verified: false, phone_verified: false, ...clientData };
+      await tx`update auth.users set raw_user_meta_data = ${tx.json(identity as postgres.JSONValue)}, updated_at = now() where id = ${id}`;
+      await tx`update auth.users set confirmation_token = ${randomBytes(16).toString("hex")},
+        confirmation_sent_at = now(), updated_at = now() where id = ${id}`;
+    });
+    const user: User = {
+      id,
+      email,
+      username: String(clientData.username ?? ""),
+      displayName: String(clientData.display_name ?? ""),
+    };
+    if (input.confirm ?? true) await this.confirmEmail(user);
+    return user;
+  }
+
+  /** GoTrue's Confirm(): the email is verified. */
+  async confirmEmail(user: User): Promise<void> {
+    await this.auth`update auth.users set confirmation_token = '', email_confirmed_at = now(),
+        raw_user_meta_data = raw_user_meta_data || '{"email_verified": true}'::jsonb, updated_at = now()
+      where id = ${user.id}`;
+  }
+
+  /** What GoTrue sends the access-token hook, and the hook's answer: the claims of a new token. */
+  async issueToken(user: User): Promise<Claims> {
+    const now = Math.floor(Date.now() / 1000);
+    const [row] = await this.auth<{ u: { email: string; app: Claims; meta: Claims } }[]>`
+      select json_build_object('email', email, 'app', raw_app_meta_data, 'meta', raw_user_meta_data) as u
+      from auth.users where id = ${user.id}`;
+    if (!row) throw new Error(`no auth user ${user.id}`);
+    const event = {
+      metadata: { uuid: randomUUID(), time: new Date().toISOString(), name: "custom_access_token", ip_address: "127.0.0.1" },
+      user_id: user.id,
+      claims: {
+        iss: "http://127.0.0.1:54321/auth/v1",
+        aud: "authenticated",
+        exp: now + 3600,
+        iat: now,
+        sub: user.id,
+        email: row.u.email,
+        phone: "",
+        app_metadata: row.u.app,
+        user_metadata: row.u.meta,
+        role: "authenticated",
+        aal: "aal1",
+        amr: [{ method: "password", timestamp: now }],
+        session_id: randomUUID(),
+        is_anonymous: false,
+      },
+      authentication_method: "password",
+    };
+    const answer = await this.auth.begin(async (tx) => {
+      await tx`set local statement_timeout = '2s'`;
+      const [r] = await tx<
+        { out: { claims: Claims } }[]
+      >`select public.custom_access_token_hook(${tx.json(event as unknown as postgres.JSONValue)}) as out`;
+      return r?.out;
+    });
+    if (!answer?.claims) throw new Error("the access-token hook returned no claims");
+    return answer.claims;
+  }
+
+  /** A signed-in client of this user, holding a freshly issued token. */
+  async signIn(user: User): Promise<Actor> {
+    return { role: "authenticated", claims: await this.issueToken(user), user };
+  }
+
+  /** Sign up (confirmed by default) and sign in. */
+  async newUser(username: string, options: { confirm?: boolean; displayName?: string } = {}): Promise<Actor> {
+    return this.signIn(await this.signUp({ username, ...options }));
+  }
+
+  /** Makes a user a platform admin the way an operator does: as service_role. */
+  async makeAdmin(actor: Actor): Promise<Actor> {
+    const id = actor.user?.id;
+    await this.request(serviceRole, (tx) => tx`insert into public.user_roles (user_id, role) values (${id ?? null}, 'admin')`);
+    return this.signIn(actor.user as User);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.admin.end(), this.api.end(), this.auth.end()]);
+  }
+}
+
+function withUser(url: string, user: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = "";
+  return u.toString();
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected identifier ${name}`);
+  return name;
+}
+
+function toParam(value: unknown): postgres.ParameterOrJSON<never> {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return JSON.stringify(value) as never;
+  return value as never;
+}
+
+/** A database of this test file's own, cloned from the run's migrated template. */
+export function useTestDatabase(): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    const name = `threads_t_${randomBytes(5).toString("hex")}`;
+    await createDatabase(withDatabase(serverUrl, name), inject("templateDatabase"));
+    db = new TestDatabase(name);
+  });
+  afterAll(async () => {
+    if (!db) return;
+    await db.close();
+    await dropDatabase(db.url);
+  });
+  return () => {
+    if (!db) throw new Error("the test database is not ready (use it inside tests or hooks)");
+    return db;
+  };
+}
