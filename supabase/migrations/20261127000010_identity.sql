@@ -334,6 +334,21 @@ as $$
 $$;
 comment on function public.set_user_role(uuid, public.app_role, boolean) is 'Platform admins grant (granted = true) or revoke admin and moderator roles. Repeating a call changes nothing.';
 
+-- Username login: the edge function auth-login resolves a username to its email as service_role.
+create function private.login_email(identifier text)
+returns text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select u.email
+  from private.usernames un
+  join auth.users u on u.id = un.user_id
+  where un.username = lower(login_email.identifier)
+$$;
+comment on function private.login_email(text) is 'The email behind a username, for the auth-login edge function only (service_role).';
+
 -- The Custom Access Token hook: GoTrue calls it as supabase_auth_admin inside the token transaction.
 create function public.custom_access_token_hook(event jsonb)
 returns jsonb
@@ -373,6 +388,7 @@ grant execute on function private.current_user_can_act() to authenticated, servi
 grant execute on function private.require_can_act() to authenticated, service_role;
 grant execute on function private.my_account() to authenticated;
 grant execute on function private.set_user_role(uuid, public.app_role, boolean) to authenticated;
+grant execute on function private.login_email(text) to service_role;
 
 grant execute on function public.username_available(text) to anon, authenticated, service_role;
 grant execute on function public.my_account() to authenticated;

@@ -1,0 +1,40 @@
+// One JSON error shape for every function: { error: { code, message, details? } }.
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The HTTP status a database error maps to, as PostgREST maps it (docs/errors.md). */
+export function statusForSqlState(sqlState: string | undefined): ContentfulStatusCode {
+  if (!sqlState) return 500;
+  if (sqlState === "42501") return 403;
+  if (sqlState === "23505" || sqlState === "23503" || sqlState === "PT409") return 409;
+  if (sqlState === "PT404") return 404;
+  if (sqlState.startsWith("22") || sqlState === "23514" || sqlState === "P0001") return 422;
+  return 500;
+}
+
+export function fromZod(error: z.ZodError): HttpError {
+  return new HttpError(422, "invalid_input", "the request body is invalid", error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+}
+
+export function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof HttpError) {
+    return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, error.status);
+  }
+  const pg = error as { code?: string; message?: string };
+  const status = statusForSqlState(pg.code);
+  if (status !== 500) return c.json({ error: { code: pg.code, message: pg.message } }, status);
+  console.error(error);
+  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+}
