@@ -1,0 +1,216 @@
+-- Notifications: written only by the database (triggers call private.notify), read and marked read
+-- by their recipient, broadcast on the recipient's private Realtime topic `user:<id>`.
+-- Objects: type notification_kind; table public.notifications; private.notify(),
+-- private.notification_suppressed(), private.can_use_realtime_topic(); RPCs
+-- mark_notifications_read, unread_notification_count; private.prune_notifications().
+-- Caveats: floods are grouped: an unread notification of a grouped kind about the same subject
+-- absorbs new ones (actor_count grows, actor_id is the latest actor). Retention is 90 days; the
+-- prune job is scheduled where pg_cron is enabled (see docs/operations.md).
+
+create type public.notification_kind as enum (
+  'follow', 'follow_request', 'follow_accepted',
+  'comment', 'reply', 'reaction',
+  'group_join_request', 'group_invite', 'group_join_approved',
+  'institution_approved', 'institution_rejected',
+  'message_request', 'report_resolved'
+);
+comment on type public.notification_kind is 'What a notification is about.';
+
+create table public.notifications (
+  id uuid not null default gen_random_uuid(),
+  recipient_id uuid not null,
+  actor_id uuid,
+  kind public.notification_kind not null,
+  subject_id uuid,
+  data jsonb not null default '{}'::jsonb,
+  actor_count integer not null default 1,
+  read_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint notifications_pkey primary key (id),
+  constraint notifications_recipient_id_fkey foreign key (recipient_id) references auth.users (id) on delete cascade,
+  constraint notifications_actor_id_fkey foreign key (actor_id) references auth.users (id) on delete cascade,
+  constraint notifications_data_is_object check (jsonb_typeof(data) = 'object'),
+  constraint notifications_actor_count_positive check (actor_count >= 1)
+);
+alter table public.notifications enable row level security;
+
+-- The recipient's list, newest first (keyset on updated_at, id), and unread counts.
+create index notifications_recipient_updated_idx on public.notifications (recipient_id, updated_at desc, id desc);
+create index notifications_recipient_unread_idx on public.notifications (recipient_id) where read_at is null;
+create index notifications_actor_id_idx on public.notifications (actor_id);
+create index notifications_created_at_idx on public.notifications (created_at);
+-- One unread notification per recipient, grouped kind and subject.
+create unique index notifications_unread_group_key on public.notifications (recipient_id, kind, subject_id)
+  where read_at is null and kind in ('reaction', 'comment', 'group_join_request');
+
+create trigger notifications_set_updated_at
+  before update on public.notifications
+  for each row execute function private.set_updated_at();
+
+comment on table public.notifications is 'What happened to a user: written by the database, readable and markable by the recipient only.';
+comment on column public.notifications.id is 'Notification id.';
+comment on column public.notifications.recipient_id is 'The user notified.';
+comment on column public.notifications.actor_id is 'Who caused it (the latest actor for grouped notifications); null for the platform itself.';
+comment on column public.notifications.kind is 'What happened.';
+comment on column public.notifications.subject_id is 'The post, comment, group or conversation it is about, when any.';
+comment on column public.notifications.data is 'Small rendering hints (e.g. a group name or a reason); never private data of another user.';
+comment on column public.notifications.actor_count is 'How many events this notification groups (reactions on one post, …).';
+comment on column public.notifications.read_at is 'When the recipient marked it read; null while unread.';
+comment on column public.notifications.created_at is 'When it was first written.';
+comment on column public.notifications.updated_at is 'When it last changed (a grouped event arrived, or it was read).';
+
+-- Extension point for the social graph: true when recipient must not hear from actor.
+create function private.notification_suppressed(recipient uuid, actor uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select recipient = actor
+$$;
+comment on function private.notification_suppressed(uuid, uuid) is 'True when a notification from actor to recipient must not be written (never to oneself).';
+
+create function private.notify(
+  recipient uuid,
+  actor uuid,
+  kind public.notification_kind,
+  subject_id uuid default null,
+  data jsonb default '{}'::jsonb
+)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  if notify.recipient is null
+     or (notify.actor is not null and private.notification_suppressed(notify.recipient, notify.actor)) then
+    return;
+  end if;
+  if notify.kind in ('reaction', 'comment', 'group_join_request') then
+    insert into public.notifications as n (recipient_id, actor_id, kind, subject_id, data)
+    values (notify.recipient, notify.actor, notify.kind, notify.subject_id, notify.data)
+    on conflict (recipient_id, kind, subject_id)
+      where read_at is null and kind in ('reaction', 'comment', 'group_join_request')
+    do update set actor_count = n.actor_count + 1, actor_id = excluded.actor_id, data = excluded.data;
+  else
+    insert into public.notifications (recipient_id, actor_id, kind, subject_id, data)
+    values (notify.recipient, notify.actor, notify.kind, notify.subject_id, notify.data);
+  end if;
+end
+$$;
+comment on function private.notify(uuid, uuid, public.notification_kind, uuid, jsonb) is 'Writes (or groups) a notification unless it is suppressed. Called by triggers and workflows only.';
+
+-- Realtime: every change to a notification is broadcast to its recipient's private topic.
+create function private.broadcast_notification()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform realtime.send(
+    jsonb_build_object(
+      'id', new.id, 'kind', new.kind, 'actor_id', new.actor_id, 'subject_id', new.subject_id,
+      'data', new.data, 'actor_count', new.actor_count, 'read_at', new.read_at, 'updated_at', new.updated_at
+    ),
+    case when tg_op = 'INSERT' then 'notification_created' else 'notification_updated' end,
+    'user:' || new.recipient_id::text,
+    true
+  );
+  return null;
+end
+$$;
+comment on function private.broadcast_notification() is 'Trigger: broadcasts a notification to the private topic user:<recipient id>.';
+
+create trigger notifications_broadcast
+  after insert or update on public.notifications
+  for each row execute function private.broadcast_notification();
+
+-- Who may join a private Realtime topic (receive), and send on it. One predicate for every topic
+-- family so that realtime.messages has one policy per operation.
+create function private.can_use_realtime_topic(topic text, extension text, sending boolean)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+begin
+  if me is null or topic is null then
+    return false;
+  end if;
+  if topic = 'user:' || me::text then
+    -- Only the database writes notifications: the user may listen to broadcasts, not send.
+    return extension = 'broadcast' and not sending;
+  end if;
+  return false;
+end
+$$;
+comment on function private.can_use_realtime_topic(text, text, boolean) is 'Realtime Authorization: may the caller receive (sending = false) or send on this private topic and extension.';
+
+create function public.mark_notifications_read(ids uuid[] default null)
+returns integer
+language sql
+set search_path = ''
+as $$
+  with marked as (
+    update public.notifications n
+    set read_at = now()
+    where n.recipient_id = (select auth.uid())
+      and n.read_at is null
+      and (mark_notifications_read.ids is null or n.id = any (mark_notifications_read.ids))
+    returning 1
+  )
+  select count(*)::integer from marked
+$$;
+comment on function public.mark_notifications_read(uuid[]) is 'Marks the caller''s notifications read: those ids, or all when ids is null. Returns how many changed.';
+
+create function public.unread_notification_count()
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+  select count(*)::integer from public.notifications n
+  where n.recipient_id = (select auth.uid()) and n.read_at is null
+$$;
+comment on function public.unread_notification_count() is 'How many of the caller''s notifications are unread.';
+
+create function private.prune_notifications(older_than interval default interval '90 days')
+returns integer
+language sql
+security definer
+set search_path = ''
+as $$
+  with gone as (
+    delete from public.notifications n where n.created_at < now() - prune_notifications.older_than returning 1
+  )
+  select count(*)::integer from gone
+$$;
+comment on function private.prune_notifications(interval) is 'Retention: deletes notifications older than the interval (90 days by default). Run daily by pg_cron.';
+
+-- Where pg_cron is enabled (hosted Supabase: Database → Extensions), prune every night.
+do $schedule$
+begin
+  if to_regnamespace('cron') is not null then
+    perform cron.schedule('prune-notifications', '17 3 * * *', 'select private.prune_notifications()');
+  end if;
+end
+$schedule$;
+
+grant select, delete on public.notifications to authenticated;
+grant update (read_at) on public.notifications to authenticated;
+grant select, insert, update, delete on public.notifications to service_role;
+
+grant execute on function private.notification_suppressed(uuid, uuid) to service_role;
+grant execute on function private.notify(uuid, uuid, public.notification_kind, uuid, jsonb) to service_role;
+grant execute on function private.can_use_realtime_topic(text, text, boolean) to authenticated;
+grant execute on function private.prune_notifications(interval) to service_role;
+grant execute on function public.mark_notifications_read(uuid[]) to authenticated;
+grant execute on function public.unread_notification_count() to authenticated;
