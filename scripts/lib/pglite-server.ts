@@ -47,21 +47,21 @@
  *     before the data directory is opened, so a second `npm run dev` on the same port fails
  *     first). A killed process recovers from WAL on the next start; stop() shuts down cleanly.
  */
-import { randomInt } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
-import { citext } from '@electric-sql/pglite/contrib/citext';
-import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
-import { hstore } from '@electric-sql/pglite/contrib/hstore';
-import { ltree } from '@electric-sql/pglite/contrib/ltree';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
-import { pgtap } from '@electric-sql/pglite/pgtap';
-import { vector } from '@electric-sql/pglite/vector';
+import { randomInt } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import net from "node:net";
+import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
+import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
+import { citext } from "@electric-sql/pglite/contrib/citext";
+import { fuzzystrmatch } from "@electric-sql/pglite/contrib/fuzzystrmatch";
+import { hstore } from "@electric-sql/pglite/contrib/hstore";
+import { ltree } from "@electric-sql/pglite/contrib/ltree";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
+import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
+import { pgtap } from "@electric-sql/pglite/pgtap";
+import { vector } from "@electric-sql/pglite/vector";
 
 export interface PgliteServerOptions {
   dataDir: string;
@@ -81,7 +81,7 @@ export interface PgliteServer {
 interface Client {
   readonly id: number;
   readonly socket: net.Socket;
-  phase: 'startup' | 'login' | 'ready' | 'closed';
+  phase: "startup" | "login" | "ready" | "closed";
   buffer: Buffer;
   params: Map<string, string>;
   inbox: Buffer[];
@@ -97,24 +97,35 @@ interface Client {
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const PROTOCOL_3 = 196608;
-const SUPERUSER = 'postgres';
-const BASELINE = 'set client_min_messages = notice; set enable_seqscan = on;';
+const SUPERUSER = "postgres";
+/** PGlite's own startup values differ from a stock server (search_path = pg_catalog, enable_seqscan = off,
+ * client_min_messages = debug3 on the first start, TimeZone = GMT): every session starts from these. */
+const BASELINE = `set search_path = "$user", public; set client_min_messages = notice; set enable_seqscan = on; set timezone = 'UTC';`;
 /** messages after which the backend answers with ReadyForQuery: Sync, Query, FunctionCall, CopyDone, CopyFail */
-const ENDS_SEQUENCE = new Set(['S', 'Q', 'F', 'c', 'f']);
+const ENDS_SEQUENCE = new Set(["S", "Q", "F", "c", "f"]);
 const REPORTED = [
-  'server_version', 'server_encoding', 'client_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone',
-  'integer_datetimes', 'standard_conforming_strings', 'default_transaction_read_only',
-  'in_hot_standby', 'scram_iterations', 'application_name',
+  "server_version",
+  "server_encoding",
+  "client_encoding",
+  "DateStyle",
+  "IntervalStyle",
+  "TimeZone",
+  "integer_datetimes",
+  "standard_conforming_strings",
+  "default_transaction_read_only",
+  "in_hot_standby",
+  "scram_iterations",
+  "application_name",
 ];
-const NOT_SETTINGS = new Set(['user', 'database', 'options', 'replication', 'client_encoding']);
+const NOT_SETTINGS = new Set(["user", "database", "options", "replication", "client_encoding"]);
 
-const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, 'utf8');
+const cstr = (s: string): Buffer => Buffer.from(`${s}\0`, "utf8");
 const ident = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
 function packet(type: string, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);
   const head = Buffer.alloc(5);
-  head.write(type, 0, 'latin1');
+  head.write(type, 0, "latin1");
   head.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([head, body]);
 }
@@ -123,8 +134,8 @@ const int32 = (n: number): Buffer => {
   b.writeInt32BE(n);
   return b;
 };
-const errorPacket = (severity: 'ERROR' | 'FATAL', code: string, text: string): Buffer =>
-  packet('E', cstr(`S${severity}`), cstr(`V${severity}`), cstr(`C${code}`), cstr(`M${text}`), Buffer.from([0]));
+const errorPacket = (severity: "ERROR" | "FATAL", code: string, text: string): Buffer =>
+  packet("E", cstr(`S${severity}`), cstr(`V${severity}`), cstr(`C${code}`), cstr(`M${text}`), Buffer.from([0]));
 
 /** The status byte of the output's final message if it is ReadyForQuery. */
 function finalReadyStatus(out: Buffer): string | null {
@@ -142,45 +153,46 @@ function finalReadyStatus(out: Buffer): string | null {
 function renameStatements(c: Client, msg: Buffer): Buffer {
   const type = String.fromCharCode(msg[0] ?? 0);
   const alias = (name: string): string => {
-    if (name === '') return name;
+    if (name === "") return name;
     let a = c.statements.get(name);
     if (a === undefined) {
       a = `pglite${c.id}_${c.statements.size}`;
-      if (type === 'P') c.statements.set(name, a);
+      if (type === "P") c.statements.set(name, a);
     }
     return a;
   };
   const cut = (from: number): [string, number] => {
     const end = msg.indexOf(0, from);
-    return [msg.toString('utf8', from, end), end + 1];
+    return [msg.toString("utf8", from, end), end + 1];
   };
-  if (type === 'P') {
+  if (type === "P") {
     const [name, rest] = cut(5);
-    return packet('P', cstr(alias(name)), msg.subarray(rest));
+    return packet("P", cstr(alias(name)), msg.subarray(rest));
   }
-  if (type === 'B') {
+  if (type === "B") {
     const [portal, afterPortal] = cut(5);
     const [name, rest] = cut(afterPortal);
-    return packet('B', cstr(portal), cstr(alias(name)), msg.subarray(rest));
+    return packet("B", cstr(portal), cstr(alias(name)), msg.subarray(rest));
   }
-  if ((type === 'D' || type === 'C') && msg[5] === 0x53 /* 'S' */) {
+  if ((type === "D" || type === "C") && msg[5] === 0x53 /* 'S' */) {
     const [name] = cut(6);
     const renamed = alias(name);
-    if (type === 'C') c.statements.delete(name);
-    return packet(type, Buffer.from('S'), cstr(renamed));
+    if (type === "C") c.statements.delete(name);
+    return packet(type, Buffer.from("S"), cstr(renamed));
   }
   return msg;
 }
 
 export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServer> {
-  const host = opts.host ?? '127.0.0.1';
+  const host = opts.host ?? "127.0.0.1";
   const queueTimeoutMs = opts.queueTimeoutMs ?? 30_000;
+  const sockets = new Set<net.Socket>();
   const clients = new Set<Client>();
   const waiting: Client[] = [];
   const departed: Client[] = [];
   let owner: Client | null = null;
   let loaded: Client | null = null;
-  let status = 'I';
+  let status = "I";
   let nextId = 1;
   let stopping = false;
   let failure: Error | null = null;
@@ -189,22 +201,23 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
   // Bind first: a second dev server on the same port fails before it touches the data directory.
   const server = net.createServer((socket) => accept(socket));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(opts.port ?? 54322, host, () => resolve());
   });
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('pglite: no TCP address');
+  if (address === null || typeof address === "string") throw new Error("pglite: no TCP address");
 
   await mkdir(opts.dataDir, { recursive: true });
   const db = await PGlite.create(opts.dataDir, {
     extensions: { pgtap, pg_trgm, citext, uuid_ossp, btree_gist, btree_gin, fuzzystrmatch, unaccent, hstore, ltree, vector },
   });
   await db.exec(BASELINE);
-  const reported = new Map(
-    (await db.query<{ name: string; setting: string }>('select name, setting from pg_settings where name = any($1)', [REPORTED]))
-      .rows.map((r) => [r.name, r.setting] as const),
+  const reported = new Map<string, string>(
+    (await db.query<{ name: string; setting: string }>("select name, setting from pg_settings where name = any($1)", [REPORTED])).rows.map(
+      (r) => [r.name, r.setting] as const,
+    ),
   );
-  reported.set('client_encoding', 'UTF8');
+  reported.set("client_encoding", "UTF8");
 
   const raw = async (bytes: Buffer): Promise<Buffer> =>
     Buffer.from(await db.execProtocolRaw(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)));
@@ -217,20 +230,32 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
   };
 
   function accept(socket: net.Socket): void {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
     socket.setNoDelay(true);
     const c: Client = {
-      id: nextId++, socket, phase: 'startup', buffer: Buffer.alloc(0), params: new Map(), inbox: [],
-      midSequence: false, settings: [], sessionUser: SUPERUSER, role: 'none', statements: new Map(), timer: undefined,
+      id: nextId++,
+      socket,
+      phase: "startup",
+      buffer: Buffer.alloc(0),
+      params: new Map(),
+      inbox: [],
+      midSequence: false,
+      settings: [],
+      sessionUser: SUPERUSER,
+      role: "none",
+      statements: new Map(),
+      timer: undefined,
     };
     if (stopping || failure) {
-      socket.end(errorPacket('FATAL', '57P03', failure ? `pglite failed: ${failure.message}` : 'pglite is shutting down'));
+      socket.end(errorPacket("FATAL", "57P03", failure ? `pglite failed: ${failure.message}` : "pglite is shutting down"));
       return;
     }
     clients.add(c);
-    socket.on('data', (chunk: Buffer) => receive(c, chunk));
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      c.phase = 'closed';
+    socket.on("data", (chunk: Buffer) => receive(c, chunk));
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => {
+      c.phase = "closed";
       clearTimeout(c.timer);
       clients.delete(c);
       const queued = waiting.indexOf(c);
@@ -242,20 +267,20 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
 
   function receive(c: Client, chunk: Buffer): void {
     c.buffer = c.buffer.length > 0 ? Buffer.concat([c.buffer, chunk]) : chunk;
-    while (c.phase !== 'closed') {
-      if (c.phase === 'startup') {
+    while (c.phase !== "closed") {
+      if (c.phase === "startup") {
         if (c.buffer.length < 8 || c.buffer.length < c.buffer.readInt32BE(0)) return;
         const length = c.buffer.readInt32BE(0);
         const code = c.buffer.readInt32BE(4);
-        const fields = c.buffer.toString('utf8', 8, length).split('\0');
+        const fields = c.buffer.toString("utf8", 8, length).split("\0");
         c.buffer = c.buffer.subarray(length);
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
-          c.socket.write('N');
+          c.socket.write("N");
           continue;
         }
         if (code !== PROTOCOL_3) return void c.socket.destroy(); // CancelRequest or an old protocol
-        for (let i = 0; fields[i]; i += 2) c.params.set(fields[i] ?? '', fields[i + 1] ?? '');
-        c.phase = 'login';
+        for (let i = 0; fields[i]; i += 2) c.params.set(fields[i] ?? "", fields[i + 1] ?? "");
+        c.phase = "login";
         enqueue(c);
         continue;
       }
@@ -275,7 +300,7 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
       c.timer = setTimeout(() => {
         waiting.splice(waiting.indexOf(c), 1);
         const text = `pglite: waited ${queueTimeoutMs} ms for another connection's transaction (PGlite runs one transaction at a time)`;
-        c.socket.end(errorPacket('FATAL', '08P01', text));
+        c.socket.end(errorPacket("FATAL", "08P01", text));
       }, queueTimeoutMs);
     }
     kick();
@@ -291,8 +316,8 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
     } catch (error: unknown) {
       const failed = error instanceof Error ? error : new Error(String(error));
       failure = failed;
-      console.error('pglite: the embedded Postgres failed; restart it.', failed);
-      for (const c of clients) c.socket.end(errorPacket('FATAL', 'XX000', `pglite failed: ${failed.message}`));
+      console.error("pglite: the embedded Postgres failed; restart it.", failed);
+      for (const c of clients) c.socket.end(errorPacket("FATAL", "XX000", `pglite failed: ${failed.message}`));
     }
     pumping = null;
   }
@@ -300,11 +325,11 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
   /** The only code that talks to PGlite while serving: one step at a time, in order. */
   async function pump(): Promise<void> {
     while (!stopping && !failure) {
-      if (owner?.phase === 'closed') {
+      if (owner?.phase === "closed") {
         // its connection dropped mid-transaction: end the extended-protocol sequence and roll back
-        if (owner.midSequence) status = finalReadyStatus(await raw(packet('S'))) ?? status;
-        if (status !== 'I') await raw(packet('Q', cstr('rollback')));
-        status = 'I';
+        if (owner.midSequence) status = finalReadyStatus(await raw(packet("S"))) ?? status;
+        if (status !== "I") await raw(packet("Q", cstr("rollback")));
+        status = "I";
         departed.push(owner);
         owner = null;
       }
@@ -318,7 +343,7 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
         if (!next) return;
         clearTimeout(next.timer);
         owner = next;
-        if (next.phase === 'login' && !(await login(next))) {
+        if (next.phase === "login" && !(await login(next))) {
           owner = null;
           continue;
         }
@@ -335,8 +360,8 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
       const out = await raw(Buffer.concat(batch));
       const ready = finalReadyStatus(out);
       if (ready !== null) status = ready;
-      if (out.length > 0 && c.phase !== 'closed') c.socket.write(out);
-      if (ready === 'I' && !c.midSequence && c.phase !== 'closed') {
+      if (out.length > 0 && c.phase !== "closed") c.socket.write(out);
+      if (ready === "I" && !c.midSequence && c.phase !== "closed") {
         owner = null;
         if (c.inbox.length > 0) enqueue(c);
       }
@@ -344,14 +369,14 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
   }
 
   async function login(c: Client): Promise<boolean> {
-    const user = c.params.get('user') ?? '';
-    const database = c.params.get('database') || user;
+    const user = c.params.get("user") ?? "";
+    const database = c.params.get("database") || user;
     const refuse = (code: string, text: string): false => {
-      c.socket.end(errorPacket('FATAL', code, text));
+      c.socket.end(errorPacket("FATAL", code, text));
       return false;
     };
-    if (c.params.has('replication')) return refuse('08P01', 'pglite: replication connections are not supported');
-    if (database !== 'postgres') return refuse('3D000', `database "${database}" does not exist (PGlite serves only "postgres")`);
+    if (c.params.has("replication")) return refuse("08P01", "pglite: replication connections are not supported");
+    if (database !== "postgres") return refuse("3D000", `database "${database}" does not exist (PGlite serves only "postgres")`);
     const { rows } = await db.query<{ canlogin: boolean; superuser: boolean; settings: string[] | null }>(
       `select r.rolcanlogin as canlogin, r.rolsuper as superuser,
               (select array_agg(c order by s.setrole <> 0, s.setdatabase <> 0)
@@ -362,33 +387,35 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
       [user],
     );
     const role = rows[0];
-    if (!role) return refuse('28000', `role "${user}" does not exist`);
-    if (!role.canlogin) return refuse('28000', `role "${user}" is not permitted to log in`);
+    if (!role) return refuse("28000", `role "${user}" does not exist`);
+    if (!role.canlogin) return refuse("28000", `role "${user}" is not permitted to log in`);
     const settings = (role.settings ?? []).map((s): [string, string] => {
-      const eq = s.indexOf('=');
+      const eq = s.indexOf("=");
       return [s.slice(0, eq), s.slice(eq + 1)];
     });
     for (const [name, value] of c.params) if (!NOT_SETTINGS.has(name)) settings.push([name, value]);
-    for (const m of (c.params.get('options') ?? '').matchAll(/(?:-c\s*|--)([\w.]+)=(\S*)/g)) settings.push([m[1] ?? '', m[2] ?? '']);
+    for (const m of (c.params.get("options") ?? "").matchAll(/(?:-c\s*|--)([\w.]+)=(\S*)/g)) settings.push([m[1] ?? "", m[2] ?? ""]);
     c.settings = settings;
     c.sessionUser = user;
-    c.phase = 'ready';
+    c.phase = "ready";
     const own = new Map(settings);
-    const params = [...reported].map(([name, value]) => packet('S', cstr(name), cstr(own.get(name) ?? value)));
-    c.socket.write(Buffer.concat([
-      packet('R', int32(0)),
-      ...params,
-      packet('S', cstr('is_superuser'), cstr(role.superuser ? 'on' : 'off')),
-      packet('S', cstr('session_authorization'), cstr(user)),
-      packet('K', int32(c.id), int32(randomInt(2 ** 31 - 1))),
-      packet('Z', Buffer.from('I')),
-    ]));
+    const params = [...reported].map(([name, value]) => packet("S", cstr(name), cstr(own.get(name) ?? value)));
+    c.socket.write(
+      Buffer.concat([
+        packet("R", int32(0)),
+        ...params,
+        packet("S", cstr("is_superuser"), cstr(role.superuser ? "on" : "off")),
+        packet("S", cstr("session_authorization"), cstr(user)),
+        packet("K", int32(c.id), int32(randomInt(2 ** 31 - 1))),
+        packet("Z", Buffer.from("I")),
+      ]),
+    );
     return true;
   }
 
   /** Saves the loaded client's session and puts c's session in its place. */
   async function load(c: Client): Promise<void> {
-    if (loaded !== null && loaded.phase !== 'closed') {
+    if (loaded !== null && loaded.phase !== "closed") {
       const { rows } = await db.query<{ settings: [string, string][]; role: string; session_user: string }>(
         `select coalesce(json_agg(json_build_array(name, current_setting(name))), '[]') as settings,
                 current_setting('role') as role, session_user::text as session_user
@@ -402,9 +429,9 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
       }
     }
     await db.exec(`set session authorization default; reset all; ${BASELINE}`);
-    for (const [name, value] of c.settings) await quietly('select set_config($1, $2, false)', [name, value]);
+    for (const [name, value] of c.settings) await quietly("select set_config($1, $2, false)", [name, value]);
     if (c.sessionUser !== SUPERUSER) await db.exec(`set session authorization ${ident(c.sessionUser)}`);
-    if (c.role !== 'none') await quietly(`set role ${ident(c.role)}`);
+    if (c.role !== "none") await quietly(`set role ${ident(c.role)}`);
     loaded = c;
   }
 
@@ -413,7 +440,7 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
     c.statements.clear();
     if (loaded === c) loaded = null;
     if (clients.size === 0) {
-      await db.exec('discard all'); // not in a multi-statement query: it refuses transaction blocks
+      await db.exec("discard all"); // not in a multi-statement query: it refuses transaction blocks
       await db.exec(BASELINE);
       loaded = null;
     }
@@ -425,7 +452,7 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
       if (stopping) return;
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const c of clients) c.socket.destroy();
+      for (const socket of sockets) socket.destroy();
       while (pumping) await pumping;
       await closed;
       if (!db.closed) await db.close();

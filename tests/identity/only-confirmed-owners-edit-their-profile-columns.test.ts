@@ -28,7 +28,13 @@ describe("profiles", () => {
         is_private = true, dm_policy = 'followers' where id = ${id} returning id`,
     );
     expect(updated).toHaveLength(1);
-    expect(await profileOf(id)).toEqual({ display_name: "New Name", bio: "hello", avatar_path: `${id}/me.png`, is_private: true, dm_policy: "followers" });
+    expect(await profileOf(id)).toEqual({
+      display_name: "New Name",
+      bio: "hello",
+      avatar_path: `${id}/me.png`,
+      is_private: true,
+      dm_policy: "followers",
+    });
   });
 
   it("refuse an owner's write before the email is confirmed, and allow it after", async () => {
@@ -76,7 +82,11 @@ describe("profiles", () => {
       "42501",
       /permission denied/,
     );
-    await expectDbError(db().request(owner, (tx) => tx`delete from public.profiles where id = ${owner.user?.id ?? ""}`), "42501", /permission denied/);
+    await expectDbError(
+      db().request(owner, (tx) => tx`delete from public.profiles where id = ${owner.user?.id ?? ""}`),
+      "42501",
+      /permission denied/,
+    );
   });
 
   it.each([
@@ -99,7 +109,10 @@ describe("profiles", () => {
 
   it("can be managed by service_role (operators and workflows)", async () => {
     const owner = await db().newUser("managed");
-    const rows = await db().request(serviceRole, (tx) => tx`update public.profiles set bio = 'set by ops' where id = ${owner.user?.id ?? ""} returning bio`);
+    const rows = await db().request(
+      serviceRole,
+      (tx) => tx`update public.profiles set bio = 'set by ops' where id = ${owner.user?.id ?? ""} returning bio`,
+    );
     expect(rows).toEqual([{ bio: "set by ops" }]);
   });
 });

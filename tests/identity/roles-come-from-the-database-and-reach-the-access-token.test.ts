@@ -43,9 +43,16 @@ describe("platform roles", () => {
     const admin = await db().makeAdmin(await db().newUser("roles_admin"));
     const own = await db().request(alice, (tx) => tx`select user_id from public.user_roles`);
     expect(own.map((r) => r.user_id)).toEqual([alice.user?.id]);
-    const seenByAdmin = await db().request(admin, (tx) => tx`select user_id from public.user_roles where user_id in ${tx([alice.user?.id ?? "", bob.user?.id ?? ""])}`);
+    const seenByAdmin = await db().request(
+      admin,
+      (tx) => tx`select user_id from public.user_roles where user_id in ${tx([alice.user?.id ?? "", bob.user?.id ?? ""])}`,
+    );
     expect(seenByAdmin).toHaveLength(2);
-    await expectDbError(db().request(anon, (tx) => tx`select * from public.user_roles`), "42501", /permission denied for table user_roles/);
+    await expectDbError(
+      db().request(anon, (tx) => tx`select * from public.user_roles`),
+      "42501",
+      /permission denied for table user_roles/,
+    );
   });
 
   it("cannot be written directly by users, admins included", async () => {
@@ -87,7 +94,11 @@ describe("set_user_role", () => {
         /only platform admins can change roles/,
       );
     }
-    await expectDbError(db().rpc(anon, "set_user_role", { user_id: target.user?.id, role: "admin", granted: true }), "42501", /permission denied/);
+    await expectDbError(
+      db().rpc(anon, "set_user_role", { user_id: target.user?.id, role: "admin", granted: true }),
+      "42501",
+      /permission denied/,
+    );
     expect(await rolesOf(target.user?.id ?? "")).toEqual(["user"]);
   });
 
