@@ -65,7 +65,7 @@ describe("the exposed surface", () => {
              or (p.privilege in ('SELECT', 'INSERT', 'UPDATE') and has_any_column_privilege('anon', c.oid, p.privilege)))
       order by 1, 2`;
     const actual: Record<string, string[]> = {};
-    for (const r of rows) (actual[r.table] ??= []).push(r.privilege);
+    for (const r of rows) actual[r.table] = [...(actual[r.table] ?? []), r.privilege];
     expect(actual).toEqual(anonTablePrivileges);
   });
 
