@@ -5,9 +5,8 @@ import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
 import type { Claims } from "./auth.ts";
 
-// The functions reach the database through RPCs and policies; rows are typed per query.
-// deno-lint-ignore no-empty-interface
-export type Database = {};
+/** The functions reach the database through RPCs and policies; rows are typed per query. */
+export type Database = Record<string, never>;
 
 export function connect(url: string): Kysely<Database> {
   return new Kysely<Database>({
