@@ -428,7 +428,8 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
         loaded.sessionUser = saved.session_user;
       }
     }
-    await db.exec(`set session authorization default; reset all; ${BASELINE}`);
+    // explicit: SET SESSION AUTHORIZATION DEFAULT (and RESET) is a silent no-op in PGlite
+    await db.exec(`set session authorization ${SUPERUSER}; reset all; ${BASELINE}`);
     for (const [name, value] of c.settings) await quietly("select set_config($1, $2, false)", [name, value]);
     if (c.sessionUser !== SUPERUSER) await db.exec(`set session authorization ${ident(c.sessionUser)}`);
     if (c.role !== "none") await quietly(`set role ${ident(c.role)}`);
@@ -441,7 +442,7 @@ export async function startPglite(opts: PgliteServerOptions): Promise<PgliteServ
     if (loaded === c) loaded = null;
     if (clients.size === 0) {
       await db.exec("discard all"); // not in a multi-statement query: it refuses transaction blocks
-      await db.exec(BASELINE);
+      await db.exec(`set session authorization ${SUPERUSER}; ${BASELINE}`);
       loaded = null;
     }
   }
