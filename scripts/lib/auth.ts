@@ -16,6 +16,9 @@ export interface AuthUserRow {
 
 export const accessTokenLifetime = 3600;
 
+/** The HS256 secret of local development (the Supabase CLI's well-known local default). */
+export const developmentJwtSecret = process.env.SUPABASE_JWT_SECRET ?? "super-secret-jwt-token-with-at-least-32-characters-long";
+
 /** The event GoTrue sends the Custom Access Token hook (v0hooks CustomAccessTokenInput). */
 export function accessTokenEvent(user: AuthUserRow, now = Math.floor(Date.now() / 1000)) {
   return {
