@@ -45,7 +45,16 @@ if (firstStart) await applySeed(databaseUrl);
 const anonKey = await signAccessToken({ iss: "supabase-dev", role: "anon", exp: 4102444800 }, developmentJwtSecret);
 const deno: ChildProcess = spawn(
   join(repoRoot, "node_modules/.bin/deno"),
-  ["run", "--node-modules-dir=manual", "--config", "functions/deno.json", "--allow-net", "--allow-env", "--allow-read", "functions/_dev/serve.ts"],
+  [
+    "run",
+    "--node-modules-dir=manual",
+    "--config",
+    "functions/deno.json",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "functions/_dev/serve.ts",
+  ],
   {
     cwd: repoRoot,
     stdio: ["ignore", "inherit", "inherit"],
@@ -102,18 +111,22 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const upstream = await fetch(`http://127.0.0.1:${functionsPort}${url.pathname}${url.search}`, {
       method: req.method,
       headers,
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+      body: req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(body),
     });
     res.writeHead(upstream.status, Object.fromEntries(upstream.headers)).end(Buffer.from(await upstream.arrayBuffer()));
     return;
   }
-  res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "not served by npm run dev" } }));
+  res
+    .writeHead(404, { "content-type": "application/json" })
+    .end(JSON.stringify({ error: { code: "not_found", message: "not served by npm run dev" } }));
 }
 
 const server = createServer((req, res) => {
   handle(req, res).catch((error: unknown) => {
     console.error(error);
-    res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "bad_gateway", message: String(error) } }));
+    res
+      .writeHead(502, { "content-type": "application/json" })
+      .end(JSON.stringify({ error: { code: "bad_gateway", message: String(error) } }));
   });
 });
 await new Promise<void>((resolve) => server.listen(apiPort, "127.0.0.1", resolve));

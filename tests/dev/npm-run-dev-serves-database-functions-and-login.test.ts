@@ -71,7 +71,11 @@ describe("npm run dev with DATABASE_URL", () => {
     });
     expect(response.status).toBe(200);
     const session = (await response.json()) as { access_token: string };
-    expect(decodeJwt(session.access_token)).toMatchObject({ role: "authenticated", email: "ada@example.com", user_roles: ["admin", "user"] });
+    expect(decodeJwt(session.access_token)).toMatchObject({
+      role: "authenticated",
+      email: "ada@example.com",
+      user_roles: ["admin", "user"],
+    });
 
     const sql = postgres(url, { max: 1 });
     await sql`update public.profiles set bio = 'kept across starts' where id = 'b0000000-0000-4000-8000-000000000002'`;
