@@ -435,7 +435,8 @@ begin
   new.status := case when new.kind = 'institution' then 'pending' else 'active' end::public.group_status;
   new.verified := false;
   new.rejection_reason := null;
-  new.member_count := 0;
+  -- The owner's membership (added after insert) is counted here, so the inserted row says 1.
+  new.member_count := 1;
   new.follower_count := 0;
   if new.kind = 'institution' then
     -- One creator's requests are counted one at a time, so racing inserts cannot pass the limit.
@@ -464,8 +465,11 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- Tells count_group_members that this owner is already in the new group's member_count.
+  perform set_config('groups.owner_counted_for', new.id::text, true);
   insert into public.group_members (group_id, user_id, role, status, joined_at)
   values (new.id, new.created_by, 'owner', 'active', now());
+  perform set_config('groups.owner_counted_for', '', true);
   if new.kind = 'institution' then
     insert into public.institution_profiles (group_id) values (new.id);
   end if;
@@ -524,6 +528,9 @@ declare
   target_group uuid;
 begin
   if tg_op = 'INSERT' then
+    if new.group_id::text = current_setting('groups.owner_counted_for', true) then
+      return null;
+    end if;
     delta := (new.status = 'active')::integer;
     target_group := new.group_id;
   elsif tg_op = 'DELETE' then
@@ -540,7 +547,7 @@ begin
   return null;
 end
 $$;
-comment on function private.count_group_members() is 'Trigger after insert, update or delete on group_members: keeps groups.member_count equal to the number of active members.';
+comment on function private.count_group_members() is 'Trigger after insert, update or delete on group_members: keeps groups.member_count equal to the number of active members (the owner added with a new group is counted by prepare_new_group).';
 
 create trigger group_members_count
   after insert or update of status or delete on public.group_members
@@ -1164,6 +1171,49 @@ $$;
 comment on function public.remove_group_member(uuid, uuid) is 'Owners and admins remove a member, revoke an invitation or drop a request; only the owner removes admins; nobody removes the owner.';
 
 -- Grants ----------------------------------------------------------------------------------------------
+
+-- Deny by default, function by function: the foundation's per-schema `alter default privileges …
+-- revoke … from public` cannot remove PostgreSQL's global default (EXECUTE for PUBLIC), so every
+-- function here is revoked explicitly before the grants name who may call it.
+revoke execute on function private.is_https_url(text) from public;
+revoke execute on function private.check_institution_links(jsonb) from public;
+revoke execute on function private.check_institution_schedule(jsonb) from public;
+revoke execute on function private.is_group_member(uuid) from public;
+revoke execute on function private.can_manage_group(uuid) from public;
+revoke execute on function private.managed_group_ids() from public;
+revoke execute on function private.owned_group_ids() from public;
+revoke execute on function private.can_see_group(uuid) from public;
+revoke execute on function private.can_see_membership(uuid, public.membership_status) from public;
+revoke execute on function private.prepare_new_group() from public;
+revoke execute on function private.add_group_owner() from public;
+revoke execute on function private.guard_group_update() from public;
+revoke execute on function private.count_group_members() from public;
+revoke execute on function private.refresh_group_owner_role(uuid) from public;
+revoke execute on function private.sync_group_owner_role() from public;
+revoke execute on function private.check_group_follow() from public;
+revoke execute on function private.count_group_followers() from public;
+revoke execute on function private.lock_group(uuid) from public;
+revoke execute on function private.require_active_group(public.groups) from public;
+revoke execute on function private.group_role_of(uuid, uuid) from public;
+revoke execute on function private.group_notice(public.groups) from public;
+revoke execute on function private.join_group(uuid, text) from public;
+revoke execute on function private.leave_group(uuid) from public;
+revoke execute on function private.invite_to_group(uuid, uuid) from public;
+revoke execute on function private.respond_to_invite(uuid, boolean) from public;
+revoke execute on function private.review_join_request(uuid, uuid, boolean) from public;
+revoke execute on function private.set_member_role(uuid, uuid, public.group_role) from public;
+revoke execute on function private.transfer_group_ownership(uuid, uuid) from public;
+revoke execute on function private.remove_group_member(uuid, uuid) from public;
+revoke execute on function private.review_institution(uuid, text, text) from public;
+revoke execute on function private.institution_review_notice(uuid) from public;
+revoke execute on function public.join_group(uuid, text) from public;
+revoke execute on function public.leave_group(uuid) from public;
+revoke execute on function public.invite_to_group(uuid, uuid) from public;
+revoke execute on function public.respond_to_invite(uuid, boolean) from public;
+revoke execute on function public.review_join_request(uuid, uuid, boolean) from public;
+revoke execute on function public.set_member_role(uuid, uuid, public.group_role) from public;
+revoke execute on function public.transfer_group_ownership(uuid, uuid) from public;
+revoke execute on function public.remove_group_member(uuid, uuid) from public;
 
 grant select on public.groups to anon, authenticated;
 grant insert (kind, slug, name, description, avatar_path, visibility, join_question) on public.groups to authenticated;
