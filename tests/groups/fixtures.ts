@@ -17,6 +17,8 @@ export interface GroupRow {
   member_count: number;
   follower_count: number;
   created_by: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface NewGroup {
