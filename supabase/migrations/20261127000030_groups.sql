@@ -1280,7 +1280,9 @@ create policy "Anyone can read active groups"
   on public.groups for select to anon
   using (status = 'active');
 
--- Mirrored by private.can_see_group() for RPCs that name a group.
+-- Mirrored by private.can_see_group() for RPCs and policies that name a group. The rule is spelled
+-- out here rather than calling it: a row being inserted (insert … returning) is not yet visible to
+-- a function's snapshot, so the creator would not see their own new pending institution.
 create policy "Users can read active groups, groups they created or manage, and admins can read all groups"
   on public.groups for select to authenticated
   using (

@@ -166,10 +166,11 @@ describe("rejected and suspended groups", () => {
     await db().request(serviceRole, (tx) => tx`update public.groups set status = 'suspended' where id = ${c.group.id}`);
     for (const actor of [anon, c.stranger, c.member, c.invitee]) {
       expect(await seesGroup(actor, c.group.id)).toBe(false);
-      expect(await visibleMembers(actor, c.group.id)).toEqual(
-        actor === c.member || actor === c.invitee ? [entry(actor, actor === c.member ? "active" : "invited")] : [],
-      );
     }
+    expect(await visibleMembers(anon, c.group.id)).toEqual([]);
+    expect(await visibleMembers(c.stranger, c.group.id)).toEqual([]);
+    expect(await visibleMembers(c.member, c.group.id)).toEqual([entry(c.member, "active")]);
+    expect(await visibleMembers(c.invitee, c.group.id)).toEqual([entry(c.invitee, "invited")]);
     for (const actor of [c.owner, c.admin, c.platformAdmin]) {
       expect(await seesGroup(actor, c.group.id)).toBe(true);
     }
@@ -185,5 +186,25 @@ describe("rejected and suspended groups", () => {
     expect(await seesGroup(platformAdmin, rejected.id)).toBe(true);
     expect(await seesGroup(stranger, rejected.id)).toBe(false);
     expect(await seesGroup(anon, rejected.id)).toBe(false);
+  });
+});
+
+describe("the visibility rule", () => {
+  it("is the same in the select policy and in private.can_see_group, for every actor and status", async () => {
+    const c = await castAround(db(), { visibility: "private" });
+    const pending = await createGroup(db(), c.member, { kind: "institution" });
+    const rejected = await createGroup(db(), c.member, { kind: "institution" });
+    await db().request(c.platformAdmin, (tx) => tx`select private.review_institution(${rejected.id}, 'reject', 'No')`);
+    const suspended = await createGroup(db(), c.admin);
+    await db().request(serviceRole, (tx) => tx`update public.groups set status = 'suspended' where id = ${suspended.id}`);
+    const ids = [c.group.id, pending.id, rejected.id, suspended.id];
+    for (const actor of [anon, c.owner, c.admin, c.member, c.requester, c.invitee, c.stranger, c.platformAdmin]) {
+      const byPolicy = await db().request(actor, (tx) => tx<{ id: string }[]>`select id from public.groups where id in ${tx(ids)}`);
+      const byPredicate = await db().request(
+        actor,
+        (tx) => tx<{ id: string }[]>`select id from unnest(${ids}::uuid[]) as t(id) where private.can_see_group(id)`,
+      );
+      expect(byPolicy.map((r) => r.id).sort()).toEqual(byPredicate.map((r) => r.id).sort());
+    }
   });
 });
