@@ -827,7 +827,7 @@ begin
       raise exception 'this user is already invited' using errcode = 'PT409';
     end if;
     update public.group_members gm
-    set invited_by = me, invite_expires_at = expires, created_at = now()
+    set invited_by = me, invite_expires_at = expires
     where gm.group_id = g.id and gm.user_id = invite_to_group.target_user;
   else
     insert into public.group_members (group_id, user_id, role, status, invited_by, invite_expires_at)
