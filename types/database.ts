@@ -10,6 +10,180 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      group_follows: {
+        Row: {
+          created_at: string
+          group_id: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          group_id: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          group_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "group_follows_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      group_members: {
+        Row: {
+          created_at: string
+          group_id: string
+          invite_expires_at: string | null
+          invited_by: string | null
+          join_answer: string | null
+          joined_at: string | null
+          role: Database["public"]["Enums"]["group_role"]
+          status: Database["public"]["Enums"]["membership_status"]
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          group_id: string
+          invite_expires_at?: string | null
+          invited_by?: string | null
+          join_answer?: string | null
+          joined_at?: string | null
+          role?: Database["public"]["Enums"]["group_role"]
+          status: Database["public"]["Enums"]["membership_status"]
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          group_id?: string
+          invite_expires_at?: string | null
+          invited_by?: string | null
+          join_answer?: string | null
+          joined_at?: string | null
+          role?: Database["public"]["Enums"]["group_role"]
+          status?: Database["public"]["Enums"]["membership_status"]
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "group_members_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      groups: {
+        Row: {
+          avatar_path: string | null
+          created_at: string
+          created_by: string | null
+          description: string
+          follower_count: number
+          id: string
+          join_question: string | null
+          kind: Database["public"]["Enums"]["group_kind"]
+          member_count: number
+          name: string
+          rejection_reason: string | null
+          slug: string
+          status: Database["public"]["Enums"]["group_status"]
+          updated_at: string
+          verified: boolean
+          visibility: Database["public"]["Enums"]["group_visibility"]
+        }
+        Insert: {
+          avatar_path?: string | null
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          follower_count?: number
+          id?: string
+          join_question?: string | null
+          kind?: Database["public"]["Enums"]["group_kind"]
+          member_count?: number
+          name: string
+          rejection_reason?: string | null
+          slug: string
+          status?: Database["public"]["Enums"]["group_status"]
+          updated_at?: string
+          verified?: boolean
+          visibility?: Database["public"]["Enums"]["group_visibility"]
+        }
+        Update: {
+          avatar_path?: string | null
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          follower_count?: number
+          id?: string
+          join_question?: string | null
+          kind?: Database["public"]["Enums"]["group_kind"]
+          member_count?: number
+          name?: string
+          rejection_reason?: string | null
+          slug?: string
+          status?: Database["public"]["Enums"]["group_status"]
+          updated_at?: string
+          verified?: boolean
+          visibility?: Database["public"]["Enums"]["group_visibility"]
+        }
+        Relationships: []
+      }
+      institution_profiles: {
+        Row: {
+          address: string | null
+          contact_email: string | null
+          contact_phone: string | null
+          created_at: string
+          group_id: string
+          links: NonNullable<Json>
+          schedule: NonNullable<Json>
+          updated_at: string
+          website: string | null
+        }
+        Insert: {
+          address?: string | null
+          contact_email?: string | null
+          contact_phone?: string | null
+          created_at?: string
+          group_id: string
+          links?: NonNullable<Json>
+          schedule?: NonNullable<Json>
+          updated_at?: string
+          website?: string | null
+        }
+        Update: {
+          address?: string | null
+          contact_email?: string | null
+          contact_phone?: string | null
+          created_at?: string
+          group_id?: string
+          links?: NonNullable<Json>
+          schedule?: NonNullable<Json>
+          updated_at?: string
+          website?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "institution_profiles_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: true
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       notifications: {
         Row: {
           actor_count: number
@@ -109,14 +283,47 @@ export type Database = {
     }
     Functions: {
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      invite_to_group: {
+        Args: { group_id: string; user_id: string }
+        Returns: string
+      }
+      join_group: {
+        Args: { answer?: string; group_id: string }
+        Returns: Database["public"]["Enums"]["membership_status"]
+      }
+      leave_group: { Args: { group_id: string }; Returns: undefined }
       mark_notifications_read: { Args: { ids?: string[] }; Returns: number }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
+      remove_group_member: {
+        Args: { group_id: string; user_id: string }
+        Returns: undefined
+      }
+      respond_to_invite: {
+        Args: { accept: boolean; group_id: string }
+        Returns: Database["public"]["Enums"]["membership_status"]
+      }
+      review_join_request: {
+        Args: { approve: boolean; group_id: string; user_id: string }
+        Returns: undefined
+      }
+      set_member_role: {
+        Args: {
+          group_id: string
+          role: Database["public"]["Enums"]["group_role"]
+          user_id: string
+        }
+        Returns: undefined
+      }
       set_user_role: {
         Args: {
           granted: boolean
           role: Database["public"]["Enums"]["app_role"]
           user_id: string
         }
+        Returns: undefined
+      }
+      transfer_group_ownership: {
+        Args: { group_id: string; new_owner: string }
         Returns: undefined
       }
       unread_notification_count: {
@@ -128,6 +335,11 @@ export type Database = {
     Enums: {
       app_role: "admin" | "moderator" | "group_owner" | "user"
       dm_policy: "everyone" | "followers" | "nobody"
+      group_kind: "generic" | "institution"
+      group_role: "owner" | "admin" | "member"
+      group_status: "active" | "pending" | "rejected" | "suspended"
+      group_visibility: "public" | "private"
+      membership_status: "active" | "pending" | "invited"
       notification_kind:
         | "follow"
         | "follow_request"
@@ -271,6 +483,11 @@ export const Constants = {
     Enums: {
       app_role: ["admin", "moderator", "group_owner", "user"],
       dm_policy: ["everyone", "followers", "nobody"],
+      group_kind: ["generic", "institution"],
+      group_role: ["owner", "admin", "member"],
+      group_status: ["active", "pending", "rejected", "suspended"],
+      group_visibility: ["public", "private"],
+      membership_status: ["active", "pending", "invited"],
       notification_kind: [
         "follow",
         "follow_request",

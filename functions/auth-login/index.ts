@@ -3,4 +3,5 @@ import { loadEnv } from "../_shared/env.ts";
 import { createApp } from "./app.ts";
 
 const env = loadEnv();
-Deno.serve(createApp(env, connect(env.SUPABASE_DB_URL)).fetch);
+// PORT lets tests and local runs serve several functions side by side; the edge runtime ignores it.
+Deno.serve({ port: Number(Deno.env.get("PORT") ?? 8000) }, createApp(env, connect(env.SUPABASE_DB_URL)).fetch);

@@ -3,13 +3,13 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
-import { freePort, type RunningFunctions, serveFunctions, testJwtSecret } from "../helpers/edge-functions.ts";
+import { freePort, type ServedFunction, serveFunction } from "../helpers/edge-functions.ts";
 
 const db = useTestDatabase();
 const password = "Correct-Horse-9";
 const received: { query: string; apikey: string | undefined; body: Record<string, unknown> }[] = [];
 let auth: Server;
-let functions: RunningFunctions;
+let functions: ServedFunction;
 let emailOfAda = "";
 let emailOfUnconfirmed = "";
 
@@ -50,12 +50,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => auth.listen(port, "127.0.0.1", resolve));
-  functions = await serveFunctions({
-    SUPABASE_URL: `http://127.0.0.1:${port}`,
-    SUPABASE_DB_URL: db().url,
-    SUPABASE_ANON_KEY: "test-anon-key",
-    SUPABASE_JWT_SECRET: testJwtSecret,
-  });
+  functions = await serveFunction("auth-login", { databaseUrl: db().url, env: { SUPABASE_URL: `http://127.0.0.1:${port}` } });
 });
 
 afterAll(async () => {
@@ -64,7 +59,7 @@ afterAll(async () => {
 });
 
 async function login(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${functions.url}/auth-login`, {
+  const response = await fetch(functions.url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -119,7 +114,7 @@ describe("auth-login", () => {
   });
 
   it("answers 404 for a route it does not have", async () => {
-    const response = await fetch(`${functions.url}/auth-login/other`, { method: "POST", body: "{}" });
+    const response = await fetch(`${functions.url}/other`, { method: "POST", body: "{}" });
     expect(response.status).toBe(404);
   });
 });

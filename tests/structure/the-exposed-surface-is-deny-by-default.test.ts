@@ -7,6 +7,9 @@ const db = useTestDatabase();
 
 /** Tables anon may touch at all, and how. */
 const anonTablePrivileges: Record<string, string[]> = {
+  group_members: ["SELECT"],
+  groups: ["SELECT"],
+  institution_profiles: ["SELECT"],
   profiles: ["SELECT"],
 };
 
