@@ -1,0 +1,75 @@
+-- Who may do what with the social graph. Follow lists follow the owner's privacy; pending requests,
+-- blocks and mutes belong to the people involved; a block hides the blocker's profile from the
+-- blocked user (anon reads every profile: policies/10_identity.sql).
+
+create policy "Signed-in users can read profiles except those of users who block them"
+  on public.profiles for select to authenticated
+  using (id not in (select private.users_blocking_me()));
+
+-- A follow shows in two lists, the follower's "following" and the followee's "followers"; it is
+-- visible only where both lists are, so a private profile's follows never leak through the list of
+-- a public one.
+create policy "Anyone can read follows between public profiles"
+  on public.follows for select to anon
+  using (
+    status = 'accepted'
+    and private.can_see_profile_content(followee_id)
+    and private.can_see_profile_content(follower_id)
+  );
+
+create policy "Users can read their own follows and requests and follows between profiles whose lists they may see"
+  on public.follows for select to authenticated
+  using (
+    follower_id = (select auth.uid())
+    or followee_id = (select auth.uid())
+    or (
+      status = 'accepted'
+      and private.can_see_profile_content(followee_id)
+      and private.can_see_profile_content(follower_id)
+    )
+  );
+
+create policy "Confirmed users can follow as themselves"
+  on public.follows for insert to authenticated
+  with check (follower_id = (select auth.uid()) and (select private.current_user_can_act()));
+
+create policy "Confirmed users can accept follow requests made to them"
+  on public.follows for update to authenticated
+  using (followee_id = (select auth.uid()) and (select private.current_user_can_act()))
+  with check (followee_id = (select auth.uid()));
+
+create policy "Confirmed users can end follows on either side"
+  on public.follows for delete to authenticated
+  using (
+    (follower_id = (select auth.uid()) or followee_id = (select auth.uid()))
+    and (select private.current_user_can_act())
+  );
+
+create policy "Users can read their own blocks"
+  on public.blocks for select to authenticated
+  using (blocker_id = (select auth.uid()));
+
+create policy "Confirmed users can block as themselves"
+  on public.blocks for insert to authenticated
+  with check (blocker_id = (select auth.uid()) and (select private.current_user_can_act()));
+
+create policy "Confirmed users can lift their own blocks"
+  on public.blocks for delete to authenticated
+  using (blocker_id = (select auth.uid()) and (select private.current_user_can_act()));
+
+create policy "Users can read their own mutes"
+  on public.mutes for select to authenticated
+  using (muter_id = (select auth.uid()));
+
+create policy "Confirmed users can mute as themselves"
+  on public.mutes for insert to authenticated
+  with check (muter_id = (select auth.uid()) and (select private.current_user_can_act()));
+
+create policy "Confirmed users can change the expiry of their own mutes"
+  on public.mutes for update to authenticated
+  using (muter_id = (select auth.uid()) and (select private.current_user_can_act()))
+  with check (muter_id = (select auth.uid()));
+
+create policy "Confirmed users can lift their own mutes"
+  on public.mutes for delete to authenticated
+  using (muter_id = (select auth.uid()) and (select private.current_user_can_act()));
