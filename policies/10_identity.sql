@@ -1,12 +1,10 @@
--- Who may do what with identity data. Profiles are public (blocks narrow this in the people
--- domain); only the owner, with a confirmed email, edits the owner's columns (column grants).
+-- Who may do what with identity data. Profiles are public; only the owner, with a confirmed email,
+-- edits the owner's columns (column grants). Signed-in users read profiles through the policy in
+-- policies/20_people.sql, which hides a profile from the users its owner blocks: it needs
+-- public.blocks, created by the people domain after this one.
 
 create policy "Anyone can read profiles"
   on public.profiles for select to anon
-  using (true);
-
-create policy "Signed-in users can read profiles"
-  on public.profiles for select to authenticated
   using (true);
 
 create policy "Confirmed users can update their own profile"

@@ -24,6 +24,9 @@ create table public.profiles (
   avatar_path text,
   is_private boolean not null default false,
   dm_policy public.dm_policy not null default 'everyone',
+  followers_count integer not null default 0,
+  following_count integer not null default 0,
+  posts_count integer not null default 0,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint profiles_pkey primary key (id),
@@ -34,22 +37,29 @@ create table public.profiles (
   constraint profiles_bio_length check (char_length(bio) <= 500),
   constraint profiles_avatar_path_in_own_folder check (
     avatar_path is null or (avatar_path like id::text || '/%' and char_length(avatar_path) <= 300)
-  )
+  ),
+  constraint profiles_followers_count_not_negative check (followers_count >= 0),
+  constraint profiles_following_count_not_negative check (following_count >= 0),
+  constraint profiles_posts_count_not_negative check (posts_count >= 0)
 );
 alter table public.profiles enable row level security;
 
-comment on table public.profiles is 'Public face of a user: readable by everyone, written by its owner. Created by the database at sign-up.';
+comment on table public.profiles is 'Public face of a user: readable by everyone except users the owner blocks, written by its owner. Created by the database at sign-up.';
 comment on column public.profiles.id is 'The user id (auth.users.id).';
 comment on column public.profiles.display_name is 'Public name, 1–50 characters without surrounding spaces; editable.';
 comment on column public.profiles.bio is 'Public biography, at most 500 characters.';
 comment on column public.profiles.avatar_path is 'Object path in the avatars bucket, inside the owner''s own folder (<user id>/…).';
 comment on column public.profiles.is_private is 'When true, posts and follow lists are visible only to approved followers.';
 comment on column public.profiles.dm_policy is 'Who may start a direct conversation with this user.';
+comment on column public.profiles.followers_count is 'How many accepted followers the user has; kept exact by the database.';
+comment on column public.profiles.following_count is 'How many users this user follows (accepted follows); kept exact by the database.';
+comment on column public.profiles.posts_count is 'How many posts the user has authored; kept by the database.';
 comment on column public.profiles.created_at is 'When the profile was created (sign-up).';
-comment on column public.profiles.updated_at is 'When the profile was last changed.';
+comment on column public.profiles.updated_at is 'When the owner last edited the profile (changes of the counts do not count).';
 
+-- Only edits by the owner move updated_at; the counts change with every follow and would churn it.
 create trigger profiles_set_updated_at
-  before update on public.profiles
+  before update of display_name, bio, avatar_path, is_private, dm_policy on public.profiles
   for each row execute function private.set_updated_at();
 
 -- Usernames: login-only, immutable, never readable by another user ----------------------------------
@@ -400,15 +410,13 @@ revoke execute on function public.custom_access_token_hook(jsonb) from authentic
 
 -- ── policies/10_identity.sql ──
 
--- Who may do what with identity data. Profiles are public (blocks narrow this in the people
--- domain); only the owner, with a confirmed email, edits the owner's columns (column grants).
+-- Who may do what with identity data. Profiles are public; only the owner, with a confirmed email,
+-- edits the owner's columns (column grants). Signed-in users read profiles through the policy in
+-- policies/20_people.sql, which hides a profile from the users its owner blocks: it needs
+-- public.blocks, created by the people domain after this one.
 
 create policy "Anyone can read profiles"
   on public.profiles for select to anon
-  using (true);
-
-create policy "Signed-in users can read profiles"
-  on public.profiles for select to authenticated
   using (true);
 
 create policy "Confirmed users can update their own profile"

@@ -6,10 +6,12 @@
 -- by their recipient, broadcast on the recipient's private Realtime topic `user:<id>`.
 -- Objects: type notification_kind; table public.notifications; private.notify(),
 -- private.notification_suppressed(), private.can_use_realtime_topic(); RPCs
--- mark_notifications_read, unread_notification_count; private.prune_notifications().
+-- mark_notifications_read, unread_notification_count; private.prune_notifications(); the
+-- social-graph triggers (follow, follow_request, follow_accepted; cleanup on unfollow and block).
 -- Caveats: floods are grouped: an unread notification of a grouped kind about the same subject
 -- absorbs new ones (actor_count grows, actor_id is the latest actor). Retention is 90 days; the
--- prune job is scheduled where pg_cron is enabled (see docs/operations.md).
+-- prune job is scheduled where pg_cron is enabled (see docs/operations.md). Nothing is written
+-- across a block (either way) or from a user the recipient mutes; the muted user cannot tell.
 
 create type public.notification_kind as enum (
   'follow', 'follow_request', 'follow_accepted',
@@ -64,7 +66,7 @@ comment on column public.notifications.read_at is 'When the recipient marked it 
 comment on column public.notifications.created_at is 'When it was first written.';
 comment on column public.notifications.updated_at is 'When it last changed (a grouped event arrived, or it was read).';
 
--- Extension point for the social graph: true when recipient must not hear from actor.
+-- True when recipient must not hear from actor: oneself, a block either way, a mute by the recipient.
 create function private.notification_suppressed(recipient uuid, actor uuid)
 returns boolean
 language sql
@@ -72,9 +74,11 @@ stable
 security definer
 set search_path = ''
 as $$
-  select recipient = actor
+  select notification_suppressed.recipient = notification_suppressed.actor
+    or private.is_blocked_between(notification_suppressed.recipient, notification_suppressed.actor)
+    or private.is_muting(notification_suppressed.recipient, notification_suppressed.actor)
 $$;
-comment on function private.notification_suppressed(uuid, uuid) is 'True when a notification from actor to recipient must not be written (never to oneself).';
+comment on function private.notification_suppressed(uuid, uuid) is 'True when a notification from actor to recipient must not be written: never to oneself, never across a block (either way), never from a user the recipient mutes.';
 
 create function private.notify(
   recipient uuid,
@@ -157,6 +161,57 @@ begin
 end
 $$;
 comment on function private.can_use_realtime_topic(text, text, boolean) is 'Realtime Authorization: may the caller receive (sending = false) or send on this private topic and extension.';
+
+-- The social graph: a new follower, a follow request, an accepted request. An unfollowed or
+-- cancelled follow takes its stale notification with it; a block removes the blocked user's
+-- single-actor notifications from the blocker's list.
+create function private.notify_follows()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    perform private.notify(
+      new.followee_id, new.follower_id,
+      case when new.status = 'accepted' then 'follow' else 'follow_request' end::public.notification_kind
+    );
+  elsif tg_op = 'UPDATE' then
+    if old.status = 'pending' and new.status = 'accepted' then
+      perform private.notify(new.follower_id, new.followee_id, 'follow_accepted');
+    end if;
+  else
+    delete from public.notifications n
+    where n.recipient_id = old.followee_id and n.actor_id = old.follower_id
+      and (n.kind = 'follow_request' or (n.kind = 'follow' and n.read_at is null));
+  end if;
+  return null;
+end
+$$;
+comment on function private.notify_follows() is 'Trigger on follows: notifies the followee of a follow (public profile) or a request (private), the follower of an acceptance; an ended follow removes its follow request notification and its unread follow notification.';
+
+create trigger follows_notify
+  after insert or update of status or delete on public.follows
+  for each row execute function private.notify_follows();
+
+create function private.forget_notifications_from_blocked()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.notifications n
+  where n.recipient_id = new.blocker_id and n.actor_id = new.blocked_id and n.actor_count = 1;
+  return null;
+end
+$$;
+comment on function private.forget_notifications_from_blocked() is 'Trigger on blocks: removes the blocker''s notifications caused by the blocked user alone (grouped ones that other users share stay).';
+
+create trigger blocks_forget_notifications
+  after insert on public.blocks
+  for each row execute function private.forget_notifications_from_blocked();
 
 create function public.mark_notifications_read(ids uuid[] default null)
 returns integer
