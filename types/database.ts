@@ -10,6 +10,78 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      blocks: {
+        Row: {
+          blocked_id: string
+          blocker_id: string
+          created_at: string
+        }
+        Insert: {
+          blocked_id: string
+          blocker_id?: string
+          created_at?: string
+        }
+        Update: {
+          blocked_id?: string
+          blocker_id?: string
+          created_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "blocks_blocked_id_fkey"
+            columns: ["blocked_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "blocks_blocker_id_fkey"
+            columns: ["blocker_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      follows: {
+        Row: {
+          accepted_at: string | null
+          created_at: string
+          followee_id: string
+          follower_id: string
+          status: Database["public"]["Enums"]["follow_status"]
+        }
+        Insert: {
+          accepted_at?: string | null
+          created_at?: string
+          followee_id: string
+          follower_id?: string
+          status?: Database["public"]["Enums"]["follow_status"]
+        }
+        Update: {
+          accepted_at?: string | null
+          created_at?: string
+          followee_id?: string
+          follower_id?: string
+          status?: Database["public"]["Enums"]["follow_status"]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "follows_followee_id_fkey"
+            columns: ["followee_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "follows_follower_id_fkey"
+            columns: ["follower_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       group_follows: {
         Row: {
           created_at: string
@@ -184,6 +256,42 @@ export type Database = {
           },
         ]
       }
+      mutes: {
+        Row: {
+          created_at: string
+          expires_at: string | null
+          muted_id: string
+          muter_id: string
+        }
+        Insert: {
+          created_at?: string
+          expires_at?: string | null
+          muted_id: string
+          muter_id?: string
+        }
+        Update: {
+          created_at?: string
+          expires_at?: string | null
+          muted_id?: string
+          muter_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "mutes_muted_id_fkey"
+            columns: ["muted_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "mutes_muter_id_fkey"
+            columns: ["muter_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       notifications: {
         Row: {
           actor_count: number
@@ -230,8 +338,11 @@ export type Database = {
           created_at: string
           display_name: string
           dm_policy: Database["public"]["Enums"]["dm_policy"]
+          followers_count: number
+          following_count: number
           id: string
           is_private: boolean
+          posts_count: number
           updated_at: string
         }
         Insert: {
@@ -240,8 +351,11 @@ export type Database = {
           created_at?: string
           display_name: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
+          followers_count?: number
+          following_count?: number
           id: string
           is_private?: boolean
+          posts_count?: number
           updated_at?: string
         }
         Update: {
@@ -250,8 +364,11 @@ export type Database = {
           created_at?: string
           display_name?: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
+          followers_count?: number
+          following_count?: number
           id?: string
           is_private?: boolean
+          posts_count?: number
           updated_at?: string
         }
         Relationships: []
@@ -294,6 +411,7 @@ export type Database = {
       leave_group: { Args: { group_id: string }; Returns: undefined }
       mark_notifications_read: { Args: { ids?: string[] }; Returns: number }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
+      relationship: { Args: { other: string }; Returns: Json }
       remove_group_member: {
         Args: { group_id: string; user_id: string }
         Returns: undefined
@@ -335,6 +453,7 @@ export type Database = {
     Enums: {
       app_role: "admin" | "moderator" | "group_owner" | "user"
       dm_policy: "everyone" | "followers" | "nobody"
+      follow_status: "pending" | "accepted"
       group_kind: "generic" | "institution"
       group_role: "owner" | "admin" | "member"
       group_status: "active" | "pending" | "rejected" | "suspended"
@@ -483,6 +602,7 @@ export const Constants = {
     Enums: {
       app_role: ["admin", "moderator", "group_owner", "user"],
       dm_policy: ["everyone", "followers", "nobody"],
+      follow_status: ["pending", "accepted"],
       group_kind: ["generic", "institution"],
       group_role: ["owner", "admin", "member"],
       group_status: ["active", "pending", "rejected", "suspended"],

@@ -7,6 +7,7 @@ const db = useTestDatabase();
 
 /** Tables anon may touch at all, and how. */
 const anonTablePrivileges: Record<string, string[]> = {
+  follows: ["SELECT"],
   group_members: ["SELECT"],
   groups: ["SELECT"],
   institution_profiles: ["SELECT"],
