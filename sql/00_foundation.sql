@@ -5,12 +5,10 @@
 create schema if not exists private;
 comment on schema private is 'Internals: helper predicates, trigger functions, private stores. Never exposed by the Data API.';
 
--- Deny by default: functions created by this role in public or private are executable by nobody
--- until a grant names who may call them. Tables are never granted implicitly.
-alter default privileges in schema public revoke execute on functions from public;
-alter default privileges in schema private revoke execute on functions from public;
-alter default privileges in schema public revoke all on tables from public;
-alter default privileges in schema private revoke all on tables from public;
+-- Deny by default: functions this role creates are executable by nobody until a grant names who
+-- may call them. PostgreSQL grants EXECUTE to PUBLIC otherwise, and a per-schema default cannot
+-- revoke a global one, so the revoke is global. Tables are never granted implicitly.
+alter default privileges revoke execute on functions from public;
 
 -- The API roles may resolve names in private (policies call its predicates), nothing more.
 revoke all on schema private from public;

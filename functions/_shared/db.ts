@@ -5,9 +5,8 @@ import { PostgresJSDialect } from "kysely-postgres-js";
 import postgres from "postgres";
 import type { Claims } from "./auth.ts";
 
-// The functions reach the database through RPCs and policies; rows are typed per query.
-// deno-lint-ignore no-empty-interface
-export interface Database {}
+/** The functions reach the database through RPCs and policies; rows are typed per query. */
+export type Database = Record<string, never>;
 
 export function connect(url: string): Kysely<Database> {
   return new Kysely<Database>({
@@ -18,7 +17,9 @@ export function connect(url: string): Kysely<Database> {
 /** Runs `work` in one transaction as PostgREST would for this caller: role and claims set locally. */
 export function asCaller<T>(db: Kysely<Database>, claims: Claims, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (tx) => {
-    await sql`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`.execute(tx);
+    await sql`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`.execute(
+      tx,
+    );
     return work(tx);
   });
 }

@@ -25,12 +25,20 @@ export function statusForSqlState(sqlState: string | undefined): ContentfulStatu
 }
 
 export function fromZod(error: z.ZodError): HttpError {
-  return new HttpError(422, "invalid_input", "the request body is invalid", error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  return new HttpError(
+    422,
+    "invalid_input",
+    "the request body is invalid",
+    error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+  );
 }
 
 export function errorResponse(c: Context, error: unknown): Response {
   if (error instanceof HttpError) {
-    return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, error.status);
+    return c.json(
+      { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
+      error.status,
+    );
   }
   const pg = error as { code?: string; message?: string };
   const status = statusForSqlState(pg.code);
