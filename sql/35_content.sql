@@ -47,8 +47,9 @@ as $$
     "media": {"alt_max_length": 500, "max_dimension": 100000},
     "url": {
       "max_length": 2048,
-      "https_pattern": "^https://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})([/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
-      "storage_path_pattern": "^post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$"
+      "https_pattern": "^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+(?:[A-Za-z][A-Za-z]+|xn--[A-Za-z0-9-]+)(?:[/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
+      "storage_path_max_length": 248,
+      "storage_path_pattern": "^post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
     },
     "embed_providers": [
       {
@@ -80,14 +81,14 @@ as $$
     "event": {
       "title_max_length": 200,
       "location_max_length": 200,
-      "timestamp_pattern": "^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(:([0-9]{2})(\\.([0-9]{1,6}))?)?(Z|([+-])([0-9]{2}):([0-9]{2}))$",
+      "timestamp_pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})$",
       "max_offset_hours": 14
     },
     "schedule": {
       "min_rows": 1,
       "max_rows": 100,
       "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-      "time_pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+      "time_pattern": "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$",
       "activity_max_length": 200
     },
     "donation": {
@@ -149,7 +150,7 @@ as $$
 $$;
 comment on function private.content_list(jsonb) is 'A JSON array of strings as "a, b, c" (for messages), or null when it is empty.';
 
-create function private.content_unknown_keys(object jsonb, allowed text[], label text)
+create function private.content_unknown_keys(object jsonb, allowed jsonb, label text)
 returns text
 language sql
 immutable
@@ -159,10 +160,10 @@ as $$
   select 'unknown ' || content_unknown_keys.label || case when count(*) > 1 then 's' else '' end || ' '
     || string_agg(private.content_quote(k.key), ', ' order by octet_length(k.key), k.key collate "C")
   from jsonb_object_keys(content_unknown_keys.object) as k (key)
-  where k.key <> all (content_unknown_keys.allowed)
+  where not content_unknown_keys.allowed ? k.key
   having count(*) > 0
 $$;
-comment on function private.content_unknown_keys(jsonb, text[], text) is 'Null when the object has only allowed keys; else the message naming the others (JSON-quoted, in jsonb key order: shorter first, then bytewise).';
+comment on function private.content_unknown_keys(jsonb, jsonb, text) is 'Null when the object has only allowed keys; else the message naming the others (JSON-quoted, in jsonb key order: shorter first, then bytewise).';
 
 create function private.content_is_https_url(candidate text, rules jsonb)
 returns boolean
@@ -184,37 +185,45 @@ parallel safe
 set search_path = ''
 as $$
 declare
-  part text[] := regexp_match(content_timestamp_us.candidate, content_timestamp_us.rules #>> '{event,timestamp_pattern}');
+  c text := content_timestamp_us.candidate;
+  zone_length integer;
+  rest text;
   y integer;
   mo integer;
   d integer;
   h integer;
   mi integer;
   s integer;
+  offset_hours integer;
   offset_minutes integer := 0;
 begin
-  if part is null then
+  -- The pattern fixes every field's position: YYYY-MM-DDTHH:MM, [:SS[.ffffff]], Z or ±HH:MM.
+  if c is null or c !~ (content_timestamp_us.rules #>> '{event,timestamp_pattern}') then
     return null;
   end if;
-  y := part[1]::integer;
-  mo := part[2]::integer;
-  d := part[3]::integer;
-  h := part[4]::integer;
-  mi := part[5]::integer;
-  s := coalesce(part[7], '0')::integer;
+  y := substr(c, 1, 4)::integer;
+  mo := substr(c, 6, 2)::integer;
+  d := substr(c, 9, 2)::integer;
+  h := substr(c, 12, 2)::integer;
+  mi := substr(c, 15, 2)::integer;
+  zone_length := case when right(c, 1) = 'Z' then 1 else 6 end;
+  rest := substr(c, 17, char_length(c) - 16 - zone_length);
+  s := case when rest = '' then 0 else substr(rest, 2, 2)::integer end;
   if y < 1 or mo not between 1 and 12 or d < 1 or h > 23 or mi > 59 or s > 59
     or d > (array[31, case when (y % 4 = 0 and y % 100 <> 0) or y % 400 = 0 then 29 else 28 end,
                   31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[mo] then
     return null;
   end if;
-  if part[10] <> 'Z' then
-    if part[12]::integer > (content_timestamp_us.rules #>> '{event,max_offset_hours}')::integer or part[13]::integer > 59 then
+  if zone_length = 6 then
+    offset_hours := substr(c, char_length(c) - 4, 2)::integer;
+    offset_minutes := substr(c, char_length(c) - 1, 2)::integer;
+    if offset_hours > (content_timestamp_us.rules #>> '{event,max_offset_hours}')::integer or offset_minutes > 59 then
       return null;
     end if;
-    offset_minutes := (part[12]::integer * 60 + part[13]::integer) * case part[11] when '-' then -1 else 1 end;
+    offset_minutes := (offset_hours * 60 + offset_minutes) * case substr(c, char_length(c) - 5, 1) when '-' then -1 else 1 end;
   end if;
   return ((((make_date(y, mo, d) - date '1970-01-01')::bigint * 1440 + h * 60 + mi - offset_minutes) * 60 + s) * 1000000)
-    + rpad(coalesce(part[9], ''), 6, '0')::bigint;
+    + rpad(substr(rest, 5), 6, '0')::bigint;
 end
 $$;
 comment on function private.content_timestamp_us(text, jsonb) is 'Microseconds since 1970-01-01T00:00Z of an ISO-8601 timestamp with a zone (YYYY-MM-DDTHH:MM[:SS[.ffffff]] then Z or ±HH:MM), or null when the text is not one or names no real date and time.';
@@ -268,7 +277,8 @@ begin
   if jsonb_typeof(content_media_problem.value) is distinct from 'string'
     or not (
       private.content_is_https_url(content_media_problem.value #>> '{}', content_media_problem.rules)
-      or (content_media_problem.value #>> '{}') ~ (content_media_problem.rules #>> '{url,storage_path_pattern}')
+      or (char_length(content_media_problem.value #>> '{}') <= (content_media_problem.rules #>> '{url,storage_path_max_length}')::integer
+          and (content_media_problem.value #>> '{}') ~ (content_media_problem.rules #>> '{url,storage_path_pattern}'))
     ) then
     return private.content_issue(content_media_problem.block_type || '.value',
       'value must be an https URL or a storage path post-media/<uuid>/<file>');
@@ -317,9 +327,8 @@ begin
   end if;
   if jsonb_typeof(content_embed_problem.meta -> 'provider') = 'string' then
     provider := content_embed_problem.meta ->> 'provider';
-    select p.entry -> 'hosts' into hosts
-    from jsonb_array_elements(content_embed_problem.rules -> 'embed_providers') as p (entry)
-    where p.entry ->> 'provider' = provider;
+    hosts := jsonb_path_query_first(content_embed_problem.rules, '$.embed_providers[*] ? (@.provider == $p).hosts',
+      jsonb_object(array['p', provider]));
   end if;
   if hosts is null then
     return private.content_issue('embed.provider', 'meta.provider must be one of '
@@ -352,7 +361,7 @@ begin
   if jsonb_typeof(content_event_problem.value) is distinct from 'object' then
     return private.content_issue('event.value', 'value must be an object {title, start, end, location?}');
   end if;
-  unknown := private.content_unknown_keys(content_event_problem.value, array['title', 'start', 'end', 'location'], 'value key');
+  unknown := private.content_unknown_keys(content_event_problem.value, '["title", "start", "end", "location"]'::jsonb, 'value key');
   if unknown is not null then
     return private.content_issue('event.unknown_key', unknown || '; allowed: title, start, end, location');
   end if;
@@ -401,6 +410,7 @@ declare
   activity_max integer := (content_schedule_problem.rules #>> '{schedule,activity_max_length}')::integer;
   row_count integer;
   r jsonb;
+  i bigint;
   at text;
   unknown text;
 begin
@@ -412,13 +422,14 @@ begin
     return private.content_issue('schedule.row_count',
       'value must hold ' || min_rows::text || '–' || max_rows::text || ' rows, not ' || row_count::text);
   end if;
-  for i in 0 .. row_count - 1 loop
-    r := content_schedule_problem.value -> i;
+  for r, i in
+    select e.item, e.n - 1 from jsonb_array_elements(content_schedule_problem.value) with ordinality as e (item, n)
+  loop
     at := 'value[' || i::text || ']';
     if jsonb_typeof(r) <> 'object' then
       return private.content_issue('schedule.row', at || ' must be an object {day, time, activity}');
     end if;
-    unknown := private.content_unknown_keys(r, array['day', 'time', 'activity'], 'key');
+    unknown := private.content_unknown_keys(r, '["day", "time", "activity"]'::jsonb, 'key');
     if unknown is not null then
       return private.content_issue('schedule.row_unknown_key', at || ': ' || unknown || '; allowed: day, time, activity');
     end if;
@@ -454,7 +465,7 @@ begin
   if jsonb_typeof(content_donation_problem.value) is distinct from 'object' then
     return private.content_issue('donation.value', 'value must be an object {title, target, currency, link}');
   end if;
-  unknown := private.content_unknown_keys(content_donation_problem.value, array['title', 'target', 'currency', 'link'], 'value key');
+  unknown := private.content_unknown_keys(content_donation_problem.value, '["title", "target", "currency", "link"]'::jsonb, 'value key');
   if unknown is not null then
     return private.content_issue('donation.unknown_key', unknown || '; allowed: title, target, currency, link');
   end if;
@@ -506,7 +517,7 @@ begin
     return private.content_issue('block.type',
       'type must be one of ' || private.content_list(content_block_problem.rules -> 'block_types'));
   end if;
-  unknown := private.content_unknown_keys(content_block_problem.block, array['type', 'value', 'meta'], 'key');
+  unknown := private.content_unknown_keys(content_block_problem.block, '["type", "value", "meta"]'::jsonb, 'key');
   if unknown is not null then
     return private.content_issue('block.unknown_key', unknown || '; a block has only type, value and meta');
   end if;
@@ -514,8 +525,7 @@ begin
     return private.content_issue('block.meta', 'meta must be a JSON object');
   end if;
   meta := coalesce(content_block_problem.block -> 'meta', '{}'::jsonb);
-  unknown := private.content_unknown_keys(meta,
-    array(select jsonb_array_elements_text(content_block_problem.rules #> array['meta_keys', block_type])), 'meta key');
+  unknown := private.content_unknown_keys(meta, content_block_problem.rules #> array['meta_keys', block_type], 'meta key');
   if unknown is not null then
     return private.content_issue('block.meta_unknown_key', unknown || '; allowed: '
       || coalesce(private.content_list(content_block_problem.rules #> array['meta_keys', block_type]), 'none'));
@@ -549,6 +559,8 @@ declare
   block_count integer;
   unknown text;
   issue jsonb;
+  block jsonb;
+  i bigint;
   block_type text;
 begin
   if jsonb_typeof(content_problem.content) is distinct from 'object' then
@@ -560,7 +572,7 @@ begin
     return '{"block": null}'::jsonb
       || private.content_issue('content.too_large', 'content: is ' || size::text || ' bytes; at most ' || max_bytes::text || ' are allowed');
   end if;
-  unknown := private.content_unknown_keys(content_problem.content, array['blocks', 'schema_version'], 'key');
+  unknown := private.content_unknown_keys(content_problem.content, '["blocks", "schema_version"]'::jsonb, 'key');
   if unknown is not null then
     return '{"block": null}'::jsonb
       || private.content_issue('content.unknown_key', 'content: ' || unknown || '; allowed: blocks, schema_version');
@@ -577,11 +589,13 @@ begin
     return '{"block": null}'::jsonb || private.content_issue('content.block_count',
       'content: blocks must hold ' || min_blocks::text || '–' || max_blocks::text || ' blocks, not ' || block_count::text);
   end if;
-  for i in 0 .. block_count - 1 loop
-    issue := private.content_block_problem(content_problem.content -> 'blocks' -> i, rules);
+  for block, i in
+    select e.item, e.n - 1 from jsonb_array_elements(content_problem.content -> 'blocks') with ordinality as e (item, n)
+  loop
+    issue := private.content_block_problem(block, rules);
     if issue is not null then
       block_type := case when issue ->> 'rule' not in ('block.not_object', 'block.type')
-        then ' (' || (content_problem.content -> 'blocks' -> i ->> 'type') || ')' else '' end;
+        then ' (' || (block ->> 'type') || ')' else '' end;
       return ('{"block": ' || i::text || '}')::jsonb
         || jsonb_object(array['rule', issue ->> 'rule',
              'message', 'content.blocks[' || i::text || ']' || block_type || ': ' || (issue ->> 'message')]);
@@ -627,34 +641,13 @@ as $$
 $$;
 comment on function public.validate_content(jsonb) is 'Pre-checks post content without writing: null when valid, else the first problem {"block": index or null, "rule": stable code, "message"} exactly as a post write would refuse it. Callable by anyone. Rules: docs/content-blocks.md.';
 
--- Grants ---------------------------------------------------------------------------------------------
--- Pure functions, called with the caller's rights by the RPC and by write triggers. Revoked from
--- public one by one: default privileges "in schema" cannot take back PostgreSQL's global default
--- (execute for public on every new function), so each function is granted explicitly.
-
-revoke execute on function private.content_rules() from public;
-revoke execute on function private.content_issue(text, text) from public;
-revoke execute on function private.content_quote(text) from public;
-revoke execute on function private.content_list(jsonb) from public;
-revoke execute on function private.content_unknown_keys(jsonb, text[], text) from public;
-revoke execute on function private.content_is_https_url(text, jsonb) from public;
-revoke execute on function private.content_timestamp_us(text, jsonb) from public;
-revoke execute on function private.content_text_problem(jsonb, jsonb, jsonb) from public;
-revoke execute on function private.content_media_problem(text, jsonb, jsonb, jsonb) from public;
-revoke execute on function private.content_embed_problem(jsonb, jsonb, jsonb) from public;
-revoke execute on function private.content_event_problem(jsonb, jsonb) from public;
-revoke execute on function private.content_schedule_problem(jsonb, jsonb) from public;
-revoke execute on function private.content_donation_problem(jsonb, jsonb) from public;
-revoke execute on function private.content_block_problem(jsonb, jsonb) from public;
-revoke execute on function private.content_problem(jsonb) from public;
-revoke execute on function private.assert_valid_content(jsonb) from public;
-revoke execute on function public.validate_content(jsonb) from public;
+-- Grants: pure functions, called with the caller's rights by the RPC and by write triggers. -------
 
 grant execute on function private.content_rules() to anon, authenticated, service_role;
 grant execute on function private.content_issue(text, text) to anon, authenticated, service_role;
 grant execute on function private.content_quote(text) to anon, authenticated, service_role;
 grant execute on function private.content_list(jsonb) to anon, authenticated, service_role;
-grant execute on function private.content_unknown_keys(jsonb, text[], text) to anon, authenticated, service_role;
+grant execute on function private.content_unknown_keys(jsonb, jsonb, text) to anon, authenticated, service_role;
 grant execute on function private.content_is_https_url(text, jsonb) to anon, authenticated, service_role;
 grant execute on function private.content_timestamp_us(text, jsonb) to anon, authenticated, service_role;
 grant execute on function private.content_text_problem(jsonb, jsonb, jsonb) to anon, authenticated, service_role;

@@ -49,35 +49,39 @@ export function isHttpsUrl(candidate: string): boolean {
 
 /** An https URL or a path in our storage bucket: post-media/<uuid>/<file>. */
 export function isMediaReference(candidate: string): boolean {
-  return isHttpsUrl(candidate) || storagePathPattern.test(candidate);
+  return isHttpsUrl(candidate) || (candidate.length <= rules.url.storage_path_max_length && storagePathPattern.test(candidate));
 }
 
 function urlHost(url: string): string {
   return (/^https:\/\/([^/?#]+)/.exec(url)?.[1] ?? "").toLowerCase();
 }
 
-/** Microseconds since 1970-01-01T00:00Z of an ISO-8601 timestamp with a zone, or null. */
+/**
+ * Microseconds since 1970-01-01T00:00Z of an ISO-8601 timestamp with a zone, or null. The pattern
+ * fixes every field's position (YYYY-MM-DDTHH:MM, then [:SS[.ffffff]], then Z or ±HH:MM).
+ */
 export function timestampMicros(candidate: string): bigint | null {
-  const part = timestampPattern.exec(candidate);
-  if (!part) return null;
-  const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(part[i]));
-  const s = Number(part[7] ?? "0");
-  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined) return null;
+  if (!timestampPattern.test(candidate)) return null;
+  const field = (from: number, length: number) => Number(candidate.slice(from, from + length));
+  const [y, mo, d, h, mi] = [field(0, 4), field(5, 2), field(8, 2), field(11, 2), field(14, 2)];
+  const zoneLength = candidate.endsWith("Z") ? 1 : 6;
+  const rest = candidate.slice(16, candidate.length - zoneLength); // "", ":SS" or ":SS.f…"
+  const s = rest === "" ? 0 : Number(rest.slice(1, 3));
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
   if (y < 1 || daysInMonth === undefined || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) return null;
   let offsetMinutes = 0;
-  if (part[10] !== "Z") {
-    const oh = Number(part[12]);
-    const om = Number(part[13]);
+  if (zoneLength === 6) {
+    const oh = field(candidate.length - 5, 2);
+    const om = field(candidate.length - 2, 2);
     if (oh > rules.event.max_offset_hours || om > 59) return null;
-    offsetMinutes = (oh * 60 + om) * (part[11] === "-" ? -1 : 1);
+    offsetMinutes = (oh * 60 + om) * (candidate[candidate.length - 6] === "-" ? -1 : 1);
   }
   const day = new Date(0);
   day.setUTCFullYear(y, mo - 1, d);
   const days = Math.round(day.getTime() / 86_400_000);
   const minutes = BigInt(days) * 1440n + BigInt(h * 60 + mi - offsetMinutes);
-  return (minutes * 60n + BigInt(s)) * 1_000_000n + BigInt((part[9] ?? "").padEnd(6, "0"));
+  return (minutes * 60n + BigInt(s)) * 1_000_000n + BigInt(rest.slice(4).padEnd(6, "0"));
 }
 
 /** Bytes of the text Postgres prints for this JSON value as jsonb (content::text): what 64 KiB limits. */

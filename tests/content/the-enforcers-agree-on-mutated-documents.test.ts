@@ -142,22 +142,23 @@ function mutator(random: () => number, samples: Json[]) {
   const put = (o: { [key: string]: Json }, key: string, v: Json) =>
     Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
 
-  const nodes = (root: Json): { parent: Json[] | { [key: string]: Json }; key: string | number }[] => {
-    const found: { parent: Json[] | { [key: string]: Json }; key: string | number }[] = [];
-    const walk = (node: Json) => {
+  type Node = { parent: Json[] | { [key: string]: Json }; key: string | number; depth: number };
+  const nodes = (root: Json): Node[] => {
+    const found: Node[] = [];
+    const walk = (node: Json, depth: number) => {
       if (Array.isArray(node)) {
         node.forEach((child, i) => {
-          found.push({ parent: node, key: i });
-          walk(child);
+          found.push({ parent: node, key: i, depth });
+          walk(child, depth + 1);
         });
       } else if (node !== null && typeof node === "object") {
         for (const [k, child] of Object.entries(node)) {
-          found.push({ parent: node, key: k });
-          walk(child);
+          found.push({ parent: node, key: k, depth });
+          walk(child, depth + 1);
         }
       }
     };
-    walk(root);
+    walk(root, 0);
     return found;
   };
 
@@ -166,7 +167,9 @@ function mutator(random: () => number, samples: Json[]) {
     for (let m = 1 + Math.floor(random() * 3); m > 0; m--) {
       const all = nodes(root);
       if (all.length === 0) break;
-      const { parent, key } = pick(all);
+      // Mostly inside blocks (values, meta, rows), where the type-specific rules live.
+      const deep = all.filter((n) => n.depth >= 3);
+      const { parent, key } = pick(deep.length > 0 && random() < 0.7 ? deep : all);
       const op = random();
       if (Array.isArray(parent)) {
         const i = key as number;
