@@ -449,6 +449,7 @@ export type Database = {
         Returns: number
       }
       username_available: { Args: { candidate: string }; Returns: boolean }
+      validate_content: { Args: { content: Json }; Returns: Json }
     }
     Enums: {
       app_role: "admin" | "moderator" | "group_owner" | "user"

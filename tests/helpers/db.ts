@@ -185,8 +185,8 @@ function quoteIdent(name: string): string {
   return name;
 }
 
+/** Values go as they are: postgres.js serializes objects for json/jsonb parameters itself. */
 function toParam(value: unknown): postgres.ParameterOrJSON<never> {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) return JSON.stringify(value) as never;
   return value as never;
 }
 

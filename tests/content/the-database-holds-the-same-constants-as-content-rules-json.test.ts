@@ -1,0 +1,15 @@
+// One source for the shared constants: functions/_shared/content-rules.json. The database keeps a
+// literal copy in private.content_rules(); the two must be equal, key for key, in the same order
+// where order matters (rule codes, block types, providers, days, currencies).
+import { describe, expect, it } from "vitest";
+import { contentRules } from "../../functions/_shared/content-blocks.ts";
+import { useTestDatabase } from "../helpers/db.ts";
+
+const db = useTestDatabase();
+
+describe("private.content_rules()", () => {
+  it("equals content-rules.json: limits, rule codes, provider hosts, currencies and patterns", async () => {
+    const [row] = await db().admin<{ rules: unknown }[]>`select private.content_rules() as rules`;
+    expect(row?.rules).toEqual(contentRules);
+  });
+});
