@@ -331,6 +331,66 @@ export type Database = {
         }
         Relationships: []
       }
+      posts: {
+        Row: {
+          author_id: string
+          comment_count: number
+          content: NonNullable<Json>
+          created_at: string
+          edited_at: string | null
+          group_id: string | null
+          id: string
+          idempotency_key: string | null
+          reaction_count: number
+          reaction_counts: NonNullable<Json>
+          title: string | null
+          updated_at: string
+        }
+        Insert: {
+          author_id?: string
+          comment_count?: number
+          content: NonNullable<Json>
+          created_at?: string
+          edited_at?: string | null
+          group_id?: string | null
+          id?: string
+          idempotency_key?: string | null
+          reaction_count?: number
+          reaction_counts?: NonNullable<Json>
+          title?: string | null
+          updated_at?: string
+        }
+        Update: {
+          author_id?: string
+          comment_count?: number
+          content?: NonNullable<Json>
+          created_at?: string
+          edited_at?: string | null
+          group_id?: string | null
+          id?: string
+          idempotency_key?: string | null
+          reaction_count?: number
+          reaction_counts?: NonNullable<Json>
+          title?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "posts_author_id_fkey"
+            columns: ["author_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "posts_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       profiles: {
         Row: {
           avatar_path: string | null

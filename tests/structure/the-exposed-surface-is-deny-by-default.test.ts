@@ -11,6 +11,7 @@ const anonTablePrivileges: Record<string, string[]> = {
   group_members: ["SELECT"],
   groups: ["SELECT"],
   institution_profiles: ["SELECT"],
+  posts: ["SELECT"],
   profiles: ["SELECT"],
 };
 
