@@ -40,12 +40,15 @@ create policy "Anyone can read the active members of active public groups"
   on public.group_members for select to anon
   using (private.can_see_membership(group_id, status));
 
-create policy "Users can read their own memberships and the members lists they may see, and admins can read all"
+create policy "Users can read their own memberships and the members lists they may see less blocked users, and admins can read all"
   on public.group_members for select to authenticated
   using (
     user_id = (select auth.uid())
     or (select private.has_role('admin'))
-    or private.can_see_membership(group_id, status)
+    or (
+      private.can_see_membership(group_id, status)
+      and user_id not in (select private.blocked_by_or_blocking_me())
+    )
   );
 
 create policy "Users can read their own group follows and owners and admins their group's followers"

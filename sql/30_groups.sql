@@ -813,7 +813,9 @@ begin
     raise exception 'only the group''s owner and admins can invite' using errcode = '42501';
   end if;
   perform private.require_active_group(g);
-  if not exists (select from auth.users u where u.id = invite_to_group.target_user) then
+  -- Across a block the invitee reads as missing, whichever side blocked (nothing is revealed).
+  if not exists (select from auth.users u where u.id = invite_to_group.target_user)
+     or private.is_blocked_between(me, invite_to_group.target_user) then
     raise exception 'user not found' using errcode = 'PT404';
   end if;
   select * into m from public.group_members gm where gm.group_id = g.id and gm.user_id = invite_to_group.target_user;

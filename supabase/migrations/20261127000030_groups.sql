@@ -817,7 +817,9 @@ begin
     raise exception 'only the group''s owner and admins can invite' using errcode = '42501';
   end if;
   perform private.require_active_group(g);
-  if not exists (select from auth.users u where u.id = invite_to_group.target_user) then
+  -- Across a block the invitee reads as missing, whichever side blocked (nothing is revealed).
+  if not exists (select from auth.users u where u.id = invite_to_group.target_user)
+     or private.is_blocked_between(me, invite_to_group.target_user) then
     raise exception 'user not found' using errcode = 'PT404';
   end if;
   select * into m from public.group_members gm where gm.group_id = g.id and gm.user_id = invite_to_group.target_user;
@@ -1313,12 +1315,15 @@ create policy "Anyone can read the active members of active public groups"
   on public.group_members for select to anon
   using (private.can_see_membership(group_id, status));
 
-create policy "Users can read their own memberships and the members lists they may see, and admins can read all"
+create policy "Users can read their own memberships and the members lists they may see less blocked users, and admins can read all"
   on public.group_members for select to authenticated
   using (
     user_id = (select auth.uid())
     or (select private.has_role('admin'))
-    or private.can_see_membership(group_id, status)
+    or (
+      private.can_see_membership(group_id, status)
+      and user_id not in (select private.blocked_by_or_blocking_me())
+    )
   );
 
 create policy "Users can read their own group follows and owners and admins their group's followers"
