@@ -15,7 +15,11 @@ export function connect(url: string): Kysely<Database> {
 }
 
 /** Runs `work` in one transaction as PostgREST would for this caller: role and claims set locally. */
-export function asCaller<T>(db: Kysely<Database>, claims: Claims, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+export function asCaller<T>(
+  db: Kysely<Database>,
+  claims: Pick<Claims, "role"> & Partial<Claims>,
+  work: (tx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   return db.transaction().execute(async (tx) => {
     await sql`select set_config('role', ${claims.role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`.execute(
       tx,
@@ -24,7 +28,7 @@ export function asCaller<T>(db: Kysely<Database>, claims: Claims, work: (tx: Tra
   });
 }
 
-/** Runs `work` as service_role: for steps that must see past the caller's RLS. */
+/** Runs `work` as service_role (no user: auth.uid() is null), for steps that must see past RLS. */
 export function asService<T>(db: Kysely<Database>, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-  return asCaller(db, { role: "service_role", sub: "" }, work);
+  return asCaller(db, { role: "service_role" }, work);
 }
