@@ -125,6 +125,26 @@ alter table auth.users enable row level security;
 grant select on auth.users to postgres with grant option;
 grant all on auth.users to postgres;
 
+-- auth.identities: GoTrue logs email users in through their identity row (supabase/auth migrations).
+create table if not exists auth.identities (
+  provider_id text not null,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  identity_data jsonb not null,
+  provider text not null,
+  last_sign_in_at timestamptz,
+  created_at timestamptz,
+  updated_at timestamptz,
+  email text generated always as (lower(identity_data ->> 'email')) stored,
+  id uuid not null default gen_random_uuid() primary key,
+  constraint identities_provider_id_provider_unique unique (provider_id, provider)
+);
+alter table auth.identities owner to supabase_auth_admin;
+alter table auth.identities enable row level security;
+grant all on auth.identities to postgres;
+
+-- pgcrypto lives in extensions on the platform (seeds hash passwords with it).
+create extension if not exists pgcrypto with schema extensions;
+
 -- auth helpers (supabase/auth migrations 20220224000811 and 20220531120530): sql stable, and the
 -- legacy per-claim settings win over request.jwt.claims exactly as on the platform.
 create or replace function auth.uid() returns uuid language sql stable as $$

@@ -12,7 +12,11 @@ const resultsFile = join(repoRoot, ".dev/vitest-results.json");
 const steps: { name: string; command: string; args: string[] }[] = [
   { name: "migrations match sql/ and policies/", command: "npx", args: ["tsx", "scripts/build-migrations.ts", "--check"] },
   { name: "typecheck (tsc --noEmit)", command: bin("tsc"), args: ["--noEmit"] },
-  { name: "typecheck edge functions (deno check)", command: bin("deno"), args: ["check", "--config", "functions/deno.json", "functions/"] },
+  {
+    name: "typecheck edge functions (deno check)",
+    command: bin("deno"),
+    args: ["check", "--node-modules-dir=manual", "--config", "functions/deno.json", "functions/"],
+  },
   { name: "lint (biome)", command: bin("biome"), args: ["check", "."] },
   {
     name: "tests (vitest)",

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, inject } from "vitest";
+import { findAuthUser, runAccessTokenHook } from "../../scripts/lib/auth.ts";
 import { createDatabase, dropDatabase, withDatabase } from "../../scripts/lib/database.ts";
 import { serverUrl } from "./env.ts";
 
@@ -143,43 +144,11 @@ export class TestDatabase {
       where id = ${user.id}`;
   }
 
-  /** What GoTrue sends the access-token hook, and the hook's answer: the claims of a new token. */
+  /** The claims of a new access token: GoTrue's event through our hook (scripts/lib/auth.ts). */
   async issueToken(user: User): Promise<Claims> {
-    const now = Math.floor(Date.now() / 1000);
-    const [row] = await this.auth<{ u: { email: string; app: Claims; meta: Claims } }[]>`
-      select json_build_object('email', email, 'app', raw_app_meta_data, 'meta', raw_user_meta_data) as u
-      from auth.users where id = ${user.id}`;
+    const row = await findAuthUser(this.auth, { id: user.id });
     if (!row) throw new Error(`no auth user ${user.id}`);
-    const event = {
-      metadata: { uuid: randomUUID(), time: new Date().toISOString(), name: "custom_access_token", ip_address: "127.0.0.1" },
-      user_id: user.id,
-      claims: {
-        iss: "http://127.0.0.1:54321/auth/v1",
-        aud: "authenticated",
-        exp: now + 3600,
-        iat: now,
-        sub: user.id,
-        email: row.u.email,
-        phone: "",
-        app_metadata: row.u.app,
-        user_metadata: row.u.meta,
-        role: "authenticated",
-        aal: "aal1",
-        amr: [{ method: "password", timestamp: now }],
-        session_id: randomUUID(),
-        is_anonymous: false,
-      },
-      authentication_method: "password",
-    };
-    const answer = await this.auth.begin(async (tx) => {
-      await tx`set local statement_timeout = '2s'`;
-      const [r] = await tx<
-        { out: { claims: Claims } }[]
-      >`select public.custom_access_token_hook(${tx.json(event as unknown as postgres.JSONValue)}) as out`;
-      return r?.out;
-    });
-    if (!answer?.claims) throw new Error("the access-token hook returned no claims");
-    return answer.claims;
+    return runAccessTokenHook(this.auth, row);
   }
 
   /** A signed-in client of this user, holding a freshly issued token. */

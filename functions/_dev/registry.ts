@@ -1,0 +1,10 @@
+// Every edge function of this repository, by the name it is deployed under (supabase/config.toml).
+import type { Hono } from "hono";
+import type { Kysely } from "kysely";
+import type { Database } from "../_shared/db.ts";
+import type { Env } from "../_shared/env.ts";
+import { createApp as authLogin } from "../auth-login/app.ts";
+
+export const functionFactories: Record<string, (env: Env, db: Kysely<Database>) => Hono> = {
+  "auth-login": authLogin,
+};
