@@ -10,8 +10,12 @@
 --   a follow racing a block, or two identical follows, are serialized and the loser gets the same
 --   clear error it would get one second later. Row locks live in the rows, not in the lock table,
 --   so bulk loads of follows do not run out of lock memory (advisory locks per pair did).
--- * Counts change by `update … set n = n ± 1` under those row locks; rows are always locked in id
---   order, so concurrent follows between different users cannot deadlock.
+-- * Counts change by `update … set n = n + delta` under those row locks, once per statement and
+--   profile (statement triggers over transition tables). Rows are locked in id order, so concurrent
+--   follows between different users cannot deadlock. A few rare races about one pair (a block
+--   meeting an acceptance of a request made a moment before, a profile going public while its owner
+--   blocks a requester) can still deadlock: PostgreSQL aborts one side with 40P01, nothing of it is
+--   kept, and the client retries.
 -- * A repeated follow, block or mute is an error (23505 with a message naming it), not a no-op:
 --   clients learn that their view was stale. Change a mute's expiry with an update.
 -- * The blocked user cannot see the blocker's profile; the blocker still sees the blocked user's
