@@ -7,14 +7,16 @@ create policy "Signed-in users can read profiles except those of users who block
   using (id not in (select private.users_blocking_me()));
 
 -- A follow shows in two lists, the follower's "following" and the followee's "followers"; it is
--- visible only where both lists are, so a private profile's follows never leak through the list of
--- a public one.
+-- visible only where both lists are (private.can_see_profile_content of both ends), so a private
+-- profile's follows never leak through the list of a public one. The rule is spelled out set-wise
+-- here: the caller's blocks and follows are read once per query (hashed), each end's privacy with
+-- one primary-key lookup per row, instead of two security-definer calls per row.
 create policy "Anyone can read follows between public profiles"
   on public.follows for select to anon
   using (
     status = 'accepted'
-    and private.can_see_profile_content(followee_id)
-    and private.can_see_profile_content(follower_id)
+    and exists (select from public.profiles p where p.id = followee_id and not p.is_private)
+    and exists (select from public.profiles p where p.id = follower_id and not p.is_private)
   );
 
 create policy "Users can read their own follows and requests and follows between profiles whose lists they may see"
@@ -24,8 +26,16 @@ create policy "Users can read their own follows and requests and follows between
     or followee_id = (select auth.uid())
     or (
       status = 'accepted'
-      and private.can_see_profile_content(followee_id)
-      and private.can_see_profile_content(follower_id)
+      and follower_id not in (select private.blocked_by_or_blocking_me())
+      and followee_id not in (select private.blocked_by_or_blocking_me())
+      and (
+        followee_id in (select private.users_i_follow())
+        or exists (select from public.profiles p where p.id = followee_id and not p.is_private)
+      )
+      and (
+        follower_id in (select private.users_i_follow())
+        or exists (select from public.profiles p where p.id = follower_id and not p.is_private)
+      )
     )
   );
 

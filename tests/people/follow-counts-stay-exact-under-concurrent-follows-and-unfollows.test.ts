@@ -2,7 +2,7 @@
 // These tests run many requests at once on separate connections, each holding its transaction open a
 // little after writing, and compare every count with a count of the rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Actor, useTestDatabase } from "../helpers/db.ts";
+import { type Actor, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { counts, idOf, newUsers, parallelClients, setPrivate } from "./graph.ts";
 
 const db = useTestDatabase();
@@ -124,5 +124,25 @@ describe("follower and following counts under concurrency", () => {
     expect(pending?.n).toBe(0);
     expect(await counts(db(), owner)).toMatchObject({ followers: N });
     expect(await countMismatches()).toEqual([]);
+  });
+
+  it("are exact when one statement writes many follows at once (a bulk load as service_role), both ways", async () => {
+    const ids = crowd.map(idOf);
+    await db().request(
+      serviceRole,
+      (tx) => tx`delete from public.follows where follower_id = any (${ids}::uuid[]) or followee_id = any (${ids}::uuid[])`,
+    );
+    expect(await countMismatches()).toEqual([]);
+    // Every crowd member follows every other one: each profile gets N - 1 followers and follows N - 1.
+    await db().request(
+      serviceRole,
+      (tx) => tx`insert into public.follows (follower_id, followee_id)
+        select a, b from unnest(${ids}::uuid[]) a, unnest(${ids}::uuid[]) b where a <> b`,
+    );
+    expect(await countMismatches()).toEqual([]);
+    for (const user of crowd) expect(await counts(db(), user)).toMatchObject({ followers: N - 1, following: N - 1 });
+    await db().request(serviceRole, (tx) => tx`delete from public.follows where follower_id = any (${ids}::uuid[])`);
+    expect(await countMismatches()).toEqual([]);
+    for (const user of crowd) expect(await counts(db(), user)).toMatchObject({ following: 0 });
   });
 });
