@@ -2,13 +2,16 @@
 -- Objects: types conversation_state, conversation_list_item, message_list_item; tables
 -- public.conversations, public.conversation_participants, public.messages; predicates
 -- private.my_conversation_ids(), private.can_use_dm_topic(), private.dm_refusal(); triggers that
--- check and number messages, keep the participants' state and broadcast on dm:<conversation id>;
--- RPCs start_conversation, accept_message_request, decline_message_request, delete_message,
+-- check and number messages, keep the participants' state and broadcast on dm:<conversation id>,
+-- and one on blocks that takes the pair's conversation lock; RPCs start_conversation, accept_message_request, decline_message_request, delete_message,
 -- mark_conversation_read, my_conversations, conversation_messages.
 -- Caveats:
--- * One conversation per unordered pair (user_low < user_high, unique). start_conversation takes the
---   pair's advisory lock (private.lock_user_pair, shared with follows and blocks) and inserts with
+-- * One conversation per unordered pair (user_low < user_high, unique). start_conversation locks
+--   both profile rows (private.lock_profiles, as follows and blocks do) and inserts with
 --   `on conflict do nothing`, so both sides calling at once get the same id.
+-- * A message is checked and numbered under its conversation row lock, and a new block takes the
+--   same lock (after its follow and profile locks), so a send racing a block either commits first
+--   or sees the block. Sends do not lock profiles: a busy user's messages do not queue on one row.
 -- * dm_policy is checked when a conversation is opened and whenever a message request is sent; an
 --   open conversation continues until a block. A block hides the conversation and its messages from
 --   both sides and stops sending, typing and presence; lifting it restores them.
@@ -210,7 +213,7 @@ begin
     raise exception 'you cannot message yourself' using errcode = '22023';
   end if;
 
-  perform private.lock_user_pair(me, start_conversation.other_user);
+  perform private.lock_profiles(me, start_conversation.other_user);
   if not exists (select from public.profiles p where p.id = start_conversation.other_user) then
     raise exception 'user not found' using errcode = 'PT404';
   end if;
@@ -237,7 +240,7 @@ begin
   on conflict (user_low, user_high) do nothing
   returning id into found_id;
   if found_id is null then
-    -- A concurrent call opened it first (only possible without the pair lock; kept for safety).
+    -- A concurrent call opened it first (the profile locks make this rare; kept for safety).
     select c.id into found_id
     from public.conversations c
     where c.user_low = least(me, start_conversation.other_user) and c.user_high = greatest(me, start_conversation.other_user);
@@ -307,14 +310,14 @@ begin
   end if;
   peer := case when conv.user_low = new.sender_id then conv.user_high else conv.user_low end;
 
-  -- Ordered after a racing block; then one message at a time per conversation.
-  perform private.lock_user_pair(new.sender_id, peer);
-  if private.is_blocked_between(new.sender_id, peer) then
-    raise exception 'you cannot message this user' using errcode = '42501';
-  end if;
+  -- One message at a time per conversation; a block of the pair takes this lock too, so what
+  -- follows sees any block committed before it.
   update public.conversations c set last_message_seq = c.last_message_seq + 1
   where c.id = new.conversation_id
   returning c.last_message_seq into new.seq;
+  if private.is_blocked_between(new.sender_id, peer) then
+    raise exception 'you cannot message this user' using errcode = '42501';
+  end if;
 
   select p.state into peer_state
   from public.conversation_participants p
@@ -457,6 +460,27 @@ create trigger messages_after_update
   for each row
   when (old.body is distinct from new.body or old.deleted_at is distinct from new.deleted_at)
   execute function private.messages_after_update();
+
+-- Blocks: a new block waits for a message being sent in the pair's conversation ----------------------
+
+create function private.blocks_lock_conversation()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform from public.conversations c
+  where c.user_low = least(new.blocker_id, new.blocked_id) and c.user_high = greatest(new.blocker_id, new.blocked_id)
+  for no key update;
+  return new;
+end
+$$;
+comment on function private.blocks_lock_conversation() is 'Trigger on blocks: locks the pair''s conversation row (after blocks_before_insert locked their follows and profiles), the lock a message send takes, so no message is sent across a block committed before it.';
+
+create trigger blocks_lock_conversation
+  before insert on public.blocks
+  for each row execute function private.blocks_lock_conversation();
 
 -- RPCs that change a participant's own state ------------------------------------------------------
 

@@ -123,9 +123,9 @@ describe("my_conversations", () => {
     const id = await open(me, other);
     await send(db(), other, id, "seen");
     const clients = parallelClients(db(), 1);
+    let release: () => void = () => {};
     try {
       let inserted: () => void = () => {};
-      let release: () => void = () => {};
       const messageInserted = new Promise<void>((resolve) => {
         inserted = resolve;
       });
@@ -140,7 +140,9 @@ describe("my_conversations", () => {
       await messageInserted;
       const marking = markRead(db(), me, id);
       for (let i = 0; i < 200; i++) {
-        const [row] = await db().admin<{ n: number }[]>`select count(*)::int as n from pg_locks where not granted`;
+        const [row] = await db().admin<{ n: number }[]>`
+          select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where not l.granted and a.datname = current_database()`;
         if ((row?.n ?? 0) > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -148,6 +150,7 @@ describe("my_conversations", () => {
       await sending;
       expect(await marking).toBe(2);
     } finally {
+      release();
       await clients.end();
     }
     expect((await inbox(db(), me))[0]?.unread_count).toBe(0);

@@ -34,14 +34,16 @@ async function talking(): Promise<{ a: Actor; b: Actor; id: string; fromA: strin
   return { a, b, id, fromA, fromB };
 }
 
-/** Polls until a backend waits for a transaction-level advisory lock (the pair lock). */
-async function waitUntilSomeoneWaitsOnAPairLock(): Promise<void> {
+/** Polls until a backend of this database waits for a lock (the conversation row, here). */
+async function waitUntilSomeoneWaitsOnALock(): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const [row] = await db().admin<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`;
+    const [row] = await db().admin<{ n: number }[]>`
+      select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where not l.granted and a.datname = current_database()`;
     if ((row?.n ?? 0) > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error("nobody waited on the pair lock");
+  throw new Error("nobody waited on a lock");
 }
 
 const everything = { conversations: 1, participants: 1, messages: 2 };
@@ -154,9 +156,9 @@ describe("a block between the participants", () => {
   it("orders a send after a block committing at the same time: the send waits for it, then is refused", async () => {
     const { a, b, id } = await talking();
     const clients = parallelClients(db(), 2);
+    let release: () => void = () => {};
     try {
       let inserted: () => void = () => {};
-      let release: () => void = () => {};
       const blockInserted = new Promise<void>((resolve) => {
         inserted = resolve;
       });
@@ -173,12 +175,13 @@ describe("a block between the participants", () => {
         () => "sent",
         (error: { code: string; message: string }) => error,
       );
-      await waitUntilSomeoneWaitsOnAPairLock();
+      await waitUntilSomeoneWaitsOnALock();
       release();
       await blocking;
       expect(await sending).toMatchObject({ code: "42501", message: "you cannot message this user" });
       expect(await db().admin`select id from public.messages where body = 'racing'`).toEqual([]);
     } finally {
+      release();
       await clients.end();
     }
   });
@@ -186,9 +189,9 @@ describe("a block between the participants", () => {
   it("orders a block after a send in flight: the message is sent, nothing after the block is", async () => {
     const { a, b, id } = await talking();
     const clients = parallelClients(db(), 2);
+    let release: () => void = () => {};
     try {
       let inserted: () => void = () => {};
-      let release: () => void = () => {};
       const messageInserted = new Promise<void>((resolve) => {
         inserted = resolve;
       });
@@ -202,13 +205,14 @@ describe("a block between the participants", () => {
       });
       await messageInserted;
       const blocking = block(db(), b, a);
-      await waitUntilSomeoneWaitsOnAPairLock();
+      await waitUntilSomeoneWaitsOnALock();
       release();
       await sending;
       await blocking;
       expect(await db().admin`select id from public.messages where body = 'just in time'`).toHaveLength(1);
       await expectRefused(db(), () => send(db(), a, id, "too late"), "42501", /^you cannot message this user$/);
     } finally {
+      release();
       await clients.end();
     }
   });
