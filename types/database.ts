@@ -10,6 +10,269 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      blocks: {
+        Row: {
+          blocked_id: string
+          blocker_id: string
+          created_at: string
+        }
+        Insert: {
+          blocked_id: string
+          blocker_id?: string
+          created_at?: string
+        }
+        Update: {
+          blocked_id?: string
+          blocker_id?: string
+          created_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "blocks_blocked_id_fkey"
+            columns: ["blocked_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "blocks_blocker_id_fkey"
+            columns: ["blocker_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      conversation_participants: {
+        Row: {
+          conversation_id: string
+          created_at: string
+          last_message_at: string | null
+          last_read_at: string | null
+          last_read_seq: number
+          other_user_id: string
+          state: Database["public"]["Enums"]["conversation_state"]
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          conversation_id: string
+          created_at?: string
+          last_message_at?: string | null
+          last_read_at?: string | null
+          last_read_seq?: number
+          other_user_id: string
+          state: Database["public"]["Enums"]["conversation_state"]
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          conversation_id?: string
+          created_at?: string
+          last_message_at?: string | null
+          last_read_at?: string | null
+          last_read_seq?: number
+          other_user_id?: string
+          state?: Database["public"]["Enums"]["conversation_state"]
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversation_participants_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_participants_other_user_id_fkey"
+            columns: ["other_user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_participants_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      conversations: {
+        Row: {
+          created_at: string
+          id: string
+          last_message_seq: number
+          started_by: string
+          user_high: string
+          user_low: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          last_message_seq?: number
+          started_by: string
+          user_high: string
+          user_low: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          last_message_seq?: number
+          started_by?: string
+          user_high?: string
+          user_low?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversations_started_by_fkey"
+            columns: ["started_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversations_user_high_fkey"
+            columns: ["user_high"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversations_user_low_fkey"
+            columns: ["user_low"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      follows: {
+        Row: {
+          accepted_at: string | null
+          created_at: string
+          followee_id: string
+          follower_id: string
+          status: Database["public"]["Enums"]["follow_status"]
+        }
+        Insert: {
+          accepted_at?: string | null
+          created_at?: string
+          followee_id: string
+          follower_id?: string
+          status?: Database["public"]["Enums"]["follow_status"]
+        }
+        Update: {
+          accepted_at?: string | null
+          created_at?: string
+          followee_id?: string
+          follower_id?: string
+          status?: Database["public"]["Enums"]["follow_status"]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "follows_followee_id_fkey"
+            columns: ["followee_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "follows_follower_id_fkey"
+            columns: ["follower_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      messages: {
+        Row: {
+          body: string | null
+          conversation_id: string
+          created_at: string
+          deleted_at: string | null
+          edited_at: string | null
+          id: string
+          sender_id: string
+          seq: number
+        }
+        Insert: {
+          body?: string | null
+          conversation_id: string
+          created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string
+          sender_id?: string
+          seq: number
+        }
+        Update: {
+          body?: string | null
+          conversation_id?: string
+          created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string
+          sender_id?: string
+          seq?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_sender_id_fkey"
+            columns: ["sender_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      mutes: {
+        Row: {
+          created_at: string
+          expires_at: string | null
+          muted_id: string
+          muter_id: string
+        }
+        Insert: {
+          created_at?: string
+          expires_at?: string | null
+          muted_id: string
+          muter_id?: string
+        }
+        Update: {
+          created_at?: string
+          expires_at?: string | null
+          muted_id?: string
+          muter_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "mutes_muted_id_fkey"
+            columns: ["muted_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "mutes_muter_id_fkey"
+            columns: ["muter_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       notifications: {
         Row: {
           actor_count: number
@@ -56,8 +319,11 @@ export type Database = {
           created_at: string
           display_name: string
           dm_policy: Database["public"]["Enums"]["dm_policy"]
+          followers_count: number
+          following_count: number
           id: string
           is_private: boolean
+          posts_count: number
           updated_at: string
         }
         Insert: {
@@ -66,8 +332,11 @@ export type Database = {
           created_at?: string
           display_name: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
+          followers_count?: number
+          following_count?: number
           id: string
           is_private?: boolean
+          posts_count?: number
           updated_at?: string
         }
         Update: {
@@ -76,8 +345,11 @@ export type Database = {
           created_at?: string
           display_name?: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
+          followers_count?: number
+          following_count?: number
           id?: string
           is_private?: boolean
+          posts_count?: number
           updated_at?: string
         }
         Relationships: []
@@ -108,9 +380,43 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      accept_message_request: {
+        Args: { conversation_id: string }
+        Returns: undefined
+      }
+      conversation_messages: {
+        Args: { conversation_id: string; cursor?: string; page_size?: number }
+        Returns: Database["public"]["CompositeTypes"]["message_list_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "message_list_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      decline_message_request: {
+        Args: { conversation_id: string }
+        Returns: undefined
+      }
+      delete_message: { Args: { message_id: string }; Returns: undefined }
+      mark_conversation_read: {
+        Args: { conversation_id: string }
+        Returns: number
+      }
       mark_notifications_read: { Args: { ids?: string[] }; Returns: number }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
+      my_conversations: {
+        Args: { cursor?: string; page_size?: number; requests?: boolean }
+        Returns: Database["public"]["CompositeTypes"]["conversation_list_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "conversation_list_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      relationship: { Args: { other: string }; Returns: Json }
       set_user_role: {
         Args: {
           granted: boolean
@@ -119,6 +425,7 @@ export type Database = {
         }
         Returns: undefined
       }
+      start_conversation: { Args: { other_user: string }; Returns: string }
       unread_notification_count: {
         Args: Record<PropertyKey, never>
         Returns: number
@@ -127,7 +434,9 @@ export type Database = {
     }
     Enums: {
       app_role: "admin" | "moderator" | "group_owner" | "user"
+      conversation_state: "request" | "accepted" | "declined"
       dm_policy: "everyone" | "followers" | "nobody"
+      follow_status: "pending" | "accepted"
       notification_kind:
         | "follow"
         | "follow_request"
@@ -144,7 +453,32 @@ export type Database = {
         | "report_resolved"
     }
     CompositeTypes: {
-      [_ in never]: never
+      conversation_list_item: {
+        conversation_id: string | null
+        other_user_id: string | null
+        other_display_name: string | null
+        other_avatar_path: string | null
+        state: Database["public"]["Enums"]["conversation_state"] | null
+        started_by: string | null
+        last_message_id: string | null
+        last_message_sender_id: string | null
+        last_message_body: string | null
+        last_message_deleted_at: string | null
+        last_message_at: string | null
+        unread_count: number | null
+        cursor: string | null
+      }
+      message_list_item: {
+        id: string | null
+        conversation_id: string | null
+        sender_id: string | null
+        seq: number | null
+        body: string | null
+        created_at: string | null
+        edited_at: string | null
+        deleted_at: string | null
+        cursor: string | null
+      }
     }
   }
 }
@@ -270,7 +604,9 @@ export const Constants = {
   public: {
     Enums: {
       app_role: ["admin", "moderator", "group_owner", "user"],
+      conversation_state: ["request", "accepted", "declined"],
       dm_policy: ["everyone", "followers", "nobody"],
+      follow_status: ["pending", "accepted"],
       notification_kind: [
         "follow",
         "follow_request",
