@@ -7,6 +7,8 @@ const db = useTestDatabase();
 
 /** Tables anon may touch at all, and how. */
 const anonTablePrivileges: Record<string, string[]> = {
+  // Follow lists of public profiles are public (CONTRACT.md "Social graph"; sql/20_people.sql).
+  follows: ["SELECT"],
   profiles: ["SELECT"],
 };
 
