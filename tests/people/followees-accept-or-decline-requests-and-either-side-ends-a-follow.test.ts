@@ -136,8 +136,11 @@ describe("ending a follow", () => {
     }
   });
 
-  it("is refused to anon", async () => {
+  it("is refused to anon, and to a user whose email is unconfirmed (no row matches)", async () => {
     await expectRefused(db(), () => unfollow(db(), anon, follower, owner), "42501", /^permission denied for table follows$/);
+    const unconfirmed = await db().newUser(`unconfirmed_star_${run}`, { confirm: false });
+    await follow(db(), stranger, unconfirmed);
+    await expectNoEffect(db(), () => unfollow(db(), unconfirmed, stranger, unconfirmed));
   });
 
   it("may be done by service_role, counts included", async () => {
