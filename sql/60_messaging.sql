@@ -18,8 +18,9 @@
 -- * Message requests: the recipient's side starts as `request` unless the recipient follows the
 --   sender. Until it is accepted the sender may send one message (a pending and a declined request
 --   refuse the next one with the same message, so the sender cannot tell them apart). Replying
---   accepts. Declining hides the conversation from the recipient's lists and removes its
---   message_request notification.
+--   accepts. The recipient is notified (message_request) when the request's message arrives, not
+--   when the conversation is opened: empty conversations are listed nowhere and notify nobody.
+--   Declining hides the conversation from the recipient's lists and removes that notification.
 -- * Messages are numbered per conversation (seq, under the conversation row lock): it is the keyset
 --   of conversation_messages and the read mark (last_read_seq), so a message committed after
 --   mark_conversation_read stays unread however the clocks of the two transactions compare.
@@ -82,9 +83,16 @@ create table public.conversation_participants (
 );
 alter table public.conversation_participants enable row level security;
 
--- A user's inbox and request inbox, latest activity first (the keyset of my_conversations).
-create index conversation_participants_list_idx
-  on public.conversation_participants (user_id, state, last_message_at desc, conversation_id desc);
+-- A user's inbox and request inbox, latest activity first (the keysets of my_conversations). Partial
+-- per state, because RLS keeps a comparison of an enum (not leakproof) out of an index condition.
+create index conversation_participants_inbox_idx
+  on public.conversation_participants (user_id, last_message_at desc, conversation_id desc)
+  where state = 'accepted';
+create index conversation_participants_requests_idx
+  on public.conversation_participants (user_id, last_message_at desc, conversation_id desc)
+  where state = 'request';
+-- A user's conversations (private.my_conversation_ids, the policies); the primary key leads with the conversation.
+create index conversation_participants_user_id_idx on public.conversation_participants (user_id, conversation_id);
 create index conversation_participants_other_user_id_idx on public.conversation_participants (other_user_id);
 
 create trigger conversation_participants_set_updated_at
@@ -132,7 +140,7 @@ comment on table public.messages is 'Direct messages. Participants read them and
 comment on column public.messages.id is 'Message id.';
 comment on column public.messages.conversation_id is 'The conversation it belongs to.';
 comment on column public.messages.sender_id is 'Who sent it; always the caller.';
-comment on column public.messages.seq is 'Position in the conversation (1, 2, …), set by the database: newest first is seq descending.';
+comment on column public.messages.seq is 'Position in the conversation (1, 2, …), set by the database. Newest first is seq descending: conversation_messages pages by it, and a plain read can too (order by seq desc, seq < the last one seen), served by the (conversation_id, seq) key.';
 comment on column public.messages.body is '1–4,000 characters, surrounding whitespace trimmed by the database; null once deleted.';
 comment on column public.messages.created_at is 'When it was sent.';
 comment on column public.messages.edited_at is 'When its body last changed; null if never edited.';
@@ -682,8 +690,8 @@ set search_path = ''
 as $$
 declare
   me uuid := (select auth.uid());
-  after_at timestamptz;
-  after_id uuid;
+  after_at timestamptz := 'infinity'::timestamptz;
+  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid;
 begin
   if me is null then
     raise exception 'sign in required' using errcode = '42501';
@@ -705,35 +713,61 @@ begin
     end;
   end if;
 
+  -- The page first, straight off the inbox or requests index (one branch runs, with its state
+  -- spelled out so the partial index applies); then, per row, its conversation, preview, card and
+  -- unread count.
   return query
+  with page as (
+    (
+      select p.conversation_id, p.other_user_id, p.state, p.last_read_seq, p.last_message_at
+      from public.conversation_participants p
+      where not my_conversations.requests
+        and p.user_id = me and p.state = 'accepted' and p.last_message_at is not null
+        and (p.last_message_at, p.conversation_id) < (after_at, after_id)
+      order by p.last_message_at desc, p.conversation_id desc
+      limit my_conversations.page_size
+    )
+    union all
+    (
+      select p.conversation_id, p.other_user_id, p.state, p.last_read_seq, p.last_message_at
+      from public.conversation_participants p
+      where my_conversations.requests
+        and p.user_id = me and p.state = 'request' and p.last_message_at is not null
+        and (p.last_message_at, p.conversation_id) < (after_at, after_id)
+      order by p.last_message_at desc, p.conversation_id desc
+      limit my_conversations.page_size
+    )
+  )
   select
-    p.conversation_id,
-    p.other_user_id,
+    pg.conversation_id,
+    pg.other_user_id,
     pr.display_name,
     pr.avatar_path,
-    p.state,
+    pg.state,
     c.started_by,
     m.id,
     m.sender_id,
     m.body,
     m.deleted_at,
-    p.last_message_at,
+    pg.last_message_at,
     (
       select count(*)::integer from public.messages u
-      where u.conversation_id = p.conversation_id and u.seq > p.last_read_seq
+      where u.conversation_id = pg.conversation_id and u.seq > pg.last_read_seq
         and u.sender_id <> me and u.deleted_at is null
     ),
-    to_char(p.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '/' || p.conversation_id::text
-  from public.conversation_participants p
-  join public.conversations c on c.id = p.conversation_id
-  left join public.profiles pr on pr.id = p.other_user_id
-  left join public.messages m on m.conversation_id = p.conversation_id and m.seq = c.last_message_seq
-  where p.user_id = me
-    and p.state = (case when my_conversations.requests then 'request' else 'accepted' end)::public.conversation_state
-    and p.last_message_at is not null
-    and (after_at is null or (p.last_message_at, p.conversation_id) < (after_at, after_id))
-  order by p.last_message_at desc, p.conversation_id desc
-  limit my_conversations.page_size;
+    to_char(pg.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '/' || pg.conversation_id::text
+  from page pg
+  join lateral (
+    select c.started_by from public.conversations c where c.id = pg.conversation_id limit 1
+  ) c on true
+  left join lateral (
+    select m.id, m.sender_id, m.body, m.deleted_at from public.messages m
+    where m.conversation_id = pg.conversation_id
+    order by m.seq desc
+    limit 1
+  ) m on true
+  left join public.profiles pr on pr.id = pg.other_user_id
+  order by pg.last_message_at desc, pg.conversation_id desc;
 end
 $$;
 comment on function public.my_conversations(text, integer, boolean) is 'The caller''s conversations with at least one message, latest activity first: the inbox (requests = false) or the message-request inbox (requests = true). Declined requests and conversations a block separates are left out. Keyset-paged: pass the last row''s cursor for the next page. Errors: 22023 bad cursor or page_size (1–100).';
