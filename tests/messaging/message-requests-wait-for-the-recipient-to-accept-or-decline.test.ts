@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
+import { parallelClients } from "../people/graph.ts";
 import {
   accept,
   decline,
@@ -56,6 +57,29 @@ describe("a message request", () => {
     await send(db(), sender, id, "second");
     await send(db(), sender, id, "third");
     expect((await inbox(db(), recipient)).map((c) => [c.conversation_id, c.last_message_body, c.unread_count])).toEqual([[id, "third", 3]]);
+  });
+
+  it("lets only one of several first messages sent at once through", async () => {
+    const [sender, recipient] = await pair();
+    const id = await startConversation(db(), sender, recipient);
+    const clients = parallelClients(db(), 4);
+    try {
+      const results = await Promise.allSettled(
+        [1, 2, 3, 4].map((i) =>
+          clients.request(sender, async (tx) => {
+            await tx`insert into public.messages (conversation_id, body) values (${id}, ${`attempt ${i}`})`;
+            await tx`select pg_sleep(0.03)`;
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "PT409", message: waiting.source.slice(1, -1) });
+      }
+    } finally {
+      await clients.end();
+    }
+    expect(await db().admin`select seq from public.messages where conversation_id = ${id}`).toEqual([{ seq: "1" }]);
   });
 
   it("counts a deleted request message: deleting it does not free another", async () => {
