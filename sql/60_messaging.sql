@@ -3,8 +3,9 @@
 -- public.conversations, public.conversation_participants, public.messages; predicates
 -- private.my_conversation_ids(), private.can_use_dm_topic(), private.dm_refusal(); triggers that
 -- check and number messages, keep the participants' state and broadcast on dm:<conversation id>,
--- and one on blocks that takes the pair's conversation lock; RPCs start_conversation, accept_message_request, decline_message_request, delete_message,
--- mark_conversation_read, my_conversations, conversation_messages.
+-- and one on blocks that takes the pair's conversation lock; RPCs start_conversation,
+-- accept_message_request, decline_message_request, delete_message, mark_conversation_read,
+-- my_conversations, conversation_messages.
 -- Caveats:
 -- * One conversation per unordered pair (user_low < user_high, unique). start_conversation locks
 --   both profile rows (private.lock_profiles, as follows and blocks do) and inserts with
