@@ -43,6 +43,113 @@ export type Database = {
           },
         ]
       }
+      conversation_participants: {
+        Row: {
+          conversation_id: string
+          created_at: string
+          last_message_at: string | null
+          last_read_at: string | null
+          last_read_seq: number
+          other_user_id: string
+          state: Database["public"]["Enums"]["conversation_state"]
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          conversation_id: string
+          created_at?: string
+          last_message_at?: string | null
+          last_read_at?: string | null
+          last_read_seq?: number
+          other_user_id: string
+          state: Database["public"]["Enums"]["conversation_state"]
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          conversation_id?: string
+          created_at?: string
+          last_message_at?: string | null
+          last_read_at?: string | null
+          last_read_seq?: number
+          other_user_id?: string
+          state?: Database["public"]["Enums"]["conversation_state"]
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversation_participants_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_participants_other_user_id_fkey"
+            columns: ["other_user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_participants_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      conversations: {
+        Row: {
+          created_at: string
+          id: string
+          last_message_seq: number
+          started_by: string
+          user_high: string
+          user_low: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          last_message_seq?: number
+          started_by: string
+          user_high: string
+          user_low: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          last_message_seq?: number
+          started_by?: string
+          user_high?: string
+          user_low?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversations_started_by_fkey"
+            columns: ["started_by"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversations_user_high_fkey"
+            columns: ["user_high"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversations_user_low_fkey"
+            columns: ["user_low"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       follows: {
         Row: {
           accepted_at: string | null
@@ -256,6 +363,54 @@ export type Database = {
           },
         ]
       }
+      messages: {
+        Row: {
+          body: string | null
+          conversation_id: string
+          created_at: string
+          deleted_at: string | null
+          edited_at: string | null
+          id: string
+          sender_id: string
+          seq: number
+        }
+        Insert: {
+          body?: string | null
+          conversation_id: string
+          created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string
+          sender_id?: string
+          seq: number
+        }
+        Update: {
+          body?: string | null
+          conversation_id?: string
+          created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string
+          sender_id?: string
+          seq?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_sender_id_fkey"
+            columns: ["sender_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       mutes: {
         Row: {
           created_at: string
@@ -459,7 +614,26 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      accept_message_request: {
+        Args: { conversation_id: string }
+        Returns: undefined
+      }
+      conversation_messages: {
+        Args: { conversation_id: string; cursor?: string; page_size?: number }
+        Returns: Database["public"]["CompositeTypes"]["message_list_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "message_list_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      decline_message_request: {
+        Args: { conversation_id: string }
+        Returns: undefined
+      }
+      delete_message: { Args: { message_id: string }; Returns: undefined }
       invite_to_group: {
         Args: { group_id: string; user_id: string }
         Returns: string
@@ -469,8 +643,22 @@ export type Database = {
         Returns: Database["public"]["Enums"]["membership_status"]
       }
       leave_group: { Args: { group_id: string }; Returns: undefined }
+      mark_conversation_read: {
+        Args: { conversation_id: string }
+        Returns: number
+      }
       mark_notifications_read: { Args: { ids?: string[] }; Returns: number }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
+      my_conversations: {
+        Args: { cursor?: string; page_size?: number; requests?: boolean }
+        Returns: Database["public"]["CompositeTypes"]["conversation_list_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "conversation_list_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       relationship: { Args: { other: string }; Returns: Json }
       remove_group_member: {
         Args: { group_id: string; user_id: string }
@@ -500,6 +688,7 @@ export type Database = {
         }
         Returns: undefined
       }
+      start_conversation: { Args: { other_user: string }; Returns: string }
       transfer_group_ownership: {
         Args: { group_id: string; new_owner: string }
         Returns: undefined
@@ -513,6 +702,7 @@ export type Database = {
     }
     Enums: {
       app_role: "admin" | "moderator" | "group_owner" | "user"
+      conversation_state: "request" | "accepted" | "declined"
       dm_policy: "everyone" | "followers" | "nobody"
       follow_status: "pending" | "accepted"
       group_kind: "generic" | "institution"
@@ -536,7 +726,32 @@ export type Database = {
         | "report_resolved"
     }
     CompositeTypes: {
-      [_ in never]: never
+      conversation_list_item: {
+        conversation_id: string | null
+        other_user_id: string | null
+        other_display_name: string | null
+        other_avatar_path: string | null
+        state: Database["public"]["Enums"]["conversation_state"] | null
+        started_by: string | null
+        last_message_id: string | null
+        last_message_sender_id: string | null
+        last_message_body: string | null
+        last_message_deleted_at: string | null
+        last_message_at: string | null
+        unread_count: number | null
+        cursor: string | null
+      }
+      message_list_item: {
+        id: string | null
+        conversation_id: string | null
+        sender_id: string | null
+        seq: number | null
+        body: string | null
+        created_at: string | null
+        edited_at: string | null
+        deleted_at: string | null
+        cursor: string | null
+      }
     }
   }
 }
@@ -662,6 +877,7 @@ export const Constants = {
   public: {
     Enums: {
       app_role: ["admin", "moderator", "group_owner", "user"],
+      conversation_state: ["request", "accepted", "declined"],
       dm_policy: ["everyone", "followers", "nobody"],
       follow_status: ["pending", "accepted"],
       group_kind: ["generic", "institution"],

@@ -139,7 +139,9 @@ create trigger notifications_broadcast
   for each row execute function private.broadcast_notification();
 
 -- Who may join a private Realtime topic (receive), and send on it. One predicate for every topic
--- family so that realtime.messages has one policy per operation.
+-- family so that realtime.messages has one policy per operation. A family whose rule belongs to a
+-- later domain calls that domain's predicate (dm: → private.can_use_dm_topic, sql/60_messaging.sql):
+-- PL/pgSQL resolves it when Realtime asks, after every migration has run, and plpgsql_check checks it.
 create function private.can_use_realtime_topic(topic text, extension text, sending boolean)
 returns boolean
 language plpgsql
@@ -156,6 +158,12 @@ begin
   if topic = 'user:' || me::text then
     -- Only the database writes notifications: the user may listen to broadcasts, not send.
     return extension = 'broadcast' and not sending;
+  end if;
+  if topic ~ '^dm:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    -- Direct messages (sql/60_messaging.sql): participants receive messages, typing and presence,
+    -- and send typing (broadcast) and presence themselves; never across a block.
+    return extension in ('broadcast', 'presence')
+      and private.can_use_dm_topic(substr(topic, 4)::uuid, sending);
   end if;
   return false;
 end
