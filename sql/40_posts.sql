@@ -190,6 +190,10 @@ declare
   block jsonb;
   i bigint;
 begin
+  -- Malformed content is the content rules' to report (the check constraint runs after this trigger).
+  if jsonb_typeof(post_media_problem.content -> 'blocks') is distinct from 'array' then
+    return null;
+  end if;
   for block, i in
     select e.item, e.n - 1 from jsonb_array_elements(post_media_problem.content -> 'blocks') with ordinality as e (item, n)
   loop

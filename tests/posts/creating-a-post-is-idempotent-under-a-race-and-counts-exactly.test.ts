@@ -78,6 +78,8 @@ describe("create_post", () => {
     await expectDbError(createPost(db(), unconfirmed), "42501", /confirm your email address/);
     await expectDbError(createPost(db(), author, { idempotency_key: "" }), "23514", /posts_idempotency_key_length/);
     await expectDbError(createPost(db(), author, { blocks: [] }), "22023", /content: blocks must hold 1–50 blocks/);
+    await expectDbError(db().rpcRows(author, "create_post", { content: { blocks: "x" } }), "22023", /content: blocks must be an array/);
+    await expectDbError(db().rpcRows(author, "create_post", { content: "x" }), "22023", /content: must be a JSON object/);
     expect(await contentSnapshot(db())).toEqual(before);
   });
 
