@@ -4,7 +4,7 @@
 
 -- Comments: threaded replies under posts (parent_id, depth 1–8).
 -- Objects: table public.comments; private.can_see_comment(); write rules, tombstones, comment_count,
--- notifications (comment, reply); grants.
+-- notifications (comment, reply) and their cleanup; grants.
 -- Caveats: a comment is visible exactly when its post is (private.can_see_post_id), and never across a
 -- block with its author. Deleting a comment that has replies leaves a tombstone (body '', deleted_at
 -- set) and the DELETE answers with no row; a tombstone goes once its last reply goes. comment_count
@@ -312,6 +312,32 @@ comment on function private.notify_comment() is 'Trigger: notifies the post''s a
 create trigger comments_notify
   after insert on public.comments
   for each row execute function private.notify_comment();
+
+-- A comment that goes (or becomes a tombstone) takes its stale notifications with it: the reply
+-- notification about it, and the unread comment notification it alone caused.
+create function private.forget_comment_notifications()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' and not (old.deleted_at is null and new.deleted_at is not null) then
+    return null;
+  end if;
+  -- By actor (indexed): the comment's author caused both.
+  delete from public.notifications n
+  where n.actor_id = old.author_id
+    and ((n.kind = 'reply' and n.subject_id = old.id)
+      or (n.kind = 'comment' and n.read_at is null and n.actor_count = 1 and n.data ->> 'comment_id' = old.id::text));
+  return null;
+end
+$$;
+comment on function private.forget_comment_notifications() is 'Trigger: a deleted or tombstoned comment removes the reply notification about it and the unread comment notification it alone caused.';
+
+create trigger comments_forget_notifications
+  after update of deleted_at or delete on public.comments
+  for each row execute function private.forget_comment_notifications();
 
 grant select on public.comments to anon, authenticated;
 grant insert (author_id, post_id, parent_id, body) on public.comments to authenticated;

@@ -254,6 +254,26 @@ create trigger reactions_notify
   after insert on public.reactions
   for each row execute function private.notify_reaction();
 
+-- A removed reaction takes the unread notification it alone caused.
+create function private.forget_reaction_notification()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.notifications n
+  where n.actor_id = old.user_id and n.kind = 'reaction' and n.subject_id = coalesce(old.post_id, old.comment_id)
+    and n.actor_count = 1 and n.read_at is null;
+  return null;
+end
+$$;
+comment on function private.forget_reaction_notification() is 'Trigger: a removed reaction deletes the unread reaction notification it alone caused (grouped ones stay).';
+
+create trigger reactions_forget_notification
+  after delete on public.reactions
+  for each row execute function private.forget_reaction_notification();
+
 -- RPC -----------------------------------------------------------------------------------------------
 
 create function public.react(kind public.reaction_kind, post_id uuid default null, comment_id uuid default null)

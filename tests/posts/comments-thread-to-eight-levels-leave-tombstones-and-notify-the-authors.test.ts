@@ -132,4 +132,25 @@ describe("comments", () => {
     ]);
     expect(await notifications(a)).toEqual([{ kind: "reply", actor_id: idOf(poster), actor_count: 1, subject_id: expect.any(String) }]);
   });
+
+  it("take their stale notifications with them when deleted or tombstoned", async () => {
+    const poster = await db().newUser("forgetful_poster");
+    const [fan, other] = [await db().newUser("fan_e"), await db().newUser("fan_f")];
+    const post = await createPost(db(), poster);
+    const lone = await comment(db(), fan, post.id, "only me");
+    expect(await notifications(poster)).toHaveLength(1);
+    expect(await deleteComment(db(), fan, lone.id)).toBe(1);
+    expect(await notifications(poster)).toEqual([]);
+
+    const top = await comment(db(), poster, post.id, "top");
+    const reply = await comment(db(), other, post.id, "reply", top.id);
+    await comment(db(), fan, post.id, "reply to the reply", reply.id);
+    expect((await notifications(poster)).map((n) => [n.kind, n.actor_id])).toEqual([
+      ["reply", idOf(other)],
+      ["comment", idOf(fan)],
+    ]);
+    expect(await deleteComment(db(), other, reply.id)).toBe(0);
+    expect((await notifications(poster)).map((n) => [n.kind, n.actor_id])).toEqual([["comment", idOf(fan)]]);
+    expect(await notifications(other)).toHaveLength(1);
+  });
 });

@@ -111,6 +111,12 @@ describe("reactions", () => {
     const rows = await db().admin`select kind, actor_count, subject_id from public.notifications
       where recipient_id = ${idOf(poster)}`;
     expect(rows.map((r) => ({ ...r }))).toEqual([{ kind: "reaction", actor_count: 3, subject_id: post.id }]);
+
+    const alone = await createPost(db(), poster);
+    await react(db(), crowd[4] as Actor, "wow", { post_id: alone.id });
+    await db().request(crowd[4] as Actor, (tx) => tx`delete from public.reactions where post_id = ${alone.id}`, { method: "DELETE" });
+    const [left] = await db().admin<{ n: number }[]>`select count(*)::int as n from public.notifications where subject_id = ${alone.id}`;
+    expect(left?.n).toBe(0);
   });
 
   it("keep counts exact when 30 users react to one post and one comment at once, change kinds, then remove them", async () => {
