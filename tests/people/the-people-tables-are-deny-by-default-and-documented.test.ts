@@ -2,29 +2,11 @@
 // column where they write), who may execute its functions, and the comments PostgREST publishes.
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
+import { tablePrivileges } from "../helpers/surface.ts";
 
 const db = useTestDatabase();
 const tables = ["blocks", "follows", "mutes"];
 const roles = ["anon", "authenticated", "service_role"];
-
-async function privileges(role: string, table: string): Promise<string[]> {
-  const rows = await db().admin<{ p: string }[]>`
-    select p.privilege || case
-        when p.privilege in ('INSERT', 'UPDATE') and not has_table_privilege(${role}, c.oid, p.privilege) then '(' || (
-          select string_agg(a.attname, ',' order by a.attnum) from pg_attribute a
-          where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-            and has_column_privilege(${role}, c.oid, a.attnum, p.privilege)
-        ) || ')'
-        else ''
-      end as p
-    from pg_class c
-    cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) as p(privilege)
-    where c.oid = ${`public.${table}`}::regclass
-      and (has_table_privilege(${role}, c.oid, p.privilege)
-           or (p.privilege in ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES') and has_any_column_privilege(${role}, c.oid, p.privilege)))
-    order by p.privilege`;
-  return rows.map((r) => r.p);
-}
 
 describe("the people tables", () => {
   it("have row level security enabled", async () => {
@@ -37,7 +19,7 @@ describe("the people tables", () => {
     const actual: Record<string, Record<string, string[]>> = {};
     for (const role of roles) {
       actual[role] = {};
-      for (const table of tables) (actual[role] as Record<string, string[]>)[table] = await privileges(role, table);
+      for (const table of tables) (actual[role] as Record<string, string[]>)[table] = await tablePrivileges(db(), role, table);
     }
     const everything = ["DELETE", "INSERT", "SELECT", "UPDATE"];
     expect(actual).toEqual({

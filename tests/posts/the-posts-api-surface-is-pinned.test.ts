@@ -2,28 +2,10 @@
 // column where clients write), one policy per operation and role, who may call its RPCs, comments.
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
+import { tablePrivileges } from "../helpers/surface.ts";
 
 const db = useTestDatabase();
 const tables = ["bookmarks", "comments", "event_rsvps", "events", "post_revisions", "posts", "reactions"];
-
-async function privileges(role: string, table: string): Promise<string[]> {
-  const rows = await db().admin<{ p: string }[]>`
-    select p.privilege || case
-        when p.privilege in ('INSERT', 'UPDATE') and not has_table_privilege(${role}, c.oid, p.privilege) then '(' || (
-          select string_agg(a.attname, ',' order by a.attnum) from pg_attribute a
-          where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-            and has_column_privilege(${role}, c.oid, a.attnum, p.privilege)
-        ) || ')'
-        else ''
-      end as p
-    from pg_class c
-    cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) as p(privilege)
-    where c.oid = ${`public.${table}`}::regclass
-      and (has_table_privilege(${role}, c.oid, p.privilege)
-           or (p.privilege in ('SELECT', 'INSERT', 'UPDATE') and has_any_column_privilege(${role}, c.oid, p.privilege)))
-    order by p.privilege`;
-  return rows.map((r) => r.p);
-}
 
 describe("the posts tables", () => {
   it("have row level security enabled", async () => {
@@ -35,7 +17,7 @@ describe("the posts tables", () => {
   it("grant anon and authenticated exactly these privileges (writes column by column)", async () => {
     const actual: Record<string, Record<string, string[]>> = { anon: {}, authenticated: {} };
     for (const role of ["anon", "authenticated"]) {
-      for (const t of tables) (actual[role] as Record<string, string[]>)[t] = await privileges(role, t);
+      for (const t of tables) (actual[role] as Record<string, string[]>)[t] = await tablePrivileges(db(), role, t);
     }
     expect(actual).toEqual({
       anon: {
