@@ -460,6 +460,26 @@ export type Database = {
     }
     Functions: {
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      group_feed: {
+        Args: { cursor?: string; group_id: string; page_size?: number }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      home_feed: {
+        Args: { cursor?: string; page_size?: number }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       invite_to_group: {
         Args: { group_id: string; user_id: string }
         Returns: string
@@ -471,6 +491,16 @@ export type Database = {
       leave_group: { Args: { group_id: string }; Returns: undefined }
       mark_notifications_read: { Args: { ids?: string[] }; Returns: number }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
+      profile_feed: {
+        Args: { cursor?: string; page_size?: number; user_id: string }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       relationship: { Args: { other: string }; Returns: Json }
       remove_group_member: {
         Args: { group_id: string; user_id: string }
@@ -536,7 +566,23 @@ export type Database = {
         | "report_resolved"
     }
     CompositeTypes: {
-      [_ in never]: never
+      feed_item: {
+        post_id: string | null
+        created_at: string | null
+        cursor: string | null
+        author_id: string | null
+        group_id: string | null
+        title: string | null
+        content: Json | null
+        edited_at: string | null
+        comment_count: number | null
+        reaction_count: number | null
+        reaction_counts: Json | null
+        author_card: Json | null
+        group_card: Json | null
+        my_reaction: string | null
+        bookmarked: boolean | null
+      }
     }
   }
 }
