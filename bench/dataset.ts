@@ -162,6 +162,32 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
         left join bench.users a on not t.in_group and a.i = t.author_i
         left join bench.active_members m on t.in_group and m.n = t.member_n`,
     );
+    // comments (0.2 per post) and reactions (0.5 per post) on random posts, when those tables exist
+    const [{ has } = { has: false }] = await sql<{ has: boolean }[]>`select to_regclass('public.reactions') is not null
+      and to_regclass('public.comments') is not null as has`;
+    if (has) {
+      await chunked("comments and reactions", shape.posts, 100_000, async (from, to) => {
+        await sql`insert into public.comments (post_id, author_id, body, created_at, updated_at)
+          select md5('bench-post-' || t.pi)::uuid, u.id, 'A benchmark comment ' || t.s, now() - interval '1 hour', now() - interval '1 hour'
+          from (select s, 1 + floor(random() * ${U})::int as ui, ${from} + floor(random() * (${to} - ${from} + 1))::int as pi
+                from generate_series(1, ((${to} - ${from} + 1) / 5)::int) s) t
+          join bench.users u on u.i = t.ui`;
+        await sql`insert into public.reactions (user_id, post_id, kind, created_at)
+          select u.id, md5('bench-post-' || t.pi)::uuid,
+            (array['like', 'love', 'haha', 'wow', 'sad', 'angry'])[1 + floor(random() * 6)::int]::public.reaction_kind,
+            now() - interval '1 hour'
+          from (select s, 1 + floor(random() * ${U})::int as ui, ${from} + floor(random() * (${to} - ${from} + 1))::int as pi
+                from generate_series(1, ((${to} - ${from} + 1) / 2)::int) s) t
+          join bench.users u on u.i = t.ui
+          on conflict do nothing`;
+      });
+      await sql`update public.posts p set comment_count = c.n from (
+          select post_id, count(*)::int as n from public.comments group by post_id) c where c.post_id = p.id`;
+      await sql`update public.posts p set reaction_count = r.n, reaction_counts = r.by_kind from (
+          select x.post_id, sum(x.n)::int as n, jsonb_object_agg(x.kind, x.n) as by_kind
+          from (select post_id, kind, count(*)::int as n from public.reactions where post_id is not null group by post_id, kind) x
+          group by x.post_id) r where r.post_id = p.id`;
+    }
   } finally {
     await sql`set session_replication_role = origin`;
   }

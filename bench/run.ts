@@ -143,6 +143,8 @@ async function main(): Promise<void> {
       owner`select p.id from public.profiles p where not p.is_private and p.posts_count > 20 order by md5(p.id::text) limit 200`,
     );
     const somePosts = await ids(owner`select p.id from public.posts p tablesample system (1) where p.group_id is null limit 500`);
+    const visiblePosts = await ids(owner`select p.id from public.posts p tablesample system (1) join public.profiles a on a.id = p.author_id
+      where p.group_id is null and not a.is_private limit 500`);
     const allReaders = await ids(owner`select id from bench.users order by md5(id::text) limit 500`);
     if (!biggest) throw new Error("no users");
 
@@ -184,12 +186,15 @@ async function main(): Promise<void> {
     const pickGroup = sampler(publicGroups);
     const pickAuthor = sampler(publicAuthors.length > 0 ? publicAuthors : typical);
     const pickPost = sampler(somePosts);
+    const pickVisible = sampler(visiblePosts);
     const pickOrdinary = sampler(ordinary.length > 0 ? ordinary : typical);
     const pickReader = sampler(allReaders);
     const content = { blocks: [{ type: "text", value: "A benchmark post" }] };
     const home = (user: string) => get(user, "/rpc/home_feed", (tx) => tx`select * from public.home_feed(page_size => 20)`);
     const pull = (user: string) => get(user, "/rpc/pull_home_feed", (tx) => tx`select * from bench.pull_home_feed(20)`);
 
+    const [{ extras: hasPostsExtras } = { extras: false }] = await owner<{ extras: boolean }[]>`select
+      to_regclass('public.reactions') is not null and to_regclass('public.comments') is not null as extras`;
     const scenarios: { name: string; what: string; next: (w: number, i: number) => Request }[] = [
       { name: "home_feed_page1", what: "home_feed first page, typical reader (10–200 followees)", next: (w, i) => home(pickTypical(w, i)) },
       {
@@ -266,6 +271,35 @@ async function main(): Promise<void> {
         what: "POST /posts by the most followed author (merged at read time)",
         next: () => post(biggest, "/posts", (tx) => tx`insert into public.posts (content) values (${tx.json(content)}) returning id`),
       },
+      ...(hasPostsExtras
+        ? [
+            {
+              name: "comment_create",
+              what: "POST /comments on a visible post",
+              next: (w: number, i: number) => {
+                const p = pickVisible(w, i);
+                return post(
+                  pickReader(w, i),
+                  "/comments",
+                  (tx) => tx`insert into public.comments (post_id, body) values (${p}, 'A benchmark comment') returning id`,
+                );
+              },
+            },
+            {
+              name: "reaction",
+              what: "POST /rpc/react on a visible post (insert or replace the caller's reaction)",
+              next: (w: number, i: number) => {
+                const p = pickVisible(w, i);
+                const kinds = ["like", "love", "haha", "wow"];
+                return post(
+                  pickReader(w, i),
+                  "/rpc/react",
+                  (tx) => tx`select public.react(${kinds[i % 4] as string}::public.reaction_kind, post_id => ${p})`,
+                );
+              },
+            },
+          ]
+        : []),
       {
         name: "bare_insert",
         what: "baseline: insert into a table without triggers or RLS policies",

@@ -43,6 +43,218 @@ export type Database = {
           },
         ]
       }
+      bookmarks: {
+        Row: {
+          created_at: string
+          post_id: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          post_id: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          post_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "bookmarks_post_id_fkey"
+            columns: ["post_id"]
+            isOneToOne: false
+            referencedRelation: "posts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "bookmarks_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      comments: {
+        Row: {
+          author_id: string
+          body: string
+          created_at: string
+          deleted_at: string | null
+          depth: number
+          edited_at: string | null
+          id: string
+          parent_id: string | null
+          post_id: string
+          reaction_count: number
+          reaction_counts: NonNullable<Json>
+          updated_at: string
+        }
+        Insert: {
+          author_id?: string
+          body: string
+          created_at?: string
+          deleted_at?: string | null
+          depth?: number
+          edited_at?: string | null
+          id?: string
+          parent_id?: string | null
+          post_id: string
+          reaction_count?: number
+          reaction_counts?: NonNullable<Json>
+          updated_at?: string
+        }
+        Update: {
+          author_id?: string
+          body?: string
+          created_at?: string
+          deleted_at?: string | null
+          depth?: number
+          edited_at?: string | null
+          id?: string
+          parent_id?: string | null
+          post_id?: string
+          reaction_count?: number
+          reaction_counts?: NonNullable<Json>
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "comments_author_id_fkey"
+            columns: ["author_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "comments_parent_id_fkey"
+            columns: ["parent_id"]
+            isOneToOne: false
+            referencedRelation: "comments"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "comments_post_id_fkey"
+            columns: ["post_id"]
+            isOneToOne: false
+            referencedRelation: "posts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      event_rsvps: {
+        Row: {
+          created_at: string
+          event_id: string
+          status: Database["public"]["Enums"]["rsvp_status"]
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          event_id: string
+          status: Database["public"]["Enums"]["rsvp_status"]
+          updated_at?: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          event_id?: string
+          status?: Database["public"]["Enums"]["rsvp_status"]
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "event_rsvps_event_id_fkey"
+            columns: ["event_id"]
+            isOneToOne: false
+            referencedRelation: "events"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "event_rsvps_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      events: {
+        Row: {
+          author_id: string
+          block_index: number
+          created_at: string
+          ends_at: string
+          going_count: number
+          group_id: string | null
+          id: string
+          interested_count: number
+          location: string | null
+          not_going_count: number
+          post_id: string
+          starts_at: string
+          title: string
+          updated_at: string
+        }
+        Insert: {
+          author_id: string
+          block_index: number
+          created_at?: string
+          ends_at: string
+          going_count?: number
+          group_id?: string | null
+          id?: string
+          interested_count?: number
+          location?: string | null
+          not_going_count?: number
+          post_id: string
+          starts_at: string
+          title: string
+          updated_at?: string
+        }
+        Update: {
+          author_id?: string
+          block_index?: number
+          created_at?: string
+          ends_at?: string
+          going_count?: number
+          group_id?: string | null
+          id?: string
+          interested_count?: number
+          location?: string | null
+          not_going_count?: number
+          post_id?: string
+          starts_at?: string
+          title?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "events_author_id_fkey"
+            columns: ["author_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "events_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "events_post_id_fkey"
+            columns: ["post_id"]
+            isOneToOne: false
+            referencedRelation: "posts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       follows: {
         Row: {
           accepted_at: string | null
@@ -331,6 +543,38 @@ export type Database = {
         }
         Relationships: []
       }
+      post_revisions: {
+        Row: {
+          content: NonNullable<Json>
+          created_at: string
+          id: string
+          post_id: string
+          title: string | null
+        }
+        Insert: {
+          content: NonNullable<Json>
+          created_at?: string
+          id?: string
+          post_id: string
+          title?: string | null
+        }
+        Update: {
+          content?: NonNullable<Json>
+          created_at?: string
+          id?: string
+          post_id?: string
+          title?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "post_revisions_post_id_fkey"
+            columns: ["post_id"]
+            isOneToOne: false
+            referencedRelation: "posts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       posts: {
         Row: {
           author_id: string
@@ -433,6 +677,58 @@ export type Database = {
         }
         Relationships: []
       }
+      reactions: {
+        Row: {
+          comment_id: string | null
+          created_at: string
+          id: string
+          kind: Database["public"]["Enums"]["reaction_kind"]
+          post_id: string | null
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          comment_id?: string | null
+          created_at?: string
+          id?: string
+          kind: Database["public"]["Enums"]["reaction_kind"]
+          post_id?: string | null
+          updated_at?: string
+          user_id?: string
+        }
+        Update: {
+          comment_id?: string | null
+          created_at?: string
+          id?: string
+          kind?: Database["public"]["Enums"]["reaction_kind"]
+          post_id?: string | null
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "reactions_comment_id_fkey"
+            columns: ["comment_id"]
+            isOneToOne: false
+            referencedRelation: "comments"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "reactions_post_id_fkey"
+            columns: ["post_id"]
+            isOneToOne: false
+            referencedRelation: "posts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "reactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       user_roles: {
         Row: {
           granted_at: string
@@ -459,6 +755,34 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      create_post: {
+        Args: {
+          content: Json
+          group_id?: string
+          idempotency_key?: string
+          title?: string
+        }
+        Returns: {
+          author_id: string
+          comment_count: number
+          content: NonNullable<Json>
+          created_at: string
+          edited_at: string | null
+          group_id: string | null
+          id: string
+          idempotency_key: string | null
+          reaction_count: number
+          reaction_counts: NonNullable<Json>
+          title: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "posts"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
       group_feed: {
         Args: { cursor?: string; group_id: string; page_size?: number }
@@ -501,6 +825,28 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      react: {
+        Args: {
+          comment_id?: string
+          kind: Database["public"]["Enums"]["reaction_kind"]
+          post_id?: string
+        }
+        Returns: {
+          comment_id: string | null
+          created_at: string
+          id: string
+          kind: Database["public"]["Enums"]["reaction_kind"]
+          post_id: string | null
+          updated_at: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "reactions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       relationship: { Args: { other: string }; Returns: Json }
       remove_group_member: {
         Args: { group_id: string; user_id: string }
@@ -538,6 +884,36 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: number
       }
+      upcoming_events: {
+        Args: {
+          after_id?: string
+          after_starts_at?: string
+          group_id?: string
+          page_size?: number
+        }
+        Returns: {
+          author_id: string
+          block_index: number
+          created_at: string
+          ends_at: string
+          going_count: number
+          group_id: string | null
+          id: string
+          interested_count: number
+          location: string | null
+          not_going_count: number
+          post_id: string
+          starts_at: string
+          title: string
+          updated_at: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "events"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       username_available: { Args: { candidate: string }; Returns: boolean }
       validate_content: { Args: { content: Json }; Returns: Json }
     }
@@ -564,6 +940,8 @@ export type Database = {
         | "institution_rejected"
         | "message_request"
         | "report_resolved"
+      reaction_kind: "like" | "love" | "haha" | "wow" | "sad" | "angry"
+      rsvp_status: "going" | "interested" | "not_going"
     }
     CompositeTypes: {
       feed_item: {
@@ -730,6 +1108,8 @@ export const Constants = {
         "message_request",
         "report_resolved",
       ],
+      reaction_kind: ["like", "love", "haha", "wow", "sad", "angry"],
+      rsvp_status: ["going", "interested", "not_going"],
     },
   },
 } as const

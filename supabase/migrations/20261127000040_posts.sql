@@ -3,9 +3,12 @@
 -- ── sql/40_posts.sql ──
 
 -- Posts: user posts and group posts made of content blocks (sql/35_content.sql validates them).
--- Objects: table public.posts; private.can_see_post(); the write rules (trigger); grants.
+-- Objects: tables public.posts, public.post_revisions; private.can_see_post(), can_see_post_id(),
+-- can_moderate_post(); the write rules (triggers); profiles.posts_count; the post-media bucket;
+-- RPC create_post (idempotent); grants.
 -- Caveats: who sees a post is one predicate, private.can_see_post, used by the select policy and by
--- every later domain (comments, reactions, feeds). Counters on a post are kept by the database.
+-- every later domain (comments, reactions, events, bookmarks, feeds). Counters on a post are kept by
+-- the database. Platform admins see posts like anyone else (moderation is not this domain's).
 
 create table public.posts (
   id uuid not null default gen_random_uuid(),
@@ -113,6 +116,7 @@ begin
       raise exception 'you can only post as yourself' using errcode = '42501';
     end if;
   end if;
+  perform private.assert_own_post_media(new.content, new.author_id);
   if new.group_id is null then
     return new;
   end if;
@@ -134,11 +138,247 @@ begin
   return new;
 end
 $$;
-comment on function private.posts_before_insert() is 'Trigger: a post is written by its confirmed author; group posts need an active group and an active membership (institutions: owners and admins).';
+comment on function private.posts_before_insert() is 'Trigger: a post is written by its confirmed author; media storage paths lie in the author''s folder; group posts need an active group and an active membership (institutions: owners and admins).';
 
 create trigger posts_before_insert
   before insert on public.posts
   for each row execute function private.posts_before_insert();
+
+create function private.can_see_post_id(post uuid)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  p record;
+begin
+  select po.author_id, po.group_id into p from public.posts po where po.id = can_see_post_id.post;
+  if not found then
+    return false;
+  end if;
+  return private.can_see_post(p.author_id, p.group_id);
+end
+$$;
+comment on function private.can_see_post_id(uuid) is 'private.can_see_post for a post named by id (false when it does not exist): for rows that hang off a post (revisions, comments, reactions, bookmarks).';
+
+create function private.can_moderate_post(post uuid)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  p record;
+begin
+  select po.author_id, po.group_id into p from public.posts po where po.id = can_moderate_post.post;
+  if not found then
+    return false;
+  end if;
+  return p.author_id = (select auth.uid())
+    or (p.group_id is not null and private.can_manage_group(p.group_id));
+end
+$$;
+comment on function private.can_moderate_post(uuid) is 'True when the caller may remove what others wrote under the post (comments): its author, or an owner or admin of its group.';
+
+-- Media of a post: storage paths (post-media/<user id>/<file>) must lie in the author's own folder.
+create function private.post_media_problem(content jsonb, author uuid)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  block jsonb;
+  i bigint;
+begin
+  -- Malformed content is the content rules' to report (the check constraint runs after this trigger).
+  if jsonb_typeof(post_media_problem.content -> 'blocks') is distinct from 'array' then
+    return null;
+  end if;
+  for block, i in
+    select e.item, e.n - 1 from jsonb_array_elements(post_media_problem.content -> 'blocks') with ordinality as e (item, n)
+  loop
+    if block ->> 'type' in ('image', 'video')
+      and jsonb_typeof(block -> 'value') = 'string'
+      and (block ->> 'value') like 'post-media/%'
+      and (block ->> 'value') not like 'post-media/' || post_media_problem.author::text || '/%' then
+      return 'content.blocks[' || i::text || '] (' || (block ->> 'type') || '): a storage path must lie in the author''s own folder post-media/<author id>/';
+    end if;
+  end loop;
+  return null;
+end
+$$;
+comment on function private.post_media_problem(jsonb, uuid) is 'Null when every image and video storage path of the content lies in the author''s own folder (post-media/<author id>/…), else the message naming the first block that does not.';
+
+create function private.assert_own_post_media(content jsonb, author uuid)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  problem text := private.post_media_problem(assert_own_post_media.content, assert_own_post_media.author);
+begin
+  if problem is not null then
+    raise exception using errcode = '22023', message = problem, hint = 'rule media.own_folder; upload to post-media/<your user id>/ first';
+  end if;
+end
+$$;
+comment on function private.assert_own_post_media(jsonb, uuid) is 'Raises 22023 (rule media.own_folder) when an image or video storage path is outside the author''s folder.';
+
+-- Edits: title and content only (column grants); each edit keeps the replaced version.
+
+create table public.post_revisions (
+  id uuid not null default gen_random_uuid(),
+  post_id uuid not null,
+  title text,
+  content jsonb not null,
+  created_at timestamptz not null default now(),
+  constraint post_revisions_pkey primary key (id),
+  constraint post_revisions_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
+);
+alter table public.post_revisions enable row level security;
+
+create index post_revisions_post_created_idx on public.post_revisions (post_id, created_at desc, id desc);
+
+comment on table public.post_revisions is 'Earlier versions of edited posts, written by the database on every edit of title or content; readable by whoever can read the post.';
+comment on column public.post_revisions.id is 'Revision id.';
+comment on column public.post_revisions.post_id is 'The edited post.';
+comment on column public.post_revisions.title is 'The title before the edit.';
+comment on column public.post_revisions.content is 'The content before the edit.';
+comment on column public.post_revisions.created_at is 'When this version was replaced (the time of the edit).';
+
+create function private.posts_before_update()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.author_id is distinct from old.author_id or new.group_id is distinct from old.group_id then
+    raise exception 'the author and the group of a post cannot change' using errcode = '22023';
+  end if;
+  if new.idempotency_key is distinct from old.idempotency_key or new.created_at is distinct from old.created_at then
+    raise exception 'the idempotency key and creation time of a post cannot change' using errcode = '22023';
+  end if;
+  if new.title is not distinct from old.title and new.content is not distinct from old.content then
+    return new;
+  end if;
+  if (select auth.uid()) is not null then
+    perform private.require_can_act();
+  end if;
+  perform private.assert_own_post_media(new.content, new.author_id);
+  insert into public.post_revisions (post_id, title, content) values (old.id, old.title, old.content);
+  new.edited_at := now();
+  return new;
+end
+$$;
+comment on function private.posts_before_update() is 'Trigger: author, group, key and creation time never change; an edit of title or content keeps the replaced version in post_revisions and sets edited_at.';
+
+create trigger posts_before_update
+  before update on public.posts
+  for each row execute function private.posts_before_update();
+
+-- profiles.posts_count: once per statement and profile, under row locks taken in id order.
+
+create function private.adjust_posts_count(authors uuid[], delta integer)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if coalesce(cardinality(adjust_posts_count.authors), 0) = 0 then
+    return;
+  end if;
+  perform from public.profiles p where p.id = any (adjust_posts_count.authors) order by p.id for no key update;
+  update public.profiles p set posts_count = p.posts_count + adjust_posts_count.delta * c.n
+  from (select u.id, count(*)::integer as n from unnest(adjust_posts_count.authors) as u(id) group by u.id) c
+  where p.id = c.id;
+end
+$$;
+comment on function private.adjust_posts_count(uuid[], integer) is 'Adds delta to posts_count once per post of each author in the list, under row locks taken in id order.';
+
+create function private.posts_count_inserted()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.adjust_posts_count((select array_agg(n.author_id) from new_rows n), 1);
+  return null;
+end
+$$;
+comment on function private.posts_count_inserted() is 'Statement trigger: counts the posts just inserted on their authors.';
+
+create trigger posts_count_inserted
+  after insert on public.posts
+  referencing new table as new_rows
+  for each statement execute function private.posts_count_inserted();
+
+create function private.posts_count_deleted()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.adjust_posts_count((select array_agg(o.author_id) from old_rows o), -1);
+  return null;
+end
+$$;
+comment on function private.posts_count_deleted() is 'Statement trigger: uncounts the posts just deleted.';
+
+create trigger posts_count_deleted
+  after delete on public.posts
+  referencing old table as old_rows
+  for each statement execute function private.posts_count_deleted();
+
+-- Storage: the post-media bucket. Uploads go to <user id>/<file> (a post names them
+-- post-media/<user id>/<file>); reads are public, like the posts of public profiles.
+insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+values ('post-media', 'post-media', true, 52428800,
+  array['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'video/mp4', 'video/webm'])
+on conflict (id) do nothing;
+
+-- RPC ---------------------------------------------------------------------------------------------
+
+create function public.create_post(
+  content jsonb,
+  title text default null,
+  group_id uuid default null,
+  idempotency_key text default null
+)
+returns public.posts
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  me uuid := private.require_can_act();
+  created public.posts;
+begin
+  -- A racing retry waits on the first insert's key and then does nothing; the first post is returned.
+  insert into public.posts (author_id, group_id, title, content, idempotency_key)
+  values (me, create_post.group_id, create_post.title, create_post.content, create_post.idempotency_key)
+  on conflict on constraint posts_author_id_idempotency_key_key do nothing
+  returning * into created;
+  if created.id is null then
+    select * into created from public.posts p
+    where p.author_id = me and p.idempotency_key = create_post.idempotency_key;
+    if not found then
+      raise exception 'post not found' using errcode = 'PT404',
+        hint = 'the post first created with this idempotency key was deleted';
+    end if;
+  end if;
+  return created;
+end
+$$;
+comment on function public.create_post(jsonb, text, uuid, text) is 'Creates a post as the caller (group_id null: a profile post) and returns it. With an idempotency_key, a retry (even a concurrent one) returns the post first created with that key instead of posting twice.';
 
 grant select on public.posts to anon, authenticated;
 grant insert (author_id, group_id, title, content, idempotency_key) on public.posts to authenticated;
@@ -147,6 +387,15 @@ grant delete on public.posts to authenticated;
 grant select, insert, update, delete on public.posts to service_role;
 
 grant execute on function private.can_see_post(uuid, uuid) to anon, authenticated, service_role;
+
+grant select on public.post_revisions to anon, authenticated;
+grant select, insert, update, delete on public.post_revisions to service_role;
+
+grant execute on function private.can_see_post_id(uuid) to anon, authenticated, service_role;
+grant execute on function private.can_moderate_post(uuid) to authenticated, service_role;
+grant execute on function private.post_media_problem(jsonb, uuid) to authenticated, service_role;
+grant execute on function private.assert_own_post_media(jsonb, uuid) to authenticated, service_role;
+grant execute on function public.create_post(jsonb, text, uuid, text) to authenticated;
 
 -- ── policies/40_posts.sql ──
 
@@ -172,4 +421,37 @@ create policy "Authors can edit their own posts"
 
 create policy "Authors and group admins can delete posts"
   on public.posts for delete to authenticated
-  using (author_id = (select auth.uid()) or group_id in (select private.managed_group_ids()));
+  using (
+    (select private.current_user_can_act())
+    and (author_id = (select auth.uid()) or group_id in (select private.managed_group_ids()))
+  );
+
+create policy "Anyone can read revisions of the posts they can see"
+  on public.post_revisions for select to anon, authenticated
+  using (private.can_see_post_id(post_id));
+
+-- Storage: the post-media bucket shares the avatars rules (public reads, writes in one's own folder),
+-- so the avatars policies widen to it rather than adding a second permissive policy per operation.
+alter policy "Anyone can read avatars" on storage.objects rename to "Anyone can read avatars and post media";
+alter policy "Anyone can read avatars and post media" on storage.objects
+  using (bucket_id in ('avatars', 'post-media'));
+
+alter policy "Confirmed users can upload avatars to their own folder" on storage.objects
+  rename to "Confirmed users can upload avatars and post media to their own folder";
+alter policy "Confirmed users can upload avatars and post media to their own folder" on storage.objects
+  with check (
+    bucket_id in ('avatars', 'post-media')
+    and (storage.foldername(name))[1] = (select auth.uid())::text
+    and (select private.current_user_can_act())
+  );
+
+alter policy "Users can replace avatars in their own folder" on storage.objects
+  rename to "Users can replace avatars and post media in their own folder";
+alter policy "Users can replace avatars and post media in their own folder" on storage.objects
+  using (bucket_id in ('avatars', 'post-media') and owner_id = (select auth.uid())::text)
+  with check (bucket_id in ('avatars', 'post-media') and (storage.foldername(name))[1] = (select auth.uid())::text);
+
+alter policy "Users can delete avatars in their own folder" on storage.objects
+  rename to "Users can delete avatars and post media in their own folder";
+alter policy "Users can delete avatars and post media in their own folder" on storage.objects
+  using (bucket_id in ('avatars', 'post-media') and owner_id = (select auth.uid())::text);

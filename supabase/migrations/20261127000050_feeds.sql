@@ -16,14 +16,14 @@
 --  * The inbox of a user is complete for keys (created_at, post_id) above its horizon; trimming to
 --    the cap and bounded backfills raise the horizon, and pages below it come from the pull query.
 --  * Feed functions are stable and read-only (GET-callable, replica-safe). The public functions are
---    security invoker and hydrate through public.posts under RLS: a feed never shows a row the caller
---    could not select directly.
+--    security invoker; the private *_ids functions apply the posts select policy's rule set-wise (the
+--    oracle tests prove equality with RLS) and *_page hydrates the rows.
 
 create table private.feed_settings (
   id boolean not null default true,
   inbox_cap integer not null default 800,
   backfill_size integer not null default 200,
-  pull_threshold integer not null default 10000,
+  pull_threshold integer not null default 2000,
   constraint feed_settings_pkey primary key (id),
   constraint feed_settings_one_row check (id),
   constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and pull_threshold > 0)
@@ -149,11 +149,14 @@ create function private.pull_feed_ids(
 )
 returns table (post_id uuid, created_at timestamptz)
 rows 20
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+  return query
   with followees as (
     select f.followee_id as author_id
     from public.follows f
@@ -236,7 +239,8 @@ as $$
   select distinct c.id, c.created_at
   from candidates c
   order by c.created_at desc, c.id desc
-  limit pull_feed_ids.n
+  limit pull_feed_ids.n;
+end
 $$;
 comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) is 'The home feed of a user computed at read time (fan-out on read) between two keys; with only_pulled, only the authors and groups that are never fanned out. Also the benchmark''s fan-out-on-read baseline.';
 
@@ -254,12 +258,26 @@ declare
   h_at timestamptz;
   h_id uuid;
   got integer := 0;
+  has_pulled boolean;
 begin
   perform private.require_feed_reader(home_feed_ids.me);
   if home_feed_ids.me is null then
     return;
   end if;
   select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_ids.me;
+  -- does the reader follow or belong to any source that is merged at read time?
+  has_pulled := exists (
+      select from private.feed_pulled_authors pa
+      join public.follows f on f.follower_id = home_feed_ids.me and f.followee_id = pa.author_id and f.status = 'accepted'
+    )
+    or exists (
+      select from private.feed_pulled_groups pg
+      where exists (select from public.group_follows gf where gf.user_id = home_feed_ids.me and gf.group_id = pg.group_id)
+         or exists (
+           select from public.group_members gm
+           where gm.group_id = pg.group_id and gm.user_id = home_feed_ids.me and gm.status = 'active'
+         )
+    );
   if h_at is null or (home_feed_ids.before_at, home_feed_ids.before_id) > (h_at, h_id) then
     return query
       select u.post_id, u.created_at
@@ -316,6 +334,7 @@ begin
       union
       select pp.post_id, pp.created_at
       from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, h_at, h_id, home_feed_ids.n, true) pp
+      where has_pulled
       order by 2 desc, 1 desc
       limit home_feed_ids.n;
     get diagnostics got = row_count;
@@ -455,13 +474,14 @@ declare
   to_trim uuid[];
   reader uuid;
 begin
-  -- Serialize with follows and joins of this source (they lock the same row for update): either
-  -- the fan-out sees the new follower or the follower's backfill sees this post.
+  -- Serialize with follows, joins and group follows of this source (they update the same row's
+  -- counters): either the fan-out sees the new follower or the follower's backfill sees this post.
+  -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
   insert into private.feed_inbox (user_id, created_at, post_id)
   values (new.author_id, new.created_at, new.id)
   on conflict do nothing;
   if new.group_id is null then
-    perform from public.profiles pr where pr.id = new.author_id for share;
+    perform from public.profiles pr where pr.id = new.author_id for no key update;
     pulled := exists (select from private.feed_pulled_authors pa where pa.author_id = new.author_id);
     if not pulled and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
       insert into private.feed_pulled_authors (author_id) values (new.author_id) on conflict do nothing;
@@ -728,65 +748,119 @@ create type public.feed_item as (
 );
 comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pass the last row''s to get the next page), the author card {id, display_name, avatar_path}, the group card {id, name, slug, kind, verified} or null, the counts, the caller''s reaction and whether the caller bookmarked it.';
 
-create function public.home_feed(cursor text default null, page_size integer default 20)
+create function private.home_feed_page(me uuid, cursor text, page_size integer)
 returns setof public.feed_item
-language sql
+language plpgsql
 stable
-security invoker
+security definer
 set search_path = ''
 as $$
+begin
+  return query
   select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
     p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
     jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
     case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
-    null::text, false
-  from private.parse_feed_cursor(home_feed.cursor) c
-  cross join lateral private.home_feed_ids((select auth.uid()), c.at, c.id, private.check_page_size(home_feed.page_size)) f
+    r.kind::text, bm.post_id is not null
+  from private.parse_feed_cursor(home_feed_page.cursor) c
+  cross join lateral private.home_feed_ids(home_feed_page.me, c.at, c.id, private.check_page_size(home_feed_page.page_size)) f
   join public.posts p on p.id = f.post_id
   left join public.profiles a on a.id = p.author_id
   left join public.groups g on g.id = p.group_id
-  order by p.created_at desc, p.id desc
+  left join public.reactions r on r.user_id = home_feed_page.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = home_feed_page.me and bm.post_id = p.id
+  order by p.created_at desc, p.id desc;
+end
+$$;
+comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader: the ids of private.home_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+
+create function private.group_feed_page(me uuid, group_id uuid, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
+    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
+    case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
+    r.kind::text, bm.post_id is not null
+  from private.parse_feed_cursor(group_feed_page.cursor) c
+  cross join lateral private.group_feed_ids(group_feed_page.me, group_feed_page.group_id, c.at, c.id, private.check_page_size(group_feed_page.page_size)) f
+  join public.posts p on p.id = f.post_id
+  left join public.profiles a on a.id = p.author_id
+  left join public.groups g on g.id = p.group_id
+  left join public.reactions r on r.user_id = group_feed_page.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = group_feed_page.me and bm.post_id = p.id
+  order by p.created_at desc, p.id desc;
+end
+$$;
+comment on function private.group_feed_page(uuid, uuid, text, integer) is 'The rows of public.group_feed for a reader: the ids of private.group_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+
+create function private.profile_feed_page(me uuid, user_id uuid, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
+    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
+    null::jsonb,
+    r.kind::text, bm.post_id is not null
+  from private.parse_feed_cursor(profile_feed_page.cursor) c
+  cross join lateral private.profile_feed_ids(profile_feed_page.me, profile_feed_page.user_id, c.at, c.id, private.check_page_size(profile_feed_page.page_size)) f
+  join public.posts p on p.id = f.post_id
+  left join public.profiles a on a.id = p.author_id
+  left join public.reactions r on r.user_id = profile_feed_page.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = profile_feed_page.me and bm.post_id = p.id
+  order by p.created_at desc, p.id desc;
+end
+$$;
+comment on function private.profile_feed_page(uuid, uuid, text, integer) is 'The rows of public.profile_feed for a reader: the ids of private.profile_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+
+create function public.home_feed(cursor text default null, page_size integer default 20)
+returns setof public.feed_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.home_feed_page((select auth.uid()), home_feed.cursor, home_feed.page_size);
+end
 $$;
 comment on function public.home_feed(text, integer) is 'The caller''s home feed, newest first: their own posts, profile posts of accepted followees, posts of groups they follow or actively belong to, less muted authors and anything across a block. Pass the last row''s cursor for the next page; page_size 1–100 (22023 otherwise). Read-only: call it by GET.';
 
 create function public.group_feed(group_id uuid, cursor text default null, page_size integer default 20)
 returns setof public.feed_item
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
-    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
-    case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
-    null::text, false
-  from private.parse_feed_cursor(group_feed.cursor) c
-  cross join lateral private.group_feed_ids((select auth.uid()), group_feed.group_id, c.at, c.id, private.check_page_size(group_feed.page_size)) f
-  join public.posts p on p.id = f.post_id
-  left join public.profiles a on a.id = p.author_id
-  left join public.groups g on g.id = p.group_id
-  order by p.created_at desc, p.id desc
+begin
+  return query select * from private.group_feed_page((select auth.uid()), group_feed.group_id, group_feed.cursor, group_feed.page_size);
+end
 $$;
 comment on function public.group_feed(uuid, text, integer) is 'A group''s posts, newest first, for anyone who may read them (active public group, or an active member of a private one); authors the caller mutes or is blocked with are left out. Cursor and page_size as home_feed.';
 
 create function public.profile_feed(user_id uuid, cursor text default null, page_size integer default 20)
 returns setof public.feed_item
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
-    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
-    null::jsonb,
-    null::text, false
-  from private.parse_feed_cursor(profile_feed.cursor) c
-  cross join lateral private.profile_feed_ids((select auth.uid()), profile_feed.user_id, c.at, c.id, private.check_page_size(profile_feed.page_size)) f
-  join public.posts p on p.id = f.post_id
-  left join public.profiles a on a.id = p.author_id
-  order by p.created_at desc, p.id desc
+begin
+  return query select * from private.profile_feed_page((select auth.uid()), profile_feed.user_id, profile_feed.cursor, profile_feed.page_size);
+end
 $$;
 comment on function public.profile_feed(uuid, text, integer) is 'A user''s profile posts (not their group posts), newest first: everyone for a public profile, accepted followers for a private one, the owner always, nobody across a block. Cursor and page_size as home_feed.';
 
@@ -796,6 +870,9 @@ grant execute on function private.check_page_size(integer) to anon, authenticate
 grant execute on function private.home_feed_ids(uuid, timestamptz, uuid, integer) to authenticated, service_role;
 grant execute on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
 grant execute on function private.profile_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
+grant execute on function private.home_feed_page(uuid, text, integer) to authenticated, service_role;
+grant execute on function private.group_feed_page(uuid, uuid, text, integer) to anon, authenticated, service_role;
+grant execute on function private.profile_feed_page(uuid, uuid, text, integer) to anon, authenticated, service_role;
 grant execute on function public.home_feed(text, integer) to authenticated, service_role;
 grant execute on function public.group_feed(uuid, text, integer) to anon, authenticated, service_role;
 grant execute on function public.profile_feed(uuid, text, integer) to anon, authenticated, service_role;

@@ -64,6 +64,24 @@ describe("feed edges", () => {
     expect((await db().rpcRows<FeedRow>(unconfirmed, "profile_feed", { user_id: idOf(author) })).map((r) => r.post_id)).toEqual([p]);
   });
 
+  it("carries the caller's own reaction and bookmark, nobody else's", async () => {
+    const author = await db().newUser("rx_author");
+    const fan = await db().newUser("rx_fan");
+    const other = await db().newUser("rx_other");
+    await follow(db(), fan, author);
+    await follow(db(), other, author);
+    const p = await post(db(), author);
+    await db().request(fan, (tx) => tx`insert into public.reactions (post_id, kind) values (${p}, 'love')`, { path: "/reactions" });
+    await db().request(fan, (tx) => tx`insert into public.bookmarks (post_id) values (${p})`, { path: "/bookmarks" });
+    await db().request(other, (tx) => tx`insert into public.reactions (post_id, kind) values (${p}, 'haha')`, { path: "/reactions" });
+    const [mine] = await db().rpcRows<FeedRow>(fan, "home_feed", {});
+    expect(mine).toMatchObject({ post_id: p, my_reaction: "love", bookmarked: true, reaction_count: 2 });
+    const [theirs] = await db().rpcRows<FeedRow>(other, "profile_feed", { user_id: idOf(author) });
+    expect(theirs).toMatchObject({ post_id: p, my_reaction: "haha", bookmarked: false });
+    const [anons] = await db().rpcRows<FeedRow>(anon, "profile_feed", { user_id: idOf(author) });
+    expect(anons).toMatchObject({ post_id: p, my_reaction: null, bookmarked: false });
+  });
+
   it("never reads a home feed as someone else, even through the private function", async () => {
     const a = await db().newUser("spy");
     const b = await db().newUser("spied");

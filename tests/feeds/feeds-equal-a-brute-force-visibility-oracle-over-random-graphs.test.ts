@@ -5,7 +5,7 @@
 // horizon into the read-time query and the biggest sources are merged at read time.
 import { describe, expect, it } from "vitest";
 import { anon, useTestDatabase } from "../helpers/db.ts";
-import { expectAllFeedsMatch, feedSettings, randomWorld } from "./world.ts";
+import { expectAllFeedsMatch, feedSettings, nonEmptyFeeds, randomWorld } from "./world.ts";
 
 describe("feeds equal the visibility oracle", () => {
   const db = useTestDatabase();
@@ -30,5 +30,9 @@ describe("feeds equal the visibility oracle", () => {
     expect(state?.authors).toBeGreaterThan(0);
     await expectAllFeedsMatch(db(), world, anon, 3, "seed 37 tiny");
     await expectAllFeedsMatch(db(), world, anon, 7, "seed 37 tiny");
+  });
+
+  it("compared feeds that had rows, not only empty ones", () => {
+    expect(nonEmptyFeeds).toBeGreaterThan(100);
   });
 });

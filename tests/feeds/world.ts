@@ -21,6 +21,7 @@ export interface FeedRow {
   author_card: { id: string; display_name: string; avatar_path: string | null };
   group_card: { id: string; name: string; slug: string; kind: string; verified: boolean } | null;
   my_reaction: string | null;
+  reaction_count: number;
   bookmarked: boolean;
 }
 
@@ -244,7 +245,11 @@ export async function randomWorld(db: TestDatabase, seed: number, size = { users
   await writePosts(size.posts - 2 * Math.floor(size.posts / 3));
   // a few posts sharing one timestamp: the keyset's tie-breaker must hold
   const tie = await db.admin<{ id: string }[]>`select id from public.posts order by random() limit 4`;
-  await db.admin`update public.posts set created_at = '2026-01-01T00:00:00Z' where id in ${db.admin(tie.map((t) => t.id))}`;
+  // created_at is immutable to everyone (a trigger); the fixture rewrites history past triggers
+  await db.admin.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`update public.posts set created_at = '2026-01-01T00:00:00Z' where id in ${tx(tie.map((t) => t.id))}`;
+  });
   await db.admin`update private.feed_inbox i set created_at = p.created_at from public.posts p where p.id = i.post_id and i.created_at <> p.created_at`;
   return { users, groups };
 }

@@ -7,16 +7,20 @@ const db = useTestDatabase();
 
 /** Tables anon may touch at all, and how. */
 const anonTablePrivileges: Record<string, string[]> = {
+  comments: ["SELECT"],
+  events: ["SELECT"],
   follows: ["SELECT"],
   group_members: ["SELECT"],
   groups: ["SELECT"],
   institution_profiles: ["SELECT"],
+  post_revisions: ["SELECT"],
   posts: ["SELECT"],
   profiles: ["SELECT"],
+  reactions: ["SELECT"],
 };
 
 /** Functions in public that anon may execute. */
-const anonFunctions = ["group_feed", "profile_feed", "username_available", "validate_content"];
+const anonFunctions = ["group_feed", "profile_feed", "upcoming_events", "username_available", "validate_content"];
 
 describe("the exposed surface", () => {
   it("has row level security enabled on every table in public", async () => {
