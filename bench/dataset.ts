@@ -169,15 +169,15 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
       await chunked("comments and reactions", shape.posts, 100_000, async (from, to) => {
         await sql`insert into public.comments (post_id, author_id, body, created_at, updated_at)
           select md5('bench-post-' || t.pi)::uuid, u.id, 'A benchmark comment ' || t.s, now() - interval '1 hour', now() - interval '1 hour'
-          from (select s, 1 + floor(random() * ${U})::int as ui, ${from} + floor(random() * (${to} - ${from} + 1))::int as pi
-                from generate_series(1, ((${to} - ${from} + 1) / 5)::int) s) t
+          from (select s, 1 + floor(random() * ${U})::int as ui, ${from}::int + floor(random() * (${to}::int - ${from}::int + 1))::int as pi
+                from generate_series(1, ((${to}::int - ${from}::int + 1) / 5)::int) s) t
           join bench.users u on u.i = t.ui`;
         await sql`insert into public.reactions (user_id, post_id, kind, created_at)
           select u.id, md5('bench-post-' || t.pi)::uuid,
             (array['like', 'love', 'haha', 'wow', 'sad', 'angry'])[1 + floor(random() * 6)::int]::public.reaction_kind,
             now() - interval '1 hour'
-          from (select s, 1 + floor(random() * ${U})::int as ui, ${from} + floor(random() * (${to} - ${from} + 1))::int as pi
-                from generate_series(1, ((${to} - ${from} + 1) / 2)::int) s) t
+          from (select s, 1 + floor(random() * ${U})::int as ui, ${from}::int + floor(random() * (${to}::int - ${from}::int + 1))::int as pi
+                from generate_series(1, ((${to}::int - ${from}::int + 1) / 2)::int) s) t
           join bench.users u on u.i = t.ui
           on conflict do nothing`;
       });
