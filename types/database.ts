@@ -958,6 +958,26 @@ export type Database = {
         Returns: undefined
       }
       delete_message: { Args: { message_id: string }; Returns: undefined }
+      group_feed: {
+        Args: { cursor?: string; group_id: string; page_size?: number }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      home_feed: {
+        Args: { cursor?: string; page_size?: number }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       invite_to_group: {
         Args: { group_id: string; user_id: string }
         Returns: string
@@ -979,6 +999,16 @@ export type Database = {
         SetofOptions: {
           from: "*"
           to: "conversation_list_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      profile_feed: {
+        Args: { cursor?: string; page_size?: number; user_id: string }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
           isOneToOne: false
           isSetofReturn: true
         }
@@ -1118,6 +1148,23 @@ export type Database = {
         last_message_at: string | null
         unread_count: number | null
         cursor: string | null
+      }
+      feed_item: {
+        post_id: string | null
+        created_at: string | null
+        cursor: string | null
+        author_id: string | null
+        group_id: string | null
+        title: string | null
+        content: Json | null
+        edited_at: string | null
+        comment_count: number | null
+        reaction_count: number | null
+        reaction_counts: Json | null
+        author_card: Json | null
+        group_card: Json | null
+        my_reaction: string | null
+        bookmarked: boolean | null
       }
       message_list_item: {
         id: string | null

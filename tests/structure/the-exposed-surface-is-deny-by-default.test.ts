@@ -20,7 +20,7 @@ const anonTablePrivileges: Record<string, string[]> = {
 };
 
 /** Functions in public that anon may execute. */
-const anonFunctions = ["upcoming_events", "username_available", "validate_content"];
+const anonFunctions = ["group_feed", "profile_feed", "upcoming_events", "username_available", "validate_content"];
 
 describe("the exposed surface", () => {
   it("has row level security enabled on every table in public", async () => {

@@ -1,0 +1,96 @@
+// Requests as PostgREST makes them: one transaction per request, on a pool of connections as the
+// authenticator role, with role, JWT claims, method and path set locally (tests/helpers/db.ts), then
+// the statement. Latencies are wall-clock per request, measured by the client.
+import type postgres from "postgres";
+
+export type Role = "authenticated" | "anon" | "postgres";
+
+export interface Request {
+  role: Role;
+  user: string | null;
+  method: "GET" | "POST";
+  path: string;
+  run: (tx: postgres.TransactionSql) => Promise<unknown>;
+}
+
+export interface Stats {
+  n: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  ops_per_s: number;
+}
+
+function claimsOf(role: Role, user: string | null): string {
+  if (role === "anon") return JSON.stringify({ iss: "supabase", role: "anon" });
+  return JSON.stringify({ iss: "supabase", role: "authenticated", sub: user, aud: "authenticated", user_roles: ["user"] });
+}
+
+/** One request. `role: postgres` keeps the superuser (RLS off) but sets the same claims. */
+export async function request(sql: postgres.Sql, req: Request): Promise<unknown> {
+  return sql.begin(async (tx) => {
+    if (req.role === "postgres") {
+      await tx`select set_config('search_path', '"public", "extensions"', true),
+        set_config('request.jwt.claims', ${claimsOf("authenticated", req.user)}, true),
+        set_config('request.method', ${req.method}, true), set_config('request.path', ${req.path}, true),
+        set_config('request.headers', '{}', true)`;
+    } else {
+      await tx`select set_config('search_path', '"public", "extensions"', true),
+        set_config('role', ${req.role}, true),
+        set_config('request.jwt.claims', ${claimsOf(req.role, req.user)}, true),
+        set_config('request.method', ${req.method}, true), set_config('request.path', ${req.path}, true),
+        set_config('request.headers', '{}', true)`;
+    }
+    return req.run(tx);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx] as number;
+}
+
+/** Runs `concurrency` loops for `seconds`, each issuing the next request; returns the latency stats. */
+export async function measure(
+  pools: { api: postgres.Sql; owner: postgres.Sql },
+  next: (worker: number, i: number) => Request,
+  concurrency: number,
+  seconds: number,
+): Promise<Stats> {
+  const latencies: number[] = [];
+  // warm-up: a few requests per worker, not counted
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      for (let i = 0; i < 5; i++) {
+        const r = next(w, i);
+        await request(r.role === "postgres" ? pools.owner : pools.api, r);
+      }
+    }),
+  );
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      let i = 0;
+      while (performance.now() < deadline) {
+        const r = next(w, i++);
+        const t0 = performance.now();
+        await request(r.role === "postgres" ? pools.owner : pools.api, r);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    n: latencies.length,
+    p50_ms: round(percentile(latencies, 50)),
+    p95_ms: round(percentile(latencies, 95)),
+    p99_ms: round(percentile(latencies, 99)),
+    mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
+    ops_per_s: Math.round(latencies.length / elapsed),
+  };
+}

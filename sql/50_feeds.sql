@@ -1,0 +1,874 @@
+-- Feeds: the home feed materialized in a per-user inbox (fanned out on write), group and profile feeds.
+-- Objects: private.feed_settings, private.feed_inbox, private.feed_inbox_state,
+-- private.feed_pulled_authors, private.feed_pulled_groups; the fan-out, backfill and cleanup
+-- triggers; the read-time pull query (private.pull_feed_ids); public.home_feed, public.group_feed,
+-- public.profile_feed.
+-- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
+--  * The inbox holds ids only. Every row is re-checked at read time (source still followed or joined,
+--    post still visible, author not muted, no block), so privacy changes, unfollows, blocks and mutes
+--    are right at once; the triggers only add rows (fan-out, backfill) and tidy up.
+--  * Authors and groups with more than feed_settings.pull_threshold followers are not fanned out:
+--    their posts are merged in at read time (Twitter's hybrid). The flag is sticky.
+--  * The inbox of a user is complete for keys (created_at, post_id) above its horizon; trimming to
+--    the cap and bounded backfills raise the horizon, and pages below it come from the pull query.
+--  * Feed functions are stable and read-only (GET-callable, replica-safe). The public functions are
+--    security invoker; the private *_ids functions apply the posts select policy's rule set-wise (the
+--    oracle tests prove equality with RLS) and *_page hydrates the rows.
+
+create table private.feed_settings (
+  id boolean not null default true,
+  inbox_cap integer not null default 800,
+  backfill_size integer not null default 200,
+  pull_threshold integer not null default 2000,
+  constraint feed_settings_pkey primary key (id),
+  constraint feed_settings_one_row check (id),
+  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and pull_threshold > 0)
+);
+insert into private.feed_settings default values;
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), pull_threshold (followers above which an author or group is merged at read time instead of fanned out).';
+
+create table private.feed_inbox (
+  user_id uuid not null,
+  created_at timestamptz not null,
+  post_id uuid not null,
+  constraint feed_inbox_pkey primary key (user_id, created_at, post_id)
+);
+comment on table private.feed_inbox is 'Home-feed candidates per reader, ids only, newest first by (created_at, post_id). No foreign keys: a deleted post drops out at read time and its rows age out with the cap.';
+
+create table private.feed_inbox_state (
+  user_id uuid not null,
+  horizon_at timestamptz not null,
+  horizon_id uuid not null,
+  constraint feed_inbox_state_pkey primary key (user_id)
+);
+comment on table private.feed_inbox_state is 'Where a reader''s inbox stops being complete: it holds every candidate with (created_at, post_id) >= (horizon_at, horizon_id). No row: complete. Older pages come from the pull query.';
+
+create table private.feed_pulled_authors (
+  author_id uuid not null,
+  created_at timestamptz not null default now(),
+  constraint feed_pulled_authors_pkey primary key (author_id)
+);
+comment on table private.feed_pulled_authors is 'Authors whose profile posts are not fanned out but merged into followers'' home feeds at read time (set once their followers exceed the threshold; sticky).';
+
+create table private.feed_pulled_groups (
+  group_id uuid not null,
+  created_at timestamptz not null default now(),
+  constraint feed_pulled_groups_pkey primary key (group_id)
+);
+comment on table private.feed_pulled_groups is 'Groups whose posts are merged into home feeds at read time instead of fanned out (members plus followers above the threshold; sticky).';
+
+-- Profile pages and the pull query read a user's profile posts without their group posts.
+create index posts_author_profile_created_idx on public.posts (author_id, created_at desc, id desc) where group_id is null;
+
+-- Cursors -------------------------------------------------------------------------------------------
+
+create function private.feed_cursor(created_at timestamptz, id uuid)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select translate(
+    encode(convert_to(((extract(epoch from feed_cursor.created_at) * 1000000)::bigint)::text || ':' || feed_cursor.id::text, 'UTF8'), 'base64'),
+    E'+/=\n', '-_')
+$$;
+comment on function private.feed_cursor(timestamptz, uuid) is 'The opaque keyset cursor of a feed row: base64url of microseconds since the epoch and the post id.';
+
+create function private.parse_feed_cursor(cursor text, out at timestamptz, out id uuid)
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  raw text;
+  padded text;
+begin
+  if parse_feed_cursor.cursor is null then
+    at := 'infinity'::timestamptz;
+    id := 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid;
+    return;
+  end if;
+  begin
+    padded := translate(parse_feed_cursor.cursor, '-_', '+/');
+    padded := padded || repeat('=', (4 - length(padded) % 4) % 4);
+    raw := convert_from(decode(padded, 'base64'), 'UTF8');
+    at := 'epoch'::timestamptz + split_part(raw, ':', 1)::bigint * interval '1 microsecond';
+    id := split_part(raw, ':', 2)::uuid;
+  exception when others then
+    raise exception 'cursor is not valid' using errcode = '22023', hint = 'Pass the cursor of the last row of the previous page, or null for the first page.';
+  end;
+  if at is null or id is null then
+    raise exception 'cursor is not valid' using errcode = '22023', hint = 'Pass the cursor of the last row of the previous page, or null for the first page.';
+  end if;
+end
+$$;
+comment on function private.parse_feed_cursor(text) is 'Decodes a feed cursor (null: before everything); 22023 when it is not one.';
+
+create function private.check_page_size(page_size integer)
+returns integer
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if check_page_size.page_size is null or check_page_size.page_size < 1 or check_page_size.page_size > 100 then
+    raise exception 'page_size must be between 1 and 100' using errcode = '22023';
+  end if;
+  return check_page_size.page_size;
+end
+$$;
+comment on function private.check_page_size(integer) is 'page_size must be 1–100 (22023 otherwise).';
+
+create function private.require_feed_reader(me uuid)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  -- API roles read only as themselves; the owner (benchmarks, jobs) may name any reader.
+  if current_setting('request.jwt.claims', true) is not null and current_setting('request.jwt.claims', true) <> ''
+    and require_feed_reader.me is distinct from (select auth.uid()) then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
+end
+$$;
+comment on function private.require_feed_reader(uuid) is 'Refuses (42501) a feed read for a user other than the caller when the request carries JWT claims.';
+
+-- The read-time pull query (fan-out on read) ------------------------------------------------------
+-- The home feed of `me` strictly below (before_at, before_id) and at or above (after_at, after_id):
+-- top-n per source (own posts, accepted followees' profile posts, followed or joined groups), filtered
+-- per row before the limit, merged. With only_pulled, only the sources that are never fanned out.
+
+create function private.pull_feed_ids(
+  me uuid, before_at timestamptz, before_id uuid, after_at timestamptz, after_id uuid, n integer, only_pulled boolean
+)
+returns table (post_id uuid, created_at timestamptz)
+rows 20
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  return query
+  with followees as (
+    select f.followee_id as author_id
+    from public.follows f
+    where f.follower_id = pull_feed_ids.me and f.status = 'accepted'
+      and (not pull_feed_ids.only_pulled or f.followee_id in (select pa.author_id from private.feed_pulled_authors pa))
+      and not exists (
+        select from public.mutes m
+        where m.muter_id = pull_feed_ids.me and m.muted_id = f.followee_id and (m.expires_at is null or m.expires_at > now())
+      )
+      and not exists (
+        select from public.blocks b
+        where (b.blocker_id = pull_feed_ids.me and b.blocked_id = f.followee_id)
+           or (b.blocker_id = f.followee_id and b.blocked_id = pull_feed_ids.me)
+      )
+  ),
+  my_groups as (
+    select g.id as group_id
+    from public.groups g
+    where g.status = 'active'
+      and (
+        exists (
+          select from public.group_members gm
+          where gm.group_id = g.id and gm.user_id = pull_feed_ids.me and gm.status = 'active'
+        )
+        or (
+          g.visibility = 'public'
+          and exists (select from public.group_follows gf where gf.group_id = g.id and gf.user_id = pull_feed_ids.me)
+        )
+      )
+      and g.id in (
+        select gm.group_id from public.group_members gm where gm.user_id = pull_feed_ids.me and gm.status = 'active'
+        union
+        select gf.group_id from public.group_follows gf where gf.user_id = pull_feed_ids.me
+      )
+      and (not pull_feed_ids.only_pulled or g.id in (select pg.group_id from private.feed_pulled_groups pg))
+  ),
+  candidates as (
+    select own.id, own.created_at
+    from (
+      select p.id, p.created_at from public.posts p
+      where not pull_feed_ids.only_pulled and p.author_id = pull_feed_ids.me
+        and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
+        and (pull_feed_ids.after_at is null or (p.created_at, p.id) >= (pull_feed_ids.after_at, pull_feed_ids.after_id))
+      order by p.created_at desc, p.id desc
+      limit pull_feed_ids.n
+    ) own
+    union all
+    select fp.id, fp.created_at
+    from followees fe
+    cross join lateral (
+      select p.id, p.created_at from public.posts p
+      where p.author_id = fe.author_id and p.group_id is null
+        and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
+        and (pull_feed_ids.after_at is null or (p.created_at, p.id) >= (pull_feed_ids.after_at, pull_feed_ids.after_id))
+      order by p.created_at desc, p.id desc
+      limit pull_feed_ids.n
+    ) fp
+    union all
+    select gp.id, gp.created_at
+    from my_groups mg
+    cross join lateral (
+      select p.id, p.created_at from public.posts p
+      where p.group_id = mg.group_id
+        and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
+        and (pull_feed_ids.after_at is null or (p.created_at, p.id) >= (pull_feed_ids.after_at, pull_feed_ids.after_id))
+        and p.author_id <> pull_feed_ids.me
+        and not exists (
+          select from public.mutes m
+          where m.muter_id = pull_feed_ids.me and m.muted_id = p.author_id and (m.expires_at is null or m.expires_at > now())
+        )
+        and not exists (
+          select from public.blocks b
+          where (b.blocker_id = pull_feed_ids.me and b.blocked_id = p.author_id)
+             or (b.blocker_id = p.author_id and b.blocked_id = pull_feed_ids.me)
+        )
+      order by p.created_at desc, p.id desc
+      limit pull_feed_ids.n
+    ) gp
+  )
+  select distinct c.id, c.created_at
+  from candidates c
+  order by c.created_at desc, c.id desc
+  limit pull_feed_ids.n;
+end
+$$;
+comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) is 'The home feed of a user computed at read time (fan-out on read) between two keys; with only_pulled, only the authors and groups that are never fanned out. Also the benchmark''s fan-out-on-read baseline.';
+
+-- The home feed: inbox above the horizon (+ pulled sources), pull query below ------------------------
+
+create function private.home_feed_ids(me uuid, before_at timestamptz, before_id uuid, n integer)
+returns table (post_id uuid, created_at timestamptz)
+rows 20
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  h_at timestamptz;
+  h_id uuid;
+  got integer := 0;
+  has_pulled boolean;
+begin
+  perform private.require_feed_reader(home_feed_ids.me);
+  if home_feed_ids.me is null then
+    return;
+  end if;
+  select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_ids.me;
+  -- does the reader follow or belong to any source that is merged at read time?
+  has_pulled := exists (
+      select from private.feed_pulled_authors pa
+      join public.follows f on f.follower_id = home_feed_ids.me and f.followee_id = pa.author_id and f.status = 'accepted'
+    )
+    or exists (
+      select from private.feed_pulled_groups pg
+      where exists (select from public.group_follows gf where gf.user_id = home_feed_ids.me and gf.group_id = pg.group_id)
+         or exists (
+           select from public.group_members gm
+           where gm.group_id = pg.group_id and gm.user_id = home_feed_ids.me and gm.status = 'active'
+         )
+    );
+  if h_at is null or (home_feed_ids.before_at, home_feed_ids.before_id) > (h_at, h_id) then
+    return query
+      select u.post_id, u.created_at
+      from (
+        select i.post_id, i.created_at
+        from private.feed_inbox i
+        join public.posts p on p.id = i.post_id
+        where i.user_id = home_feed_ids.me
+          and (i.created_at, i.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
+          and (h_at is null or (i.created_at, i.post_id) >= (h_at, h_id))
+          and (
+            p.author_id = home_feed_ids.me
+            or (
+              not exists (
+                select from public.mutes m
+                where m.muter_id = home_feed_ids.me and m.muted_id = p.author_id and (m.expires_at is null or m.expires_at > now())
+              )
+              and not exists (
+                select from public.blocks b
+                where (b.blocker_id = home_feed_ids.me and b.blocked_id = p.author_id)
+                   or (b.blocker_id = p.author_id and b.blocked_id = home_feed_ids.me)
+              )
+              and (
+                (
+                  p.group_id is null
+                  and exists (
+                    select from public.follows f
+                    where f.follower_id = home_feed_ids.me and f.followee_id = p.author_id and f.status = 'accepted'
+                  )
+                )
+                or (
+                  p.group_id is not null
+                  and exists (
+                    select from public.groups g
+                    where g.id = p.group_id and g.status = 'active'
+                      and (
+                        exists (
+                          select from public.group_members gm
+                          where gm.group_id = g.id and gm.user_id = home_feed_ids.me and gm.status = 'active'
+                        )
+                        or (
+                          g.visibility = 'public'
+                          and exists (select from public.group_follows gf where gf.group_id = g.id and gf.user_id = home_feed_ids.me)
+                        )
+                      )
+                  )
+                )
+              )
+            )
+          )
+        order by i.created_at desc, i.post_id desc
+        limit home_feed_ids.n
+      ) u
+      union
+      select pp.post_id, pp.created_at
+      from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, h_at, h_id, home_feed_ids.n, true) pp
+      where has_pulled
+      order by 2 desc, 1 desc
+      limit home_feed_ids.n;
+    get diagnostics got = row_count;
+    if got >= home_feed_ids.n or h_at is null then
+      return;
+    end if;
+    -- the inbox is exhausted: continue strictly below the horizon
+    return query
+      select pp.post_id, pp.created_at
+      from private.pull_feed_ids(home_feed_ids.me, h_at, h_id, null, null, home_feed_ids.n - got, false) pp;
+    return;
+  end if;
+  return query
+    select pp.post_id, pp.created_at
+    from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, null, null, home_feed_ids.n, false) pp;
+end
+$$;
+comment on function private.home_feed_ids(uuid, timestamptz, uuid, integer) is 'The ids of a home-feed page: the inbox above its horizon (re-checked per row) merged with the authors and groups read at read time, then the pull query below the horizon.';
+
+-- Write side: fan-out, backfill, trimming, tidying -------------------------------------------------
+
+create function private.trim_feed_inbox(reader uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  cap integer := (select s.inbox_cap from private.feed_settings s);
+  k_at timestamptz;
+  k_id uuid;
+begin
+  select i.created_at, i.post_id into k_at, k_id
+  from private.feed_inbox i
+  where i.user_id = trim_feed_inbox.reader
+  order by i.created_at desc, i.post_id desc
+  offset cap - 1 limit 1;
+  if k_at is null then
+    return;
+  end if;
+  delete from private.feed_inbox i
+  where i.user_id = trim_feed_inbox.reader and (i.created_at, i.post_id) < (k_at, k_id);
+  if found then
+    perform private.raise_feed_horizon(trim_feed_inbox.reader, k_at, k_id);
+  end if;
+end
+$$;
+comment on function private.trim_feed_inbox(uuid) is 'Keeps the newest inbox_cap entries of a reader''s inbox and raises its horizon to the oldest one kept.';
+
+create function private.raise_feed_horizon(reader uuid, at timestamptz, id uuid)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  insert into private.feed_inbox_state as s (user_id, horizon_at, horizon_id)
+  values (raise_feed_horizon.reader, raise_feed_horizon.at, raise_feed_horizon.id)
+  on conflict (user_id) do update
+    set horizon_at = excluded.horizon_at, horizon_id = excluded.horizon_id
+    where (s.horizon_at, s.horizon_id) < (excluded.horizon_at, excluded.horizon_id)
+$$;
+comment on function private.raise_feed_horizon(uuid, timestamptz, uuid) is 'Moves a reader''s inbox horizon up (never down): from there down, pages come from the pull query.';
+
+create function private.feed_backfill(reader uuid, author uuid, target_group uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  n integer := (select s.backfill_size from private.feed_settings s);
+  h_at timestamptz;
+  h_id uuid;
+  added integer;
+  k_at timestamptz;
+  k_id uuid;
+begin
+  if feed_backfill.target_group is null and exists (select from private.feed_pulled_authors pa where pa.author_id = feed_backfill.author) then
+    return;
+  end if;
+  if feed_backfill.target_group is not null and exists (select from private.feed_pulled_groups pg where pg.group_id = feed_backfill.target_group) then
+    return;
+  end if;
+  select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = feed_backfill.reader;
+  with newest as (
+    select p.created_at, p.id
+    from public.posts p
+    where ((feed_backfill.target_group is null and p.author_id = feed_backfill.author and p.group_id is null)
+        or (feed_backfill.target_group is not null and p.group_id = feed_backfill.target_group))
+      and (h_at is null or (p.created_at, p.id) >= (h_at, h_id))
+    order by p.created_at desc, p.id desc
+    limit n + 1
+  ), ins as (
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select feed_backfill.reader, nw.created_at, nw.id
+    from (select * from newest order by created_at desc, id desc limit n) nw
+    on conflict do nothing
+    returning 1
+  )
+  select count(*) into added from ins;
+  -- More posts than the backfill copies: the inbox is complete only down to the n-th of them.
+  select nw.created_at, nw.id into k_at, k_id
+  from (
+    select p.created_at, p.id from public.posts p
+    where ((feed_backfill.target_group is null and p.author_id = feed_backfill.author and p.group_id is null)
+        or (feed_backfill.target_group is not null and p.group_id = feed_backfill.target_group))
+      and (h_at is null or (p.created_at, p.id) >= (h_at, h_id))
+    order by p.created_at desc, p.id desc
+    offset n limit 1
+  ) nw;
+  if k_at is not null then
+    select p.created_at, p.id into k_at, k_id
+    from public.posts p
+    where ((feed_backfill.target_group is null and p.author_id = feed_backfill.author and p.group_id is null)
+        or (feed_backfill.target_group is not null and p.group_id = feed_backfill.target_group))
+    order by p.created_at desc, p.id desc
+    offset n - 1 limit 1;
+    perform private.raise_feed_horizon(feed_backfill.reader, k_at, k_id);
+  end if;
+  if added > 0 and (select count(*) from (select from private.feed_inbox i where i.user_id = feed_backfill.reader limit (select s.inbox_cap + 1 from private.feed_settings s)) c)
+      > (select s.inbox_cap from private.feed_settings s) then
+    perform private.trim_feed_inbox(feed_backfill.reader);
+  end if;
+end
+$$;
+comment on function private.feed_backfill(uuid, uuid, uuid) is 'Copies the newest backfill_size posts of a new source (an author''s profile posts, or a group''s posts) into a reader''s inbox; when the source has more, raises the horizon so that older pages come from the pull query.';
+
+create function private.feed_fan_out_post()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  threshold integer := (select s.pull_threshold from private.feed_settings s);
+  pulled boolean;
+  to_trim uuid[];
+  reader uuid;
+begin
+  -- Serialize with follows, joins and group follows of this source (they update the same row's
+  -- counters): either the fan-out sees the new follower or the follower's backfill sees this post.
+  -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
+  insert into private.feed_inbox (user_id, created_at, post_id)
+  values (new.author_id, new.created_at, new.id)
+  on conflict do nothing;
+  if new.group_id is null then
+    perform from public.profiles pr where pr.id = new.author_id for no key update;
+    pulled := exists (select from private.feed_pulled_authors pa where pa.author_id = new.author_id);
+    if not pulled and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
+      insert into private.feed_pulled_authors (author_id) values (new.author_id) on conflict do nothing;
+      pulled := true;
+    end if;
+    if not pulled then
+      with ins as (
+        insert into private.feed_inbox (user_id, created_at, post_id)
+        select f.follower_id, new.created_at, new.id
+        from public.follows f
+        where f.followee_id = new.author_id and f.status = 'accepted'
+        on conflict do nothing
+        returning user_id
+      )
+      select array_agg(ins.user_id) filter (where random() < 1.0 / 64) into to_trim from ins;
+    end if;
+  else
+    perform from public.groups g where g.id = new.group_id for share;
+    pulled := exists (select from private.feed_pulled_groups pg where pg.group_id = new.group_id);
+    if not pulled and (select g.member_count + g.follower_count from public.groups g where g.id = new.group_id) > threshold then
+      insert into private.feed_pulled_groups (group_id) values (new.group_id) on conflict do nothing;
+      pulled := true;
+    end if;
+    if not pulled then
+      insert into private.feed_inbox (user_id, created_at, post_id)
+      select gm.user_id, new.created_at, new.id
+      from public.group_members gm
+      where gm.group_id = new.group_id and gm.status = 'active' and gm.user_id <> new.author_id
+      union
+      select gf.user_id, new.created_at, new.id
+      from public.group_follows gf
+      where gf.group_id = new.group_id and gf.user_id <> new.author_id
+      on conflict do nothing;
+      with recent as (
+        select gm.user_id from public.group_members gm
+        where gm.group_id = new.group_id and gm.status = 'active' and gm.user_id <> new.author_id
+        union
+        select gf.user_id from public.group_follows gf where gf.group_id = new.group_id and gf.user_id <> new.author_id
+      )
+      select array_agg(recent.user_id) filter (where random() < 1.0 / 64) into to_trim from recent;
+    end if;
+  end if;
+  if to_trim is not null then
+    foreach reader in array to_trim loop
+      perform private.trim_feed_inbox(reader);
+    end loop;
+  end if;
+  return null;
+end
+$$;
+comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and, unless its source is read at read time (above the threshold), the inboxes of the author''s accepted followers or of the group''s active members and followers. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming).';
+
+create trigger posts_feed_fan_out
+  after insert on public.posts
+  for each row execute function private.feed_fan_out_post();
+
+create function private.trim_feed_inboxes(max_readers integer default 1000)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  cap integer := (select s.inbox_cap from private.feed_settings s);
+  reader uuid;
+  trimmed integer := 0;
+begin
+  for reader in
+    select i.user_id from private.feed_inbox i group by i.user_id having count(*) > cap limit trim_feed_inboxes.max_readers
+  loop
+    perform private.trim_feed_inbox(reader);
+    trimmed := trimmed + 1;
+  end loop;
+  return trimmed;
+end
+$$;
+comment on function private.trim_feed_inboxes(integer) is 'Maintenance (after a bulk load, or from pg_cron): trims every inbox grown past inbox_cap. Fan-out trims as it goes; this sweeps the rest. Returns how many it trimmed.';
+
+create function private.feed_on_follow()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' then
+    if old.status = 'accepted' then
+      delete from private.feed_inbox i
+      using public.posts p
+      where i.user_id = old.follower_id and p.id = i.post_id and p.author_id = old.followee_id and p.group_id is null;
+    end if;
+    return null;
+  end if;
+  if new.status = 'accepted' and (tg_op = 'INSERT' or old.status <> 'accepted') then
+    perform private.feed_backfill(new.follower_id, new.followee_id, null);
+  end if;
+  return null;
+end
+$$;
+comment on function private.feed_on_follow() is 'Trigger after a follow is accepted (backfill the followee''s newest profile posts) or ends (drop them from the inbox; reads re-check anyway).';
+
+create trigger follows_feed
+  after insert or update of status or delete on public.follows
+  for each row execute function private.feed_on_follow();
+
+create function private.feed_on_group_source()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  reader uuid;
+  target uuid;
+  was boolean;
+  now_source boolean;
+begin
+  if tg_table_name = 'group_follows' then
+    was := tg_op = 'DELETE';
+    now_source := tg_op = 'INSERT';
+  else
+    was := tg_op <> 'INSERT' and old.status = 'active';
+    now_source := tg_op <> 'DELETE' and new.status = 'active';
+  end if;
+  if tg_op = 'DELETE' then
+    reader := old.user_id;
+    target := old.group_id;
+  else
+    reader := new.user_id;
+    target := new.group_id;
+  end if;
+  if now_source and not was then
+    perform private.feed_backfill(reader, null, target);
+  elsif was and not now_source
+    and not exists (select from public.group_members gm where gm.group_id = target and gm.user_id = reader and gm.status = 'active')
+    and not exists (select from public.group_follows gf where gf.group_id = target and gf.user_id = reader) then
+    delete from private.feed_inbox i
+    using public.posts p
+    where i.user_id = reader and p.id = i.post_id and p.group_id = target and p.author_id <> reader;
+  end if;
+  return null;
+end
+$$;
+comment on function private.feed_on_group_source() is 'Trigger after a membership becomes or stops being active, or a group follow starts or ends: backfill the group''s newest posts, or drop them when no other link remains (reads re-check anyway).';
+
+create trigger group_members_feed
+  after insert or update of status or delete on public.group_members
+  for each row execute function private.feed_on_group_source();
+
+create trigger group_follows_feed
+  after insert or delete on public.group_follows
+  for each row execute function private.feed_on_group_source();
+
+-- Group and profile feeds ---------------------------------------------------------------------------
+
+create function private.group_feed_ids(me uuid, target_group uuid, before_at timestamptz, before_id uuid, n integer)
+returns table (post_id uuid, created_at timestamptz)
+rows 20
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.require_feed_reader(group_feed_ids.me);
+  if not exists (
+    select from public.groups g
+    where g.id = group_feed_ids.target_group and g.status = 'active'
+      and (
+        g.visibility = 'public'
+        or exists (
+          select from public.group_members gm
+          where gm.group_id = g.id and gm.user_id = group_feed_ids.me and gm.status = 'active'
+        )
+      )
+  ) then
+    return;
+  end if;
+  return query
+    select p.id, p.created_at
+    from public.posts p
+    where p.group_id = group_feed_ids.target_group
+      and (p.created_at, p.id) < (group_feed_ids.before_at, group_feed_ids.before_id)
+      and (
+        group_feed_ids.me is null
+        or p.author_id = group_feed_ids.me
+        or (
+          not exists (
+            select from public.mutes m
+            where m.muter_id = group_feed_ids.me and m.muted_id = p.author_id and (m.expires_at is null or m.expires_at > now())
+          )
+          and not exists (
+            select from public.blocks b
+            where (b.blocker_id = group_feed_ids.me and b.blocked_id = p.author_id)
+               or (b.blocker_id = p.author_id and b.blocked_id = group_feed_ids.me)
+          )
+        )
+      )
+    order by p.created_at desc, p.id desc
+    limit group_feed_ids.n;
+end
+$$;
+comment on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) is 'The ids of a group-feed page: nothing unless the group is active and public or the reader an active member; authors the reader mutes or is blocked with left out.';
+
+create function private.profile_feed_ids(me uuid, target_user uuid, before_at timestamptz, before_id uuid, n integer)
+returns table (post_id uuid, created_at timestamptz)
+rows 20
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.require_feed_reader(profile_feed_ids.me);
+  if profile_feed_ids.target_user is distinct from profile_feed_ids.me and not (
+    exists (
+      select from public.profiles pr
+      where pr.id = profile_feed_ids.target_user
+        and (
+          not pr.is_private
+          or exists (
+            select from public.follows f
+            where f.follower_id = profile_feed_ids.me and f.followee_id = pr.id and f.status = 'accepted'
+          )
+        )
+    )
+    and not exists (
+      select from public.blocks b
+      where (b.blocker_id = profile_feed_ids.me and b.blocked_id = profile_feed_ids.target_user)
+         or (b.blocker_id = profile_feed_ids.target_user and b.blocked_id = profile_feed_ids.me)
+    )
+  ) then
+    return;
+  end if;
+  return query
+    select p.id, p.created_at
+    from public.posts p
+    where p.author_id = profile_feed_ids.target_user and p.group_id is null
+      and (p.created_at, p.id) < (profile_feed_ids.before_at, profile_feed_ids.before_id)
+    order by p.created_at desc, p.id desc
+    limit profile_feed_ids.n;
+end
+$$;
+comment on function private.profile_feed_ids(uuid, uuid, timestamptz, uuid, integer) is 'The ids of a profile-feed page (profile posts, not group posts): nothing across a block or for a private profile the reader does not follow.';
+
+-- The API -------------------------------------------------------------------------------------------
+
+create type public.feed_item as (
+  post_id uuid,
+  created_at timestamptz,
+  cursor text,
+  author_id uuid,
+  group_id uuid,
+  title text,
+  content jsonb,
+  edited_at timestamptz,
+  comment_count integer,
+  reaction_count integer,
+  reaction_counts jsonb,
+  author_card jsonb,
+  group_card jsonb,
+  my_reaction text,
+  bookmarked boolean
+);
+comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pass the last row''s to get the next page), the author card {id, display_name, avatar_path}, the group card {id, name, slug, kind, verified} or null, the counts, the caller''s reaction and whether the caller bookmarked it.';
+
+create function private.home_feed_page(me uuid, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
+    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
+    case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
+    r.kind::text, bm.post_id is not null
+  from private.parse_feed_cursor(home_feed_page.cursor) c
+  cross join lateral private.home_feed_ids(home_feed_page.me, c.at, c.id, private.check_page_size(home_feed_page.page_size)) f
+  join public.posts p on p.id = f.post_id
+  left join public.profiles a on a.id = p.author_id
+  left join public.groups g on g.id = p.group_id
+  left join public.reactions r on r.user_id = home_feed_page.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = home_feed_page.me and bm.post_id = p.id
+  order by p.created_at desc, p.id desc;
+end
+$$;
+comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader: the ids of private.home_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+
+create function private.group_feed_page(me uuid, group_id uuid, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
+    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
+    case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
+    r.kind::text, bm.post_id is not null
+  from private.parse_feed_cursor(group_feed_page.cursor) c
+  cross join lateral private.group_feed_ids(group_feed_page.me, group_feed_page.group_id, c.at, c.id, private.check_page_size(group_feed_page.page_size)) f
+  join public.posts p on p.id = f.post_id
+  left join public.profiles a on a.id = p.author_id
+  left join public.groups g on g.id = p.group_id
+  left join public.reactions r on r.user_id = group_feed_page.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = group_feed_page.me and bm.post_id = p.id
+  order by p.created_at desc, p.id desc;
+end
+$$;
+comment on function private.group_feed_page(uuid, uuid, text, integer) is 'The rows of public.group_feed for a reader: the ids of private.group_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+
+create function private.profile_feed_page(me uuid, user_id uuid, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
+    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
+    null::jsonb,
+    r.kind::text, bm.post_id is not null
+  from private.parse_feed_cursor(profile_feed_page.cursor) c
+  cross join lateral private.profile_feed_ids(profile_feed_page.me, profile_feed_page.user_id, c.at, c.id, private.check_page_size(profile_feed_page.page_size)) f
+  join public.posts p on p.id = f.post_id
+  left join public.profiles a on a.id = p.author_id
+  left join public.reactions r on r.user_id = profile_feed_page.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = profile_feed_page.me and bm.post_id = p.id
+  order by p.created_at desc, p.id desc;
+end
+$$;
+comment on function private.profile_feed_page(uuid, uuid, text, integer) is 'The rows of public.profile_feed for a reader: the ids of private.profile_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+
+create function public.home_feed(cursor text default null, page_size integer default 20)
+returns setof public.feed_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.home_feed_page((select auth.uid()), home_feed.cursor, home_feed.page_size);
+end
+$$;
+comment on function public.home_feed(text, integer) is 'The caller''s home feed, newest first: their own posts, profile posts of accepted followees, posts of groups they follow or actively belong to, less muted authors and anything across a block. Pass the last row''s cursor for the next page; page_size 1–100 (22023 otherwise). Read-only: call it by GET.';
+
+create function public.group_feed(group_id uuid, cursor text default null, page_size integer default 20)
+returns setof public.feed_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.group_feed_page((select auth.uid()), group_feed.group_id, group_feed.cursor, group_feed.page_size);
+end
+$$;
+comment on function public.group_feed(uuid, text, integer) is 'A group''s posts, newest first, for anyone who may read them (active public group, or an active member of a private one); authors the caller mutes or is blocked with are left out. Cursor and page_size as home_feed.';
+
+create function public.profile_feed(user_id uuid, cursor text default null, page_size integer default 20)
+returns setof public.feed_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.profile_feed_page((select auth.uid()), profile_feed.user_id, profile_feed.cursor, profile_feed.page_size);
+end
+$$;
+comment on function public.profile_feed(uuid, text, integer) is 'A user''s profile posts (not their group posts), newest first: everyone for a public profile, accepted followers for a private one, the owner always, nobody across a block. Cursor and page_size as home_feed.';
+
+grant execute on function private.parse_feed_cursor(text) to anon, authenticated, service_role;
+grant execute on function private.feed_cursor(timestamptz, uuid) to anon, authenticated, service_role;
+grant execute on function private.check_page_size(integer) to anon, authenticated, service_role;
+grant execute on function private.home_feed_ids(uuid, timestamptz, uuid, integer) to authenticated, service_role;
+grant execute on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
+grant execute on function private.profile_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
+grant execute on function private.home_feed_page(uuid, text, integer) to authenticated, service_role;
+grant execute on function private.group_feed_page(uuid, uuid, text, integer) to anon, authenticated, service_role;
+grant execute on function private.profile_feed_page(uuid, uuid, text, integer) to anon, authenticated, service_role;
+grant execute on function public.home_feed(text, integer) to authenticated, service_role;
+grant execute on function public.group_feed(uuid, text, integer) to anon, authenticated, service_role;
+grant execute on function public.profile_feed(uuid, text, integer) to anon, authenticated, service_role;
