@@ -309,6 +309,69 @@ async function main(): Promise<void> {
         },
       },
     ];
+    // Direct messages: accepted conversations between typical readers and their followers, each
+    // with a few messages, made through the API as clients would (start_conversation, inserts).
+    const [{ dms: hasMessaging } = { dms: false }] = await owner<{ dms: boolean }[]>`select
+      to_regclass('public.messages') is not null as dms`;
+    if (hasMessaging) {
+      const pairs = await owner<{ a: string; b: string }[]>`
+        select f.followee_id as a, f.follower_id as b
+        from (select unnest(${typical.slice(0, 100)}::uuid[]) as id) t
+        cross join lateral (
+          select f.followee_id, f.follower_id from public.follows f
+          where f.followee_id = t.id and f.status = 'accepted' order by md5(f.follower_id::text) limit 20
+        ) f`;
+      const conversations: { a: string; b: string; id: string }[] = [];
+      for (const pair of pairs) {
+        const [row] = (await request(
+          api,
+          post(pair.a, "/rpc/start_conversation", (tx) => tx`select public.start_conversation(${pair.b}) as id`),
+        )) as {
+          id: string;
+        }[];
+        if (!row) continue;
+        conversations.push({ ...pair, id: row.id });
+        for (const [sender, n] of [
+          [pair.a, 0],
+          [pair.b, 1],
+          [pair.a, 2],
+        ] as const) {
+          await request(
+            api,
+            post(
+              sender,
+              "/messages",
+              (tx) => tx`insert into public.messages (conversation_id, body) values (${row.id}, ${`seed message ${n}`})`,
+            ),
+          );
+        }
+      }
+      log(`conversations for the DM scenarios: ${conversations.length}`);
+      const pickConversation = sampler(conversations);
+      scenarios.push(
+        {
+          name: "dm_send",
+          what: "POST /messages in an accepted conversation (broadcast on dm:<id>)",
+          next: (w: number, i: number) => {
+            const c = pickConversation(w, i);
+            const sender = i % 2 === 0 ? c.a : c.b;
+            return post(
+              sender,
+              "/messages",
+              (tx) => tx`insert into public.messages (conversation_id, body) values (${c.id}, 'A benchmark message') returning id`,
+            );
+          },
+        },
+        {
+          name: "conversation_list",
+          what: "GET /rpc/my_conversations first page (last message preview, unread counts)",
+          next: (w: number, i: number) => {
+            const c = pickConversation(w, i);
+            return get(c.a, "/rpc/my_conversations", (tx) => tx`select * from public.my_conversations(page_size => 20)`);
+          },
+        },
+      );
+    }
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})
