@@ -1175,49 +1175,7 @@ comment on function public.remove_group_member(uuid, uuid) is 'Owners and admins
 
 -- Grants ----------------------------------------------------------------------------------------------
 
--- Deny by default, function by function: the foundation's per-schema `alter default privileges …
--- revoke … from public` cannot remove PostgreSQL's global default (EXECUTE for PUBLIC), so every
--- function here is revoked explicitly before the grants name who may call it.
-revoke execute on function private.is_https_url(text) from public;
-revoke execute on function private.check_institution_links(jsonb) from public;
-revoke execute on function private.check_institution_schedule(jsonb) from public;
-revoke execute on function private.is_group_member(uuid) from public;
-revoke execute on function private.can_manage_group(uuid) from public;
-revoke execute on function private.managed_group_ids() from public;
-revoke execute on function private.owned_group_ids() from public;
-revoke execute on function private.can_see_group(uuid) from public;
-revoke execute on function private.can_see_membership(uuid, public.membership_status) from public;
-revoke execute on function private.prepare_new_group() from public;
-revoke execute on function private.add_group_owner() from public;
-revoke execute on function private.guard_group_update() from public;
-revoke execute on function private.count_group_members() from public;
-revoke execute on function private.refresh_group_owner_role(uuid) from public;
-revoke execute on function private.sync_group_owner_role() from public;
-revoke execute on function private.check_group_follow() from public;
-revoke execute on function private.count_group_followers() from public;
-revoke execute on function private.lock_group(uuid) from public;
-revoke execute on function private.require_active_group(public.groups) from public;
-revoke execute on function private.group_role_of(uuid, uuid) from public;
-revoke execute on function private.group_notice(public.groups) from public;
-revoke execute on function private.join_group(uuid, text) from public;
-revoke execute on function private.leave_group(uuid) from public;
-revoke execute on function private.invite_to_group(uuid, uuid) from public;
-revoke execute on function private.respond_to_invite(uuid, boolean) from public;
-revoke execute on function private.review_join_request(uuid, uuid, boolean) from public;
-revoke execute on function private.set_member_role(uuid, uuid, public.group_role) from public;
-revoke execute on function private.transfer_group_ownership(uuid, uuid) from public;
-revoke execute on function private.remove_group_member(uuid, uuid) from public;
-revoke execute on function private.review_institution(uuid, text, text) from public;
-revoke execute on function private.institution_review_notice(uuid) from public;
-revoke execute on function public.join_group(uuid, text) from public;
-revoke execute on function public.leave_group(uuid) from public;
-revoke execute on function public.invite_to_group(uuid, uuid) from public;
-revoke execute on function public.respond_to_invite(uuid, boolean) from public;
-revoke execute on function public.review_join_request(uuid, uuid, boolean) from public;
-revoke execute on function public.set_member_role(uuid, uuid, public.group_role) from public;
-revoke execute on function public.transfer_group_ownership(uuid, uuid) from public;
-revoke execute on function public.remove_group_member(uuid, uuid) from public;
-
+-- Functions are executable by nobody until granted (sql/00_foundation.sql revokes PUBLIC's default).
 grant select on public.groups to anon, authenticated;
 grant insert (kind, slug, name, description, avatar_path, visibility, join_question) on public.groups to authenticated;
 grant update (name, description, avatar_path, visibility, join_question) on public.groups to authenticated;

@@ -748,7 +748,7 @@ create type public.feed_item as (
 );
 comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pass the last row''s to get the next page), the author card {id, display_name, avatar_path}, the group card {id, name, slug, kind, verified} or null, the counts, the caller''s reaction and whether the caller bookmarked it.';
 
-create function private.home_feed_page(me uuid, cursor text, page_size integer)
+create function private.feed_rows(me uuid, post_ids uuid[])
 returns setof public.feed_item
 language plpgsql
 stable
@@ -762,17 +762,31 @@ begin
     jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
     case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
     r.kind::text, bm.post_id is not null
-  from private.parse_feed_cursor(home_feed_page.cursor) c
-  cross join lateral private.home_feed_ids(home_feed_page.me, c.at, c.id, private.check_page_size(home_feed_page.page_size)) f
-  join public.posts p on p.id = f.post_id
+  from public.posts p
   left join public.profiles a on a.id = p.author_id
   left join public.groups g on g.id = p.group_id
-  left join public.reactions r on r.user_id = home_feed_page.me and r.post_id = p.id
-  left join public.bookmarks bm on bm.user_id = home_feed_page.me and bm.post_id = p.id
+  left join public.reactions r on r.user_id = feed_rows.me and r.post_id = p.id
+  left join public.bookmarks bm on bm.user_id = feed_rows.me and bm.post_id = p.id
+  where p.id = any (feed_rows.post_ids)
   order by p.created_at desc, p.id desc;
 end
 $$;
-comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader: the ids of private.home_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+comment on function private.feed_rows(uuid, uuid[]) is 'Hydrates the posts of a feed page (ids already filtered by the visibility rules) for a reader: author and group cards, counts, the reader''s reaction and bookmark; newest first.';
+
+create function private.home_feed_page(me uuid, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query select * from private.feed_rows(home_feed_page.me, array(
+    select f.post_id from private.parse_feed_cursor(home_feed_page.cursor) c
+    cross join lateral private.home_feed_ids(home_feed_page.me, c.at, c.id, private.check_page_size(home_feed_page.page_size)) f));
+end
+$$;
+comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader: the ids of private.home_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated by private.feed_rows.';
 
 create function private.group_feed_page(me uuid, group_id uuid, cursor text, page_size integer)
 returns setof public.feed_item
@@ -782,23 +796,13 @@ security definer
 set search_path = ''
 as $$
 begin
-  return query
-  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
-    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
-    case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
-    r.kind::text, bm.post_id is not null
-  from private.parse_feed_cursor(group_feed_page.cursor) c
-  cross join lateral private.group_feed_ids(group_feed_page.me, group_feed_page.group_id, c.at, c.id, private.check_page_size(group_feed_page.page_size)) f
-  join public.posts p on p.id = f.post_id
-  left join public.profiles a on a.id = p.author_id
-  left join public.groups g on g.id = p.group_id
-  left join public.reactions r on r.user_id = group_feed_page.me and r.post_id = p.id
-  left join public.bookmarks bm on bm.user_id = group_feed_page.me and bm.post_id = p.id
-  order by p.created_at desc, p.id desc;
+  return query select * from private.feed_rows(group_feed_page.me, array(
+    select f.post_id from private.parse_feed_cursor(group_feed_page.cursor) c
+    cross join lateral private.group_feed_ids(group_feed_page.me, group_feed_page.group_id, c.at, c.id,
+      private.check_page_size(group_feed_page.page_size)) f));
 end
 $$;
-comment on function private.group_feed_page(uuid, uuid, text, integer) is 'The rows of public.group_feed for a reader: the ids of private.group_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+comment on function private.group_feed_page(uuid, uuid, text, integer) is 'The rows of public.group_feed for a reader: the ids of private.group_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated by private.feed_rows.';
 
 create function private.profile_feed_page(me uuid, user_id uuid, cursor text, page_size integer)
 returns setof public.feed_item
@@ -808,22 +812,13 @@ security definer
 set search_path = ''
 as $$
 begin
-  return query
-  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
-    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
-    null::jsonb,
-    r.kind::text, bm.post_id is not null
-  from private.parse_feed_cursor(profile_feed_page.cursor) c
-  cross join lateral private.profile_feed_ids(profile_feed_page.me, profile_feed_page.user_id, c.at, c.id, private.check_page_size(profile_feed_page.page_size)) f
-  join public.posts p on p.id = f.post_id
-  left join public.profiles a on a.id = p.author_id
-  left join public.reactions r on r.user_id = profile_feed_page.me and r.post_id = p.id
-  left join public.bookmarks bm on bm.user_id = profile_feed_page.me and bm.post_id = p.id
-  order by p.created_at desc, p.id desc;
+  return query select * from private.feed_rows(profile_feed_page.me, array(
+    select f.post_id from private.parse_feed_cursor(profile_feed_page.cursor) c
+    cross join lateral private.profile_feed_ids(profile_feed_page.me, profile_feed_page.user_id, c.at, c.id,
+      private.check_page_size(profile_feed_page.page_size)) f));
 end
 $$;
-comment on function private.profile_feed_page(uuid, uuid, text, integer) is 'The rows of public.profile_feed for a reader: the ids of private.profile_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated with the author and group cards, the counts, the reader''s reaction and bookmark.';
+comment on function private.profile_feed_page(uuid, uuid, text, integer) is 'The rows of public.profile_feed for a reader: the ids of private.profile_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated by private.feed_rows.';
 
 create function public.home_feed(cursor text default null, page_size integer default 20)
 returns setof public.feed_item
