@@ -280,23 +280,6 @@ create trigger posts_before_update
 
 -- profiles.posts_count: once per statement and profile, under row locks taken in id order.
 
-create function private.adjust_posts_count(authors uuid[], delta integer)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if coalesce(cardinality(adjust_posts_count.authors), 0) = 0 then
-    return;
-  end if;
-  perform from public.profiles p where p.id = any (adjust_posts_count.authors) order by p.id for no key update;
-  update public.profiles p set posts_count = p.posts_count + adjust_posts_count.delta * c.n
-  from (select u.id, count(*)::integer as n from unnest(adjust_posts_count.authors) as u(id) group by u.id) c
-  where p.id = c.id;
-end
-$$;
-comment on function private.adjust_posts_count(uuid[], integer) is 'Adds delta to posts_count once per post of each author in the list, under row locks taken in id order.';
 
 create function private.posts_count_inserted()
 returns trigger
@@ -305,7 +288,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.adjust_posts_count((select array_agg(n.author_id) from new_rows n), 1);
+  perform private.add_to_counter('public.profiles', 'posts_count', (select array_agg(n.author_id) from new_rows n), 1);
   return null;
 end
 $$;
@@ -323,7 +306,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.adjust_posts_count((select array_agg(o.author_id) from old_rows o), -1);
+  perform private.add_to_counter('public.profiles', 'posts_count', (select array_agg(o.author_id) from old_rows o), -1);
   return null;
 end
 $$;

@@ -208,23 +208,6 @@ create trigger comments_remove_empty_tombstone
 
 -- posts.comment_count: live (not deleted) comments, once per statement and post, posts locked in id order.
 
-create function private.adjust_comment_counts(posts uuid[], delta integer)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if coalesce(cardinality(adjust_comment_counts.posts), 0) = 0 then
-    return;
-  end if;
-  perform from public.posts p where p.id = any (adjust_comment_counts.posts) order by p.id for no key update;
-  update public.posts p set comment_count = p.comment_count + adjust_comment_counts.delta * c.n
-  from (select u.id, count(*)::integer as n from unnest(adjust_comment_counts.posts) as u(id) group by u.id) c
-  where p.id = c.id;
-end
-$$;
-comment on function private.adjust_comment_counts(uuid[], integer) is 'Adds delta to comment_count once per listed comment of each post, under row locks taken in id order.';
 
 create function private.comments_count_inserted()
 returns trigger
@@ -233,7 +216,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.adjust_comment_counts((select array_agg(n.post_id) from new_rows n where n.deleted_at is null), 1);
+  perform private.add_to_counter('public.posts', 'comment_count', (select array_agg(n.post_id) from new_rows n where n.deleted_at is null), 1);
   return null;
 end
 $$;
@@ -251,7 +234,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.adjust_comment_counts(
+  perform private.add_to_counter('public.posts', 'comment_count',
     (select array_agg(n.post_id) from new_rows n join old_rows o on o.id = n.id
      where o.deleted_at is null and n.deleted_at is not null),
     -1);
@@ -272,7 +255,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.adjust_comment_counts((select array_agg(o.post_id) from old_rows o where o.deleted_at is null), -1);
+  perform private.add_to_counter('public.posts', 'comment_count', (select array_agg(o.post_id) from old_rows o where o.deleted_at is null), -1);
   return null;
 end
 $$;
