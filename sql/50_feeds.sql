@@ -11,6 +11,9 @@
 --    their posts are merged in at read time (Twitter's hybrid). The flag is sticky.
 --  * The inbox of a user is complete for keys (created_at, post_id) above its horizon; trimming to
 --    the cap and bounded backfills raise the horizon, and pages below it come from the pull query.
+--  * The read functions run with plan_cache_mode = force_generic_plan: their statements are planned
+--    once per connection instead of per call (custom plans of the pull query cost more to plan than
+--    to run), so their bounds are plain values that the generic plan uses as index conditions.
 --  * Feed functions are stable and read-only (GET-callable, replica-safe). The public functions are
 --    security invoker; the private *_ids functions apply the posts select policy's rule set-wise (the
 --    oracle tests prove equality with RLS) and *_page hydrates the rows.
@@ -61,18 +64,6 @@ comment on table private.feed_pulled_groups is 'Groups whose posts are merged in
 create index posts_author_profile_created_idx on public.posts (author_id, created_at desc, id desc) where group_id is null;
 
 -- Cursors -------------------------------------------------------------------------------------------
-
-create function private.feed_cursor(created_at timestamptz, id uuid)
-returns text
-language sql
-immutable
-set search_path = ''
-as $$
-  select translate(
-    encode(convert_to(((extract(epoch from feed_cursor.created_at) * 1000000)::bigint)::text || ':' || feed_cursor.id::text, 'UTF8'), 'base64'),
-    E'+/=\n', '-_')
-$$;
-comment on function private.feed_cursor(timestamptz, uuid) is 'The opaque keyset cursor of a feed row: base64url of microseconds since the epoch and the post id.';
 
 create function private.parse_feed_cursor(cursor text, out at timestamptz, out id uuid)
 language plpgsql
@@ -149,8 +140,13 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 #variable_conflict use_column
+declare
+  -- the lower bound as plain values, so the generic plan keeps it as an index condition
+  low_at timestamptz := coalesce(pull_feed_ids.after_at, '-infinity');
+  low_id uuid := coalesce(pull_feed_ids.after_id, '00000000-0000-0000-0000-000000000000');
 begin
   return query
   with followees as (
@@ -195,7 +191,7 @@ begin
       select p.id, p.created_at from public.posts p
       where not pull_feed_ids.only_pulled and p.author_id = pull_feed_ids.me
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
-        and (pull_feed_ids.after_at is null or (p.created_at, p.id) >= (pull_feed_ids.after_at, pull_feed_ids.after_id))
+        and (p.created_at, p.id) >= (low_at, low_id)
       order by p.created_at desc, p.id desc
       limit pull_feed_ids.n
     ) own
@@ -206,7 +202,7 @@ begin
       select p.id, p.created_at from public.posts p
       where p.author_id = fe.author_id and p.group_id is null
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
-        and (pull_feed_ids.after_at is null or (p.created_at, p.id) >= (pull_feed_ids.after_at, pull_feed_ids.after_id))
+        and (p.created_at, p.id) >= (low_at, low_id)
       order by p.created_at desc, p.id desc
       limit pull_feed_ids.n
     ) fp
@@ -217,7 +213,7 @@ begin
       select p.id, p.created_at from public.posts p
       where p.group_id = mg.group_id
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
-        and (pull_feed_ids.after_at is null or (p.created_at, p.id) >= (pull_feed_ids.after_at, pull_feed_ids.after_id))
+        and (p.created_at, p.id) >= (low_at, low_id)
         and p.author_id <> pull_feed_ids.me
         and not exists (
           select from public.mutes m
@@ -249,6 +245,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   h_at timestamptz;
@@ -283,7 +280,7 @@ begin
         join public.posts p on p.id = i.post_id
         where i.user_id = home_feed_ids.me
           and (i.created_at, i.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
-          and (h_at is null or (i.created_at, i.post_id) >= (h_at, h_id))
+          and (i.created_at, i.post_id) >= (coalesce(h_at, '-infinity'), coalesce(h_id, '00000000-0000-0000-0000-000000000000'))
           and (
             p.author_id = home_feed_ids.me
             or (
@@ -458,6 +455,50 @@ end
 $$;
 comment on function private.feed_backfill(uuid, uuid, uuid) is 'Copies the newest backfill_size posts of a new source (an author''s profile posts, or a group''s posts) into a reader''s inbox; when the source has more, raises the horizon so that older pages come from the pull query.';
 
+create function private.feed_deliver_post(post_id uuid, author_id uuid, group_id uuid, created_at timestamptz)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  to_trim uuid[];
+  delivered integer;
+  reader uuid;
+begin
+  with recipients as (
+    select f.follower_id as user_id
+    from public.follows f
+    where feed_deliver_post.group_id is null and f.followee_id = feed_deliver_post.author_id and f.status = 'accepted'
+    union
+    select gm.user_id
+    from public.group_members gm
+    where feed_deliver_post.group_id is not null and gm.group_id = feed_deliver_post.group_id and gm.status = 'active'
+      and gm.user_id <> feed_deliver_post.author_id
+    union
+    select gf.user_id
+    from public.group_follows gf
+    where feed_deliver_post.group_id is not null and gf.group_id = feed_deliver_post.group_id
+      and gf.user_id <> feed_deliver_post.author_id
+  ), ins as (
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select r.user_id, feed_deliver_post.created_at, feed_deliver_post.post_id
+    from recipients r
+    on conflict do nothing
+    returning user_id
+  )
+  select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / 64) into delivered, to_trim from ins;
+  if to_trim is not null then
+    foreach reader in array to_trim loop
+      perform private.trim_feed_inbox(reader);
+    end loop;
+  end if;
+  return delivered;
+end
+$$;
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), whatever the pull threshold. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming). Returns how many inboxes received it.';
+
 create function private.feed_fan_out_post()
 returns trigger
 language plpgsql
@@ -467,32 +508,19 @@ as $$
 declare
   threshold integer := (select s.pull_threshold from private.feed_settings s);
   pulled boolean;
-  to_trim uuid[];
-  reader uuid;
 begin
-  -- Serialize with follows, joins and group follows of this source (they update the same row's
-  -- counters): either the fan-out sees the new follower or the follower's backfill sees this post.
-  -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
   insert into private.feed_inbox (user_id, created_at, post_id)
   values (new.author_id, new.created_at, new.id)
   on conflict do nothing;
+  -- Serialize with follows, joins and group follows of this source (they update the same row's
+  -- counters): either the fan-out sees the new follower or the follower's backfill sees this post.
+  -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
   if new.group_id is null then
     perform from public.profiles pr where pr.id = new.author_id for no key update;
     pulled := exists (select from private.feed_pulled_authors pa where pa.author_id = new.author_id);
     if not pulled and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
       insert into private.feed_pulled_authors (author_id) values (new.author_id) on conflict do nothing;
       pulled := true;
-    end if;
-    if not pulled then
-      with ins as (
-        insert into private.feed_inbox (user_id, created_at, post_id)
-        select f.follower_id, new.created_at, new.id
-        from public.follows f
-        where f.followee_id = new.author_id and f.status = 'accepted'
-        on conflict do nothing
-        returning user_id
-      )
-      select array_agg(ins.user_id) filter (where random() < 1.0 / 64) into to_trim from ins;
     end if;
   else
     perform from public.groups g where g.id = new.group_id for share;
@@ -501,34 +529,14 @@ begin
       insert into private.feed_pulled_groups (group_id) values (new.group_id) on conflict do nothing;
       pulled := true;
     end if;
-    if not pulled then
-      insert into private.feed_inbox (user_id, created_at, post_id)
-      select gm.user_id, new.created_at, new.id
-      from public.group_members gm
-      where gm.group_id = new.group_id and gm.status = 'active' and gm.user_id <> new.author_id
-      union
-      select gf.user_id, new.created_at, new.id
-      from public.group_follows gf
-      where gf.group_id = new.group_id and gf.user_id <> new.author_id
-      on conflict do nothing;
-      with recent as (
-        select gm.user_id from public.group_members gm
-        where gm.group_id = new.group_id and gm.status = 'active' and gm.user_id <> new.author_id
-        union
-        select gf.user_id from public.group_follows gf where gf.group_id = new.group_id and gf.user_id <> new.author_id
-      )
-      select array_agg(recent.user_id) filter (where random() < 1.0 / 64) into to_trim from recent;
-    end if;
   end if;
-  if to_trim is not null then
-    foreach reader in array to_trim loop
-      perform private.trim_feed_inbox(reader);
-    end loop;
+  if not pulled then
+    perform private.feed_deliver_post(new.id, new.author_id, new.group_id, new.created_at);
   end if;
   return null;
 end
 $$;
-comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and, unless its source is read at read time (above the threshold), the inboxes of the author''s accepted followers or of the group''s active members and followers. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming).';
+comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and, unless its source is read at read time (above the threshold), is delivered by private.feed_deliver_post.';
 
 create trigger posts_feed_fan_out
   after insert on public.posts
@@ -640,6 +648,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   perform private.require_feed_reader(group_feed_ids.me);
@@ -689,6 +698,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   perform private.require_feed_reader(profile_feed_ids.me);
@@ -750,10 +760,16 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   return query
-  select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
+  -- The cursor (parse_feed_cursor decodes it): base64url of microseconds since the epoch and the
+  -- post id. Built inline: a function call per row costs more than the rest of the row.
+  select p.id, p.created_at,
+    translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
+      E'+/=\n', '-_'),
+    p.author_id, p.group_id, p.title, p.content,
     p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
     jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
     case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
@@ -856,7 +872,6 @@ $$;
 comment on function public.profile_feed(uuid, text, integer) is 'A user''s profile posts (not their group posts), newest first: everyone for a public profile, accepted followers for a private one, the owner always, nobody across a block. Cursor and page_size as home_feed.';
 
 grant execute on function private.parse_feed_cursor(text) to anon, authenticated, service_role;
-grant execute on function private.feed_cursor(timestamptz, uuid) to anon, authenticated, service_role;
 grant execute on function private.check_page_size(integer) to anon, authenticated, service_role;
 grant execute on function private.home_feed_ids(uuid, timestamptz, uuid, integer) to authenticated, service_role;
 grant execute on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
