@@ -63,16 +63,20 @@ comment on column public.notifications.created_at is 'When it was first written.
 comment on column public.notifications.updated_at is 'When it last changed (a grouped event arrived, or it was read).';
 
 -- True when recipient must not hear from actor: oneself, a block either way, a mute by the recipient.
+-- plpgsql, as every helper on a hot path: a SQL function with `set search_path` is never inlined and
+-- is planned again at every call; plpgsql plans once per connection.
 create function private.notification_suppressed(recipient uuid, actor uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select notification_suppressed.recipient = notification_suppressed.actor
+begin
+  return notification_suppressed.recipient = notification_suppressed.actor
     or private.is_blocked_between(notification_suppressed.recipient, notification_suppressed.actor)
-    or private.is_muting(notification_suppressed.recipient, notification_suppressed.actor)
+    or private.is_muting(notification_suppressed.recipient, notification_suppressed.actor);
+end
 $$;
 comment on function private.notification_suppressed(uuid, uuid) is 'True when a notification from actor to recipient must not be written: never to oneself, never across a block (either way), never from a user the recipient mutes.';
 

@@ -163,15 +163,20 @@ comment on column public.group_follows.created_at is 'When the follow started.';
 
 -- Institution profiles --------------------------------------------------------------------------------
 
+-- The helpers below (predicates for policies and RPCs, checks) are plpgsql, not sql: with
+-- `set search_path` a SQL function is never inlined and is planned again at every call, while plpgsql
+-- plans its statements once per connection.
 create function private.is_https_url(candidate text)
 returns boolean
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select candidate is not null
-    and char_length(candidate) <= 2000
-    and candidate ~ '^https://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+(:[0-9]{1,5})?([/?#][^[:space:]]*)?$'
+begin
+  return is_https_url.candidate is not null
+    and char_length(is_https_url.candidate) <= 2000
+    and is_https_url.candidate ~ '^https://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+(:[0-9]{1,5})?([/?#][^[:space:]]*)?$';
+end
 $$;
 comment on function private.is_https_url(text) is 'True for an absolute https URL with a dotted host name, at most 2000 characters.';
 
@@ -317,65 +322,76 @@ comment on table private.institution_reviews is 'Audit trail: who approved or re
 
 create function private.is_group_member(target_group uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select from public.group_members m
     where m.group_id = is_group_member.target_group and m.user_id = (select auth.uid()) and m.status = 'active'
-  )
+  );
+end
 $$;
 comment on function private.is_group_member(uuid) is 'True when the caller is an active member (any role) of the group.';
 
 create function private.can_manage_group(target_group uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select from public.group_members m
     where m.group_id = can_manage_group.target_group and m.user_id = (select auth.uid()) and m.role in ('owner', 'admin')
-  )
+  );
+end
 $$;
 comment on function private.can_manage_group(uuid) is 'True when the caller is the owner or an admin of the group.';
 
 create function private.managed_group_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select m.group_id from public.group_members m
-  where m.user_id = (select auth.uid()) and m.role in ('owner', 'admin')
+  where m.user_id = (select auth.uid()) and m.role in ('owner', 'admin');
+end
 $$;
 comment on function private.managed_group_ids() is 'The groups the caller owns or administers (for policies: group_id in (select …)).';
 
 create function private.owned_group_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select m.group_id from public.group_members m
-  where m.user_id = (select auth.uid()) and m.role = 'owner'
+  where m.user_id = (select auth.uid()) and m.role = 'owner';
+end
 $$;
 comment on function private.owned_group_ids() is 'The groups the caller owns.';
 
 -- Mirrors the select policy on public.groups (policies/30_groups.sql), for rows the caller names.
 create function private.can_see_group(target_group uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select from public.groups g
     where g.id = can_see_group.target_group
       and (
@@ -384,18 +400,20 @@ as $$
         or g.id in (select private.managed_group_ids())
         or private.has_role('admin')
       )
-  )
+  );
+end
 $$;
 comment on function private.can_see_group(uuid) is 'True when the caller may see the group: it is active, or the caller created, owns or administers it, or is a platform admin.';
 
 create function private.can_see_membership(target_group uuid, membership public.membership_status)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select from public.groups g
     where g.id = can_see_membership.target_group
       and (
@@ -406,7 +424,8 @@ as $$
         )
         or private.can_manage_group(g.id)
       )
-  )
+  );
+end
 $$;
 comment on function private.can_see_membership(uuid, public.membership_status) is 'True when the caller may see a membership row of this status: active members of active public groups (anyone), of active private groups (active members); every row of groups the caller owns or administers.';
 
@@ -697,23 +716,30 @@ comment on function private.require_active_group(public.groups) is 'Raises PT409
 
 create function private.group_role_of(target_group uuid, target_user uuid)
 returns public.group_role
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select m.role from public.group_members m
-  where m.group_id = group_role_of.target_group and m.user_id = group_role_of.target_user and m.status = 'active'
+begin
+  -- At most one row: (group_id, user_id) is the primary key.
+  return (
+    select m.role from public.group_members m
+    where m.group_id = group_role_of.target_group and m.user_id = group_role_of.target_user and m.status = 'active'
+  );
+end
 $$;
 comment on function private.group_role_of(uuid, uuid) is 'The role of an active member of the group, or null.';
 
 create function private.group_notice(g public.groups)
 returns jsonb
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select jsonb_build_object('group_name', g.name, 'group_slug', g.slug, 'group_kind', g.kind)
+begin
+  return jsonb_build_object('group_name', group_notice.g.name, 'group_slug', group_notice.g.slug, 'group_kind', group_notice.g.kind);
+end
 $$;
 comment on function private.group_notice(public.groups) is 'What a notification about a group carries to render it.';
 

@@ -9,15 +9,19 @@
 -- and against mutated documents. Change a rule here, there and in the docs together.
 
 -- The constants ------------------------------------------------------------------------------------
+-- The private helpers are plpgsql, not sql: with `set search_path` a SQL function is never inlined
+-- and is parsed and planned again at every call, while plpgsql plans its statements once per
+-- connection. Every post write runs this validator.
 
 create function private.content_rules()
 returns jsonb
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select $rules$
+begin
+  return $rules$
   {
     "schema_version": 1,
     "rules": [
@@ -110,7 +114,8 @@ as $$
       ]
     }
   }
-  $rules$::jsonb
+  $rules$::jsonb;
+end
 $$;
 comment on function private.content_rules() is 'The constants of the content rules (limits, rule codes, embed provider hosts, currencies, patterns): a literal copy of functions/_shared/content-rules.json, kept equal by a test.';
 
@@ -118,62 +123,78 @@ comment on function private.content_rules() is 'The constants of the content rul
 
 create function private.content_issue(rule text, message text)
 returns jsonb
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select jsonb_object(array['rule', content_issue.rule, 'message', content_issue.message])
+begin
+  return jsonb_object(array['rule', content_issue.rule, 'message', content_issue.message]);
+end
 $$;
 comment on function private.content_issue(text, text) is 'A problem found inside a block: {"rule", "message"}; content_problem() adds the block index and the message prefix.';
 
 create function private.content_quote(value text)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select (jsonb_object(array['v', content_quote.value]) -> 'v')::text
+begin
+  return (jsonb_object(array['v', content_quote.value]) -> 'v')::text;
+end
 $$;
 comment on function private.content_quote(text) is 'The text as a JSON string literal (quoted and escaped as jsonb prints it): how messages name keys.';
 
 create function private.content_list(items jsonb)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select string_agg(e.item, ', ' order by e.n)
-  from jsonb_array_elements_text(content_list.items) with ordinality as e (item, n)
+begin
+  -- An aggregate without group by: always exactly one row.
+  return (
+    select string_agg(e.item, ', ' order by e.n)
+    from jsonb_array_elements_text(content_list.items) with ordinality as e (item, n)
+  );
+end
 $$;
 comment on function private.content_list(jsonb) is 'A JSON array of strings as "a, b, c" (for messages), or null when it is empty.';
 
 create function private.content_unknown_keys(object jsonb, allowed jsonb, label text)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select 'unknown ' || content_unknown_keys.label || case when count(*) > 1 then 's' else '' end || ' '
-    || string_agg(private.content_quote(k.key), ', ' order by octet_length(k.key), k.key collate "C")
-  from jsonb_object_keys(content_unknown_keys.object) as k (key)
-  where not content_unknown_keys.allowed ? k.key
-  having count(*) > 0
+begin
+  -- One row when some key is not allowed, none (so null) otherwise.
+  return (
+    select 'unknown ' || content_unknown_keys.label || case when count(*) > 1 then 's' else '' end || ' '
+      || string_agg(private.content_quote(k.key), ', ' order by octet_length(k.key), k.key collate "C")
+    from jsonb_object_keys(content_unknown_keys.object) as k (key)
+    where not content_unknown_keys.allowed ? k.key
+    having count(*) > 0
+  );
+end
 $$;
 comment on function private.content_unknown_keys(jsonb, jsonb, text) is 'Null when the object has only allowed keys; else the message naming the others (JSON-quoted, in jsonb key order: shorter first, then bytewise).';
 
 create function private.content_is_https_url(candidate text, rules jsonb)
 returns boolean
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = ''
 as $$
-  select char_length(content_is_https_url.candidate) <= (content_is_https_url.rules #>> '{url,max_length}')::integer
-    and content_is_https_url.candidate ~ (content_is_https_url.rules #>> '{url,https_pattern}')
+begin
+  return char_length(content_is_https_url.candidate) <= (content_is_https_url.rules #>> '{url,max_length}')::integer
+    and content_is_https_url.candidate ~ (content_is_https_url.rules #>> '{url,https_pattern}');
+end
 $$;
 comment on function private.content_is_https_url(text, jsonb) is 'True for an https URL of our grammar: a DNS host name (no IP, no port, no user info), then ASCII URL characters; at most url.max_length characters.';
 

@@ -148,56 +148,69 @@ comment on column public.messages.edited_at is 'When its body last changed; null
 comment on column public.messages.deleted_at is 'When its sender deleted it (the body is erased); null otherwise.';
 
 -- Predicates --------------------------------------------------------------------------------------
+-- plpgsql, not sql: policies, Realtime authorization and triggers call them, and a SQL function with
+-- `set search_path` is never inlined and is planned again at every call, where plpgsql plans once per
+-- connection.
 
 create function private.my_conversation_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select p.conversation_id from public.conversation_participants p
   where p.user_id = (select auth.uid())
-    and p.other_user_id not in (select private.blocked_by_or_blocking_me())
+    and p.other_user_id not in (select private.blocked_by_or_blocking_me());
+end
 $$;
 comment on function private.my_conversation_ids() is 'The conversations the caller takes part in, less those a block separates (for `conversation_id in (select …)` in policies). Empty for anon.';
 
 create function private.can_use_dm_topic(conversation_id uuid, sending boolean)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
       select from public.conversation_participants p
       where p.conversation_id = can_use_dm_topic.conversation_id
         and p.user_id = (select auth.uid())
         and not private.is_blocked_between(p.user_id, p.other_user_id)
     )
-    and (not can_use_dm_topic.sending or private.current_user_can_act())
+    and (not can_use_dm_topic.sending or private.current_user_can_act());
+end
 $$;
 comment on function private.can_use_dm_topic(uuid, boolean) is 'Realtime Authorization for dm:<conversation id>: participants receive while no block separates them, and send (typing, presence) when their email is confirmed too.';
 
 create function private.dm_refusal(sender uuid, recipient uuid)
 returns text
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select case p.dm_policy
-    when 'nobody' then 'this user does not accept messages'
-    when 'followers' then case
-      when exists (
-        select from public.follows f
-        where f.follower_id = dm_refusal.recipient and f.followee_id = dm_refusal.sender and f.status = 'accepted'
-      ) then null
-      else 'this user accepts messages only from people they follow'
+begin
+  -- At most one row (a primary-key lookup); null when the recipient has no profile.
+  return (
+    select case p.dm_policy
+      when 'nobody' then 'this user does not accept messages'
+      when 'followers' then case
+        when exists (
+          select from public.follows f
+          where f.follower_id = dm_refusal.recipient and f.followee_id = dm_refusal.sender and f.status = 'accepted'
+        ) then null
+        else 'this user accepts messages only from people they follow'
+      end
     end
-  end
-  from public.profiles p
-  where p.id = dm_refusal.recipient
+    from public.profiles p
+    where p.id = dm_refusal.recipient
+  );
+end
 $$;
 comment on function private.dm_refusal(uuid, uuid) is 'Why the recipient''s dm_policy refuses a conversation (or a message request) from sender, or null when it allows it. The one dm_policy rule.';
 

@@ -86,21 +86,26 @@ insert into private.reserved_usernames (username) values
   ('abuse'), ('null'), ('undefined'), ('anonymous'), ('everyone'), ('me'), ('settings'),
   ('login'), ('signup'), ('supabase'), ('service_role'), ('authenticated'), ('anon');
 
+-- Helpers on hot paths (policies, triggers, validators) are plpgsql, not sql: with `set search_path`
+-- a SQL function is never inlined and is parsed and planned again at every call, while plpgsql plans
+-- its statements once per connection and caches them.
 create function private.username_problem(candidate text)
 returns text
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select case
-    when candidate is null or lower(candidate) !~ '^[a-z0-9_]{3,30}$'
+begin
+  return case
+    when username_problem.candidate is null or lower(username_problem.candidate) !~ '^[a-z0-9_]{3,30}$'
       then 'username must be 3–30 characters of a-z, 0-9 and _'
-    when exists (select from private.reserved_usernames r where r.username = lower(candidate))
+    when exists (select from private.reserved_usernames r where r.username = lower(username_problem.candidate))
       then 'username is reserved'
-    when exists (select from private.usernames u where u.username = lower(candidate))
+    when exists (select from private.usernames u where u.username = lower(username_problem.candidate))
       then 'username is taken'
-  end
+  end;
+end
 $$;
 comment on function private.username_problem(text) is 'Why a username cannot be registered (format, reserved, taken), or null when it can. The one username rule.';
 
@@ -128,26 +133,30 @@ comment on column public.user_roles.granted_by is 'The admin who granted it; nul
 -- Helpers read by policies and RPCs (security definer: they read tables the caller cannot).
 create function private.has_role(target_role public.app_role)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select from public.user_roles ur
     where ur.user_id = (select auth.uid()) and ur.role = has_role.target_role
-  )
+  );
+end
 $$;
 comment on function private.has_role(public.app_role) is 'True when the caller holds the platform role.';
 
 create function private.current_user_can_act()
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select private.has_role('user')
+begin
+  return private.has_role('user');
+end
 $$;
 comment on function private.current_user_can_act() is 'True when the caller may write: signed in with a confirmed email (role user).';
 

@@ -101,9 +101,10 @@ comment on column public.mutes.created_at is 'When the mute started.';
 
 -- Predicates for policies and later domains (posts, comments, reactions, feeds, DMs) ----------------
 -- Security definer: they read blocks, mutes and follows the caller cannot see. Set-returning ones
--- are meant for `x not in (select private.f())` in policies, evaluated once per query. Boolean ones
--- that take a row's column are plpgsql: on PostgreSQL 15 they cache their plans across calls, where a
--- non-inlinable SQL function starts its executor afresh on every row (about three times slower).
+-- are meant for `x not in (select private.f())` in policies, evaluated once per query. All are
+-- plpgsql: on PostgreSQL 15 it plans their statements once per connection and caches them, where a
+-- SQL function with `set search_path` is never inlined and is parsed and planned again at every call
+-- (a boolean one taking a row's column runs about three times slower as SQL).
 
 create function private.is_blocked_between(a uuid, b uuid)
 returns boolean
@@ -124,25 +125,31 @@ comment on function private.is_blocked_between(uuid, uuid) is 'True when a block
 
 create function private.users_blocking_me()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select bl.blocker_id from public.blocks bl where bl.blocked_id = (select auth.uid())
+begin
+  return query
+  select bl.blocker_id from public.blocks bl where bl.blocked_id = (select auth.uid());
+end
 $$;
 comment on function private.users_blocking_me() is 'The users who block the caller (whose profile the caller may not see). Empty for anon.';
 
 create function private.blocked_by_or_blocking_me()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select bl.blocker_id from public.blocks bl where bl.blocked_id = (select auth.uid())
   union
-  select bl.blocked_id from public.blocks bl where bl.blocker_id = (select auth.uid())
+  select bl.blocked_id from public.blocks bl where bl.blocker_id = (select auth.uid());
+end
 $$;
 comment on function private.blocked_by_or_blocking_me() is 'The users a block separates from the caller, in either direction: their content and the caller''s are hidden from each other. Empty for anon.';
 
@@ -165,25 +172,31 @@ comment on function private.is_muting(uuid, uuid) is 'True when muter mutes mute
 
 create function private.users_i_mute()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select m.muted_id from public.mutes m
-  where m.muter_id = (select auth.uid()) and (m.expires_at is null or m.expires_at > now())
+  where m.muter_id = (select auth.uid()) and (m.expires_at is null or m.expires_at > now());
+end
 $$;
 comment on function private.users_i_mute() is 'The users the caller mutes now (for feeds). Empty for anon.';
 
 create function private.users_i_follow()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
+  return query
   select f.followee_id from public.follows f
-  where f.follower_id = (select auth.uid()) and f.status = 'accepted'
+  where f.follower_id = (select auth.uid()) and f.status = 'accepted';
+end
 $$;
 comment on function private.users_i_follow() is 'The users the caller follows (accepted follows only). Empty for anon.';
 

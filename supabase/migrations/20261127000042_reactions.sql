@@ -93,22 +93,29 @@ create trigger reactions_before_write
 
 -- Counts --------------------------------------------------------------------------------------------
 
+-- plpgsql, not sql: it runs per updated row, and a SQL function with `set search_path` is never
+-- inlined and is planned again at every call, where plpgsql plans once per connection.
 create function private.add_reaction_counts(counts jsonb, delta jsonb)
 returns jsonb
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select coalesce(jsonb_object_agg(t.kind, t.n) filter (where t.n <> 0), '{}'::jsonb)
-  from (
-    select s.kind, sum(s.n)::integer as n
+begin
+  -- An aggregate without group by at the top: always exactly one row.
+  return (
+    select coalesce(jsonb_object_agg(t.kind, t.n) filter (where t.n <> 0), '{}'::jsonb)
     from (
-      select e.key as kind, e.value::integer as n from jsonb_each_text(add_reaction_counts.counts) e
-      union all
-      select e.key, e.value::integer from jsonb_each_text(add_reaction_counts.delta) e
-    ) s
-    group by s.kind
-  ) t
+      select s.kind, sum(s.n)::integer as n
+      from (
+        select e.key as kind, e.value::integer as n from jsonb_each_text(add_reaction_counts.counts) e
+        union all
+        select e.key, e.value::integer from jsonb_each_text(add_reaction_counts.delta) e
+      ) s
+      group by s.kind
+    ) t
+  );
+end
 $$;
 comment on function private.add_reaction_counts(jsonb, jsonb) is 'Adds counts by kind ({"like": 1} + {"like": -1, "love": 1}); kinds that reach zero are dropped.';
 
