@@ -13,7 +13,7 @@ export async function drawChart(file: string, results: Record<string, Record<str
   }
   const rows: { label: string; s: Stats }[] = [];
   for (const [name, byC] of Object.entries(results)) {
-    for (const [c, s] of Object.entries(byC)) rows.push({ label: `${name} (c=${c.slice(1)})`, s });
+    for (const [c, s] of Object.entries(byC)) rows.push({ label: `${name} (${c === "db" ? "in db" : `c=${c.slice(1)}`})`, s });
   }
   const rowH = 34;
   const left = 330;

@@ -12,6 +12,8 @@ export interface Shape {
   users: number;
   posts: number;
   groups: number;
+  /** accounts i = 1..celebrities are followed by every other user (public profiles) */
+  celebrities: number;
   /** the inbox is built in bulk for posts newer than this many days; older pages use the pull query */
   inboxDays: number;
   pullThreshold: number;
@@ -19,9 +21,10 @@ export interface Shape {
 
 export function shapeFor(scale: number): Shape {
   return {
-    users: Math.max(200, Math.round(10_000 * scale)),
+    users: Math.max(200, Math.round(100_000 * scale)),
     posts: Math.max(2_000, Math.round(1_000_000 * scale)),
-    groups: Math.max(10, Math.round(500 * scale)),
+    groups: Math.max(10, Math.round(1_000 * scale)),
+    celebrities: 3,
     inboxDays: 3,
     pullThreshold: 2_000,
   };
@@ -92,6 +95,18 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
           select case when p.is_private and random() + 0 * pick.j < 0.15 then 'pending'::public.follow_status
                       else 'accepted'::public.follow_status end as status
         ) st
+        where u.i between ${from} and ${to}
+        on conflict do nothing`,
+    );
+    // the few accounts everybody follows (the 100k-follower authors of the issue at the default scale)
+    await chunked(
+      "follows of the most followed accounts",
+      U,
+      20_000,
+      (from, to) =>
+        sql`insert into public.follows (follower_id, followee_id, status, created_at, accepted_at)
+        select u.id, c.id, 'accepted', now() - interval '60 days', now() - interval '60 days'
+        from bench.users u join bench.users c on c.i <= ${shape.celebrities} and c.i <> u.i
         where u.i between ${from} and ${to}
         on conflict do nothing`,
     );

@@ -1,6 +1,7 @@
 // Requests as PostgREST makes them: one transaction per request, on a pool of connections as the
 // authenticator role, with role, JWT claims, method and path set locally (tests/helpers/db.ts), then
-// the statement. Latencies are wall-clock per request, measured by the client.
+// the statement. Latencies are wall-clock per request, measured by the client; measureInDatabase
+// times the same statements inside the server (EXPLAIN ANALYZE: planning + execution, triggers included).
 import type postgres from "postgres";
 
 export type Role = "authenticated" | "anon" | "postgres";
@@ -10,7 +11,9 @@ export interface Request {
   user: string | null;
   method: "GET" | "POST";
   path: string;
-  run: (tx: postgres.TransactionSql) => Promise<unknown>;
+  /** the statement PostgREST would run for this request, with its parameters ($1, $2, …) */
+  text: string;
+  params?: unknown[];
 }
 
 export interface Stats {
@@ -28,7 +31,12 @@ function claimsOf(role: Role, user: string | null): string {
 }
 
 /** One request. `role: postgres` keeps the superuser (RLS off) but sets the same claims. */
-export async function request(sql: postgres.Sql, req: Request): Promise<unknown> {
+export async function request(sql: postgres.Sql, req: Request): Promise<postgres.Row[]> {
+  return within(sql, req, (tx) => tx.unsafe(req.text, (req.params ?? []) as never[]));
+}
+
+/** The request's transaction (role, claims, method, path), running `body` as its statement. */
+async function within<T>(sql: postgres.Sql, req: Request, body: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
   return sql.begin(async (tx) => {
     if (req.role === "postgres") {
       await tx`select set_config('search_path', '"public", "extensions"', true),
@@ -42,8 +50,18 @@ export async function request(sql: postgres.Sql, req: Request): Promise<unknown>
         set_config('request.method', ${req.method}, true), set_config('request.path', ${req.path}, true),
         set_config('request.headers', '{}', true)`;
     }
-    return req.run(tx);
-  });
+    return body(tx);
+  }) as Promise<T>;
+}
+
+/** Server-side time of one request's statement: EXPLAIN (ANALYZE, TIMING OFF) planning + execution, in ms. */
+export async function serverTime(sql: postgres.Sql, req: Request): Promise<number> {
+  const rows = await within(sql, req, (tx) =>
+    tx.unsafe(`explain (analyze, timing off, summary on, format json) ${req.text}`, (req.params ?? []) as never[]),
+  );
+  const plan = (rows[0]?.["QUERY PLAN"] as { "Planning Time": number; "Execution Time": number }[])[0];
+  if (!plan) throw new Error(`no plan for ${req.text}`);
+  return plan["Planning Time"] + plan["Execution Time"];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -83,6 +101,27 @@ export async function measure(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  return summarize(latencies, elapsed);
+}
+
+/** The same requests one at a time, timed inside the server instead of at the client. */
+export async function measureInDatabase(
+  pools: { api: postgres.Sql; owner: postgres.Sql },
+  next: (worker: number, i: number) => Request,
+  seconds: number,
+): Promise<Stats> {
+  const times: number[] = [];
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  for (let i = 0; performance.now() < deadline; i++) {
+    const r = next(0, i);
+    const ms = await serverTime(r.role === "postgres" ? pools.owner : pools.api, r);
+    if (i >= 5) times.push(ms);
+  }
+  return summarize(times, (performance.now() - started) / 1000);
+}
+
+function summarize(latencies: number[], elapsed: number): Stats {
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {

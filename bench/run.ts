@@ -9,9 +9,10 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { applyPlatformBootstrap, createDatabase, pushMigrations, withDatabase } from "../scripts/lib/database.ts";
 import { repoRoot } from "../scripts/lib/migrations.ts";
+import { compareAsyncFanout } from "./async-fanout.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
-import { measure, type Request, request, type Stats } from "./harness.ts";
+import { measure, measureInDatabase, type Request, request, type Stats } from "./harness.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,19 +58,11 @@ async function prepare(): Promise<number> {
 /** The baselines' SQL lives in the bench database only. */
 async function baselines(sql: postgres.Sql): Promise<void> {
   await sql.unsafe(`
-    -- (a) fan-out on read with good indexes: the lateral top-k pull query, hydrated like home_feed
+    -- (a) fan-out on read with good indexes: the lateral top-k pull query, hydrated as home_feed is
     create function bench.pull_home_feed(page_size integer)
     returns setof public.feed_item language sql stable security invoker set search_path = '' as $$
-      select p.id, p.created_at, private.feed_cursor(p.created_at, p.id), p.author_id, p.group_id, p.title, p.content,
-        p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-        jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
-        case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
-        null::text, false
-      from private.pull_feed_ids((select auth.uid()), 'infinity', '${NONE}', null, null, pull_home_feed.page_size, false) f
-      join public.posts p on p.id = f.post_id
-      left join public.profiles a on a.id = p.author_id
-      left join public.groups g on g.id = p.group_id
-      order by p.created_at desc, p.id desc
+      select * from private.feed_rows((select auth.uid()), array(
+        select f.post_id from private.pull_feed_ids((select auth.uid()), 'infinity', '${NONE}', null, null, pull_home_feed.page_size, false) f))
     $$;
     -- the query most Supabase projects start with: one select on posts under RLS
     create function bench.naive_home_feed(page_size integer)
@@ -89,6 +82,7 @@ async function baselines(sql: postgres.Sql): Promise<void> {
     grant usage on schema bench to authenticated, anon;
     grant execute on function bench.pull_home_feed(integer), bench.naive_home_feed(integer) to authenticated;
     grant execute on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) to authenticated;
+    grant execute on function private.feed_rows(uuid, uuid[]) to authenticated;
     grant insert on bench.bare_posts to authenticated;
   `);
 }
@@ -135,7 +129,8 @@ async function main(): Promise<void> {
     const ordinary = await ids(
       owner`select p.id from public.profiles p where p.followers_count between 10 and 60 order by md5(p.id::text) limit 200`,
     );
-    const [biggest] = await ids(owner`select p.id from public.profiles p order by p.followers_count desc limit 1`);
+    const celebrities = await ids(owner`select p.id from public.profiles p order by p.followers_count desc limit ${shape.celebrities}`);
+    const [biggest] = celebrities;
     const publicGroups = await ids(
       owner`select g.id from public.groups g where g.visibility = 'public' order by g.member_count desc limit 100`,
     );
@@ -159,7 +154,8 @@ async function main(): Promise<void> {
           user,
           method: "GET",
           path: "/rpc/home_feed",
-          run: (tx) => tx`select cursor from public.home_feed(cursor => ${c}, page_size => 20)`,
+          text: "select cursor from public.home_feed(cursor => $1, page_size => 20)",
+          params: [c],
         })) as { cursor: string }[];
         if (rows.length < 20) {
           cursor = null;
@@ -171,14 +167,29 @@ async function main(): Promise<void> {
     }
     log(`deep-page readers: ${deep.length}`);
 
-    const get = (user: string | null, path: string, run: Request["run"], role: Request["role"] = "authenticated"): Request => ({
+    type Params = Request["params"];
+    const get = (
+      user: string | null,
+      path: string,
+      text: string,
+      params: Params = [],
+      role: Request["role"] = "authenticated",
+    ): Request => ({
       role,
       user,
       method: "GET",
       path,
-      run,
+      text,
+      params,
     });
-    const post = (user: string, path: string, run: Request["run"]): Request => ({ role: "authenticated", user, method: "POST", path, run });
+    const post = (user: string, path: string, text: string, params: Params = []): Request => ({
+      role: "authenticated",
+      user,
+      method: "POST",
+      path,
+      text,
+      params,
+    });
     const pickTypical = sampler(typical);
     const pickHeavy = sampler(heavy.length > 0 ? heavy : typical);
     const pickLight = sampler(light.length > 0 ? light : typical);
@@ -190,8 +201,9 @@ async function main(): Promise<void> {
     const pickOrdinary = sampler(ordinary.length > 0 ? ordinary : typical);
     const pickReader = sampler(allReaders);
     const content = { blocks: [{ type: "text", value: "A benchmark post" }] };
-    const home = (user: string) => get(user, "/rpc/home_feed", (tx) => tx`select * from public.home_feed(page_size => 20)`);
-    const pull = (user: string) => get(user, "/rpc/pull_home_feed", (tx) => tx`select * from bench.pull_home_feed(20)`);
+    const createPost = "insert into public.posts (content) values ($1::jsonb) returning id";
+    const home = (user: string) => get(user, "/rpc/home_feed", "select * from public.home_feed(page_size => 20)");
+    const pull = (user: string) => get(user, "/rpc/pull_home_feed", "select * from bench.pull_home_feed(20)");
 
     const [{ extras: hasPostsExtras } = { extras: false }] = await owner<{ extras: boolean }[]>`select
       to_regclass('public.reactions') is not null and to_regclass('public.comments') is not null as extras`;
@@ -202,13 +214,13 @@ async function main(): Promise<void> {
         what: "home_feed page 20 (rows 381–400) by cursor",
         next: (w, i) => {
           const d = pickDeep(w, i);
-          return get(d.user, "/rpc/home_feed", (tx) => tx`select * from public.home_feed(cursor => ${d.cursor}, page_size => 20)`);
+          return get(d.user, "/rpc/home_feed", "select * from public.home_feed(cursor => $1, page_size => 20)", [d.cursor]);
         },
       },
       {
         name: "home_feed_page1_rls_off",
         what: "baseline (b): the same page read as superuser (RLS off)",
-        next: (w, i) => get(pickTypical(w, i), "/rpc/home_feed", (tx) => tx`select * from public.home_feed(page_size => 20)`, "postgres"),
+        next: (w, i) => get(pickTypical(w, i), "/rpc/home_feed", "select * from public.home_feed(page_size => 20)", [], "postgres"),
       },
       {
         name: "pull_feed_page1",
@@ -218,7 +230,7 @@ async function main(): Promise<void> {
       {
         name: "naive_rls_feed_page1",
         what: "the common first attempt: one select on posts under RLS (author in followees or group in mine)",
-        next: (w, i) => get(pickTypical(w, i), "/posts", (tx) => tx`select * from bench.naive_home_feed(20)`),
+        next: (w, i) => get(pickTypical(w, i), "/posts", "select * from bench.naive_home_feed(20)"),
       },
       {
         name: "home_feed_heavy_reader",
@@ -237,7 +249,7 @@ async function main(): Promise<void> {
         what: "group_feed first page of a public group",
         next: (w, i) => {
           const g = pickGroup(w, i);
-          return get(pickReader(w, i), "/rpc/group_feed", (tx) => tx`select * from public.group_feed(group_id => ${g}, page_size => 20)`);
+          return get(pickReader(w, i), "/rpc/group_feed", "select * from public.group_feed(group_id => $1, page_size => 20)", [g]);
         },
       },
       {
@@ -245,11 +257,7 @@ async function main(): Promise<void> {
         what: "profile_feed first page of a public author",
         next: (w, i) => {
           const a = pickAuthor(w, i);
-          return get(
-            pickReader(w, i),
-            "/rpc/profile_feed",
-            (tx) => tx`select * from public.profile_feed(user_id => ${a}, page_size => 20)`,
-          );
+          return get(pickReader(w, i), "/rpc/profile_feed", "select * from public.profile_feed(user_id => $1, page_size => 20)", [a]);
         },
       },
       {
@@ -257,19 +265,18 @@ async function main(): Promise<void> {
         what: "baseline (c): bare primary-key select on posts (GET /posts?id=eq.…, under RLS)",
         next: (w, i) => {
           const p = pickPost(w, i);
-          return get(pickReader(w, i), "/posts", (tx) => tx`select * from public.posts where id = ${p}`);
+          return get(pickReader(w, i), "/posts", "select * from public.posts where id = $1", [p]);
         },
       },
       {
         name: "post_create_ordinary",
         what: "POST /posts by an author with 10–60 followers (fan-out on write)",
-        next: (w, i) =>
-          post(pickOrdinary(w, i), "/posts", (tx) => tx`insert into public.posts (content) values (${tx.json(content)}) returning id`),
+        next: (w, i) => post(pickOrdinary(w, i), "/posts", createPost, [content]),
       },
       {
         name: "post_create_biggest",
-        what: "POST /posts by the most followed author (merged at read time)",
-        next: () => post(biggest, "/posts", (tx) => tx`insert into public.posts (content) values (${tx.json(content)}) returning id`),
+        what: `POST /posts by a most followed author (merged at read time); at c=8 the workers share the ${celebrities.length} such authors`,
+        next: (w) => post(celebrities[w % celebrities.length] as string, "/posts", createPost, [content]),
       },
       ...(hasPostsExtras
         ? [
@@ -281,7 +288,8 @@ async function main(): Promise<void> {
                 return post(
                   pickReader(w, i),
                   "/comments",
-                  (tx) => tx`insert into public.comments (post_id, body) values (${p}, 'A benchmark comment') returning id`,
+                  "insert into public.comments (post_id, body) values ($1, 'A benchmark comment') returning id",
+                  [p],
                 );
               },
             },
@@ -291,11 +299,10 @@ async function main(): Promise<void> {
               next: (w: number, i: number) => {
                 const p = pickVisible(w, i);
                 const kinds = ["like", "love", "haha", "wow"];
-                return post(
-                  pickReader(w, i),
-                  "/rpc/react",
-                  (tx) => tx`select public.react(${kinds[i % 4] as string}::public.reaction_kind, post_id => ${p})`,
-                );
+                return post(pickReader(w, i), "/rpc/react", "select public.react($1::public.reaction_kind, post_id => $2)", [
+                  kinds[i % 4] as string,
+                  p,
+                ]);
               },
             },
           ]
@@ -305,7 +312,7 @@ async function main(): Promise<void> {
         what: "baseline: insert into a table without triggers or RLS policies",
         next: (w, i) => {
           const u = pickOrdinary(w, i);
-          return post(u, "/bare_posts", (tx) => tx`insert into bench.bare_posts (author_id, content) values (${u}, ${tx.json(content)})`);
+          return post(u, "/bare_posts", "insert into bench.bare_posts (author_id, content) values ($1, $2::jsonb)", [u, content]);
         },
       },
     ];
@@ -325,7 +332,7 @@ async function main(): Promise<void> {
       for (const pair of pairs) {
         const [row] = (await request(
           api,
-          post(pair.a, "/rpc/start_conversation", (tx) => tx`select public.start_conversation(${pair.b}) as id`),
+          post(pair.a, "/rpc/start_conversation", "select public.start_conversation($1) as id", [pair.b]),
         )) as {
           id: string;
         }[];
@@ -338,11 +345,7 @@ async function main(): Promise<void> {
         ] as const) {
           await request(
             api,
-            post(
-              sender,
-              "/messages",
-              (tx) => tx`insert into public.messages (conversation_id, body) values (${row.id}, ${`seed message ${n}`})`,
-            ),
+            post(sender, "/messages", "insert into public.messages (conversation_id, body) values ($1, $2)", [row.id, `seed message ${n}`]),
           );
         }
       }
@@ -358,7 +361,8 @@ async function main(): Promise<void> {
             return post(
               sender,
               "/messages",
-              (tx) => tx`insert into public.messages (conversation_id, body) values (${c.id}, 'A benchmark message') returning id`,
+              "insert into public.messages (conversation_id, body) values ($1, 'A benchmark message') returning id",
+              [c.id],
             );
           },
         },
@@ -367,7 +371,7 @@ async function main(): Promise<void> {
           what: "GET /rpc/my_conversations first page (last message preview, unread counts)",
           next: (w: number, i: number) => {
             const c = pickConversation(w, i);
-            return get(c.a, "/rpc/my_conversations", (tx) => tx`select * from public.my_conversations(page_size => 20)`);
+            return get(c.a, "/rpc/my_conversations", "select * from public.my_conversations(page_size => 20)");
           },
         },
       );
@@ -380,15 +384,21 @@ async function main(): Promise<void> {
 
     // warm the caches and plan caches for every path before anything is recorded
     for (const s of scenarios) await measure(pools, s.next, 2, Math.min(1, seconds));
+    // Reads are measured before writes, so that the pages read are the loaded (and vacuumed) data
+    // rather than thousands of posts the write scenarios add to a few authors within seconds.
+    const isWrite = (r: Request) => r.method === "POST";
+    const ordered = [...scenarios.filter((s) => !isWrite(s.next(0, 0))), ...scenarios.filter((s) => isWrite(s.next(0, 0)))];
     const results: Record<string, Record<string, Stats & { what: string }>> = {};
-    for (const concurrency of [1, 8]) {
-      for (const s of scenarios) {
-        const stats = await measure(pools, s.next, concurrency, seconds);
-        results[s.name] = { ...(results[s.name] ?? {}), [`c${concurrency}`]: { ...stats, what: s.what } };
-        log(
-          `c=${concurrency} ${s.name.padEnd(26)} p50 ${stats.p50_ms} ms  p95 ${stats.p95_ms}  p99 ${stats.p99_ms}  ${stats.ops_per_s} ops/s`,
-        );
+    const record = (name: string, what: string, key: string, stats: Stats) => {
+      results[name] = { ...(results[name] ?? {}), [key]: { ...stats, what } };
+      log(`${key.padEnd(3)} ${name.padEnd(26)} p50 ${stats.p50_ms} ms  p95 ${stats.p95_ms}  p99 ${stats.p99_ms}  ${stats.ops_per_s} ops/s`);
+    };
+    for (const phase of [ordered.filter((s) => !isWrite(s.next(0, 0))), ordered.filter((s) => isWrite(s.next(0, 0)))]) {
+      for (const concurrency of [1, 8]) {
+        for (const s of phase) record(s.name, s.what, `c${concurrency}`, await measure(pools, s.next, concurrency, seconds));
       }
+      // the same statements timed inside the server (EXPLAIN ANALYZE), one at a time
+      for (const s of phase) record(s.name, s.what, "db", await measureInDatabase(pools, s.next, Math.max(1, seconds / 2)));
     }
 
     // synchronous fan-out of the biggest author's post (what the hybrid avoids; an async drain does the same work)
@@ -403,7 +413,7 @@ async function main(): Promise<void> {
           const [f] = await tx<{ n: number }[]>`select followers_count as n from public.profiles where id = ${biggest}`;
           followers = f?.n ?? 0;
           const t0 = performance.now();
-          await tx`insert into public.posts (author_id, content) values (${biggest}, ${tx.json(content)})`;
+          await tx.unsafe("insert into public.posts (author_id, content) values ($1, $2::jsonb)", [biggest, content]);
           fanout.push(performance.now() - t0);
           throw new Error("rollback");
         })
@@ -415,10 +425,7 @@ async function main(): Promise<void> {
     const syncFanoutMs = Math.round((fanout[1] ?? 0) * 10) / 10;
 
     // the biggest author's new post is in followers' first page at once (read-time merge)
-    const fresh = (await request(
-      api,
-      post(biggest, "/posts", (tx) => tx`insert into public.posts (content) values (${tx.json(content)}) returning id`),
-    )) as {
+    const fresh = (await request(api, post(biggest, "/posts", createPost, [content]))) as {
       id: string;
     }[];
     const followerSample =
@@ -431,8 +438,11 @@ async function main(): Promise<void> {
     }
 
     const plans = await explainHotPaths(typical[0] as string, publicGroups[0] as string);
+    log("the async fan-out alternative (queue + scheduled drain) against the hybrid");
+    const asyncFanout = await compareAsyncFanout(pools, biggest, typical.slice(0, 50), seconds);
 
     const c1 = (n: string) => results[n]?.c1 as Stats;
+    const db = (n: string) => results[n]?.db as Stats;
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     const ratios = {
       home_p50_vs_rls_off: ratio(c1("home_feed_page1").p50_ms, c1("home_feed_page1_rls_off").p50_ms),
@@ -443,6 +453,15 @@ async function main(): Promise<void> {
       pull_vs_home_heavy_p50: ratio(c1("pull_feed_heavy_reader").p50_ms, c1("home_feed_heavy_reader").p50_ms),
       pull_vs_home_light_p50: ratio(c1("pull_feed_light_reader").p50_ms, c1("home_feed_light_reader").p50_ms),
       post_ordinary_vs_bare_insert_p50: ratio(c1("post_create_ordinary").p50_ms, c1("bare_insert").p50_ms),
+      in_db_home_p50_ms: db("home_feed_page1").p50_ms,
+      in_db_home_p99_ms: db("home_feed_page1").p99_ms,
+      in_db_home_p50_vs_rls_off: ratio(db("home_feed_page1").p50_ms, db("home_feed_page1_rls_off").p50_ms),
+      in_db_home_p50_vs_pk_select: ratio(db("home_feed_page1").p50_ms, db("pk_select").p50_ms),
+      in_db_page20_vs_page1_p50: ratio(db("home_feed_page20").p50_ms, db("home_feed_page1").p50_ms),
+      in_db_pull_vs_home_heavy_p50: ratio(db("pull_feed_heavy_reader").p50_ms, db("home_feed_heavy_reader").p50_ms),
+      in_db_pull_vs_home_light_p50: ratio(db("pull_feed_light_reader").p50_ms, db("home_feed_light_reader").p50_ms),
+      in_db_post_ordinary_vs_bare_insert_p50: ratio(db("post_create_ordinary").p50_ms, db("bare_insert").p50_ms),
+      in_db_post_biggest_p99_ms: db("post_create_biggest").p99_ms,
     };
     const machine = {
       cores: cpus().length,
@@ -466,6 +485,7 @@ async function main(): Promise<void> {
         sync_fanout_rows_per_s: syncFanoutMs > 0 ? Math.round(followers / (syncFanoutMs / 1000)) : null,
         followers_seeing_new_post_at_once: `${seen}/${followerSample.length}`,
       },
+      async_fanout_comparison: asyncFanout,
       skipped,
     };
     mkdirSync(resultsDir, { recursive: true });
@@ -524,17 +544,33 @@ function markdown(
     "## Scenarios",
     "",
     "Each request is a PostgREST-shaped transaction (role, JWT claims, method, path set locally, then the statement).",
+    "Rows c=1 and c=8 are wall-clock latencies at the client (Node on the same 2 cores) with 1 or 8 requests in flight;",
+    "rows `db` are the same statements timed inside the server, one at a time (EXPLAIN (ANALYZE, TIMING OFF): planning +",
+    "execution, triggers included), in the same transaction shape. Reads are measured before writes.",
     "",
   );
   lines.push("| scenario | c | p50 ms | p95 ms | p99 ms | ops/s | what |", "|---|---|---|---|---|---|---|");
   for (const [name, byC] of Object.entries(r.scenarios)) {
     for (const [c, s] of Object.entries(byC)) {
-      lines.push(`| ${name} | ${c.slice(1)} | ${s.p50_ms} | ${s.p95_ms} | ${s.p99_ms} | ${s.ops_per_s} | ${s.what} |`);
+      lines.push(
+        `| ${name} | ${c === "db" ? "in db" : c.slice(1)} | ${s.p50_ms} | ${s.p95_ms} | ${s.p99_ms} | ${s.ops_per_s} | ${s.what} |`,
+      );
     }
   }
-  lines.push("", "## Ratios (concurrency 1, p50)", "", "| ratio | value |", "|---|---|");
+  lines.push("", "## Ratios (p50 at c=1 at the client; in_db_*: inside the server)", "", "| ratio | value |", "|---|---|");
   for (const [k, v] of Object.entries(r.ratios as Record<string, number>)) lines.push(`| ${k} | ${v} |`);
   lines.push("", "## The most followed author", "", "```json", JSON.stringify(r.biggest_author, null, 2), "```", "");
+  lines.push(
+    "## Hybrid (read-time merge) against async fan-out (queue + scheduled drain)",
+    "",
+    "The most followed author's posts, both ways, in the same run (bench/async-fanout.ts). Reads: the same 50 typical",
+    "readers, with every read-time source merged (hybrid) or already delivered to their inboxes (async, after the drain).",
+    "",
+    "```json",
+    JSON.stringify(r.async_fanout_comparison, null, 2),
+    "```",
+    "",
+  );
   const skipped = r.skipped as string[];
   if (skipped.length > 0) lines.push(`Not measured (their tables do not exist yet on this branch): ${skipped.join(", ")}.`, "");
   lines.push("![latency percentiles](latest.png)", "");
