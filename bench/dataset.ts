@@ -1,10 +1,14 @@
 // The benchmark's dataset, generated inside Postgres (insert … select over generate_series, seeded):
-// power-law follower counts, log-normal followee counts with a tail of heavy readers, 10 % private
-// profiles with accepted and pending followers, power-law groups (a quarter private), memberships,
-// group follows, and posts over 30 days. Triggers are handled deliberately: users go through the
-// sign-up trigger (profiles, usernames, roles); everything else is loaded with
+// power-law follower counts with a few accounts followed by nearly everyone (100k followers at the
+// default scale), log-normal followee counts with a tail of heavy readers, 10 % private profiles
+// with accepted and pending followers, power-law groups (a quarter private), memberships, group
+// follows, and posts over 30 days by a heavy-tailed activity that is independent of follower rank
+// (the most followed accounts post at ordinary rates). Triggers are handled deliberately: users go
+// through the sign-up trigger (profiles, usernames, roles); everything else is loaded with
 // session_replication_role = replica (no per-row triggers), then the counters are set from
-// aggregates and the inboxes are built in bulk for the newest days (older pages are read-time).
+// aggregates and the inboxes are built in bulk as fan-out and the queue drain would have left them:
+// complete (the newest inbox_cap) for the active readers the bench reads as, the newest days for
+// everyone else (their older pages come from the pull query, as for a returning user).
 import type postgres from "postgres";
 import { Progress } from "./progress.ts";
 
@@ -16,7 +20,9 @@ export interface Shape {
   celebrities: number;
   /** the inbox is built in bulk for posts newer than this many days; older pages use the pull query */
   inboxDays: number;
-  pullThreshold: number;
+  /** users with i % 100 in activeReaders have complete inboxes (the bench reads as them) */
+  activeReaders: number[];
+  queueThreshold: number;
 }
 
 export function shapeFor(scale: number): Shape {
@@ -26,7 +32,8 @@ export function shapeFor(scale: number): Shape {
     groups: Math.max(10, Math.round(1_000 * scale)),
     celebrities: 3,
     inboxDays: 3,
-    pullThreshold: 2_000,
+    activeReaders: [1, 7],
+    queueThreshold: 2_000,
   };
 }
 
@@ -170,7 +177,7 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
           t.at, t.at
         from (
           select s, now() - random() * interval '30 days' as at, random() < 0.2 as in_group,
-            1 + floor((${U} - 1) * power(random(), 2))::int as author_i,
+            1 + ((floor((${U} - 1) * power(random(), 2))::bigint * 7919 + 12345) % ${U})::int as author_i,
             1 + floor(random() * ${members})::int as member_n
           from generate_series(${from}::int, ${to}::int) s
         ) t
@@ -218,33 +225,39 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
   await sql`insert into public.user_roles (user_id, role)
     select m.user_id, 'group_owner' from public.group_members m where m.role = 'owner' on conflict do nothing`;
   bar.tick();
-  await sql`update private.feed_settings set pull_threshold = ${shape.pullThreshold}`;
-  await sql`insert into private.feed_pulled_authors (author_id) select p.id from public.profiles p where p.followers_count > ${shape.pullThreshold}`;
-  await sql`insert into private.feed_pulled_groups (group_id) select g.id from public.groups g where g.member_count + g.follower_count > ${shape.pullThreshold}`;
+  await sql`update private.feed_settings set queue_threshold = ${shape.queueThreshold}`;
+  await sql`insert into private.feed_big_authors (author_id) select p.id from public.profiles p where p.followers_count > ${shape.queueThreshold}`;
+  await sql`insert into private.feed_big_groups (group_id) select g.id from public.groups g where g.member_count + g.follower_count > ${shape.queueThreshold}`;
   bar.tick();
-  // the inboxes, in bulk: every candidate of the newest days, then each capped; below that, read time
-  await sql`insert into private.feed_inbox (user_id, created_at, post_id)
-    select p.author_id, p.created_at, p.id from public.posts p where p.created_at >= now() - make_interval(days => ${shape.inboxDays})
+  // the inboxes, in bulk, as fan-out and the drained queue leave them: every candidate of the newest
+  // days for everyone, of all days for the active readers; then each capped
+  const candidates = (since: string, readers: string) =>
+    sql.unsafe(`
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select p.author_id, p.created_at, p.id from public.posts p
+    where p.created_at >= ${since} and p.author_id in (${readers})
     union
     select f.follower_id, p.created_at, p.id
     from public.posts p join public.follows f on f.followee_id = p.author_id and f.status = 'accepted'
-    where p.group_id is null and p.created_at >= now() - make_interval(days => ${shape.inboxDays})
-      and p.author_id not in (select author_id from private.feed_pulled_authors)
+    where p.group_id is null and p.created_at >= ${since} and f.follower_id in (${readers})
     union
     select m.user_id, p.created_at, p.id
     from public.posts p join public.group_members m on m.group_id = p.group_id and m.status = 'active'
-    where p.created_at >= now() - make_interval(days => ${shape.inboxDays})
-      and p.group_id not in (select group_id from private.feed_pulled_groups)
+    where p.created_at >= ${since} and m.user_id in (${readers})
     union
     select gf.user_id, p.created_at, p.id
     from public.posts p join public.group_follows gf on gf.group_id = p.group_id
-    where p.created_at >= now() - make_interval(days => ${shape.inboxDays})
-      and p.group_id not in (select group_id from private.feed_pulled_groups)`;
+    where p.created_at >= ${since} and gf.user_id in (${readers})
+    on conflict do nothing`);
+  const everyone = "select id from bench.users";
+  const active = `select id from bench.users where i % 100 in (${shape.activeReaders.join(", ")})`;
+  await candidates(`now() - make_interval(days => ${shape.inboxDays})`, everyone);
   bar.tick();
-  await sql`insert into private.feed_inbox_state (user_id, horizon_at, horizon_id)
+  await candidates("'-infinity'", active);
+  await sql.unsafe(`insert into private.feed_inbox_state (user_id, horizon_at, horizon_id)
     select p.id, (select min(x.created_at) from public.posts x where x.created_at >= now() - make_interval(days => ${shape.inboxDays})),
       '00000000-0000-0000-0000-000000000000'
-    from public.profiles p`;
+    from public.profiles p where p.id not in (${active})`);
   bar.tick();
   await sql`select private.trim_feed_inboxes(${U})`;
   bar.tick();

@@ -1,12 +1,13 @@
 // The materialized home feed stays exactly right, and a reader paging through it sees no row twice and
 // misses none, across every change that invalidates it: follows, requests, removals, blocks, mutes and
 // their expiry, joins, leaves, removals from groups, group follows, privacy changes, edits, deletions.
-// Runs twice: with the default settings, and with a tiny inbox cap, backfill and fan-out threshold.
+// Runs twice: with the default settings, and with a tiny inbox cap, backfill and fan-out threshold
+// (most authors then go through the fan-out queue, which drains midway).
 import { describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { type Actor, useTestDatabase } from "../helpers/db.ts";
 import { accept, block, follow, idOf, mute, setPrivate, unblock, unfollow } from "../people/graph.ts";
-import { expectFeedMatches, expectStableAcross, feedSettings, post, textContent } from "./world.ts";
+import { drainQueue, expectFeedMatches, expectStableAcross, feedSettings, post, textContent } from "./world.ts";
 
 for (const tiny of [false, true]) {
   describe(`the home feed under change${tiny ? " (tiny cap, backfill and threshold)" : ""}`, () => {
@@ -98,6 +99,7 @@ for (const tiny of [false, true]) {
         await post(d, other, open);
         await post(d, reader);
       });
+      await home("the fan-out queue drains (big sources' posts move to the inboxes)", () => drainQueue(d));
       await home("group unfollowed", () =>
         d.request(reader, (tx) => tx`delete from public.group_follows where group_id = ${open.id}`, { method: "DELETE" }),
       );

@@ -168,9 +168,15 @@ export interface World {
   groups: GroupRow[];
 }
 
-/** Sets the feed knobs (as the operator would). Small values exercise the horizon and the read-time merge. */
+/** Sets the feed knobs (as the operator would). Small values exercise the horizon and the queue. */
 export async function feedSettings(db: TestDatabase, s: { cap: number; backfill: number; threshold: number }): Promise<void> {
-  await db.admin`update private.feed_settings set inbox_cap = ${s.cap}, backfill_size = ${s.backfill}, pull_threshold = ${s.threshold}`;
+  await db.admin`update private.feed_settings set inbox_cap = ${s.cap}, backfill_size = ${s.backfill}, queue_threshold = ${s.threshold}`;
+}
+
+/** What the scheduled job does: delivers every queued post of a big source. Returns how many. */
+export async function drainQueue(db: TestDatabase): Promise<number> {
+  const [row] = await db.admin<{ n: number }[]>`select private.drain_feed_queue(100000) as n`;
+  return row?.n ?? 0;
 }
 
 /** A random world: users (some private), groups (some private), follows (some pending), memberships,
@@ -251,6 +257,7 @@ export async function randomWorld(db: TestDatabase, seed: number, size = { users
     await tx`update public.posts set created_at = '2026-01-01T00:00:00Z' where id in ${tx(tie.map((t) => t.id))}`;
   });
   await db.admin`update private.feed_inbox i set created_at = p.created_at from public.posts p where p.id = i.post_id and i.created_at <> p.created_at`;
+  await db.admin`update private.feed_queue q set created_at = p.created_at from public.posts p where p.id = q.post_id and q.created_at <> p.created_at`;
   return { users, groups };
 }
 
