@@ -229,25 +229,28 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
   await sql`insert into private.feed_big_authors (author_id) select p.id from public.profiles p where p.followers_count > ${shape.queueThreshold}`;
   await sql`insert into private.feed_big_groups (group_id) select g.id from public.groups g where g.member_count + g.follower_count > ${shape.queueThreshold}`;
   bar.tick();
-  // the inboxes, in bulk, as fan-out and the drained queue leave them: every candidate of the newest
-  // days for everyone, of all days for the active readers; then each capped
+  // the inboxes, in bulk, as fan-out and the drained queue leave them (big groups are read-time): every
+  // candidate of the newest days for everyone, of all days for the active readers; then each capped (a post that reaches a
+  // reader twice, as member and follower of its group, is one row: on conflict do nothing)
   const candidates = (since: string, readers: string) =>
     sql.unsafe(`
     insert into private.feed_inbox (user_id, created_at, post_id)
     select p.author_id, p.created_at, p.id from public.posts p
     where p.created_at >= ${since} and p.author_id in (${readers})
-    union
+    union all
     select f.follower_id, p.created_at, p.id
     from public.posts p join public.follows f on f.followee_id = p.author_id and f.status = 'accepted'
     where p.group_id is null and p.created_at >= ${since} and f.follower_id in (${readers})
-    union
+    union all
     select m.user_id, p.created_at, p.id
     from public.posts p join public.group_members m on m.group_id = p.group_id and m.status = 'active'
     where p.created_at >= ${since} and m.user_id in (${readers})
-    union
+      and p.group_id not in (select group_id from private.feed_big_groups)
+    union all
     select gf.user_id, p.created_at, p.id
     from public.posts p join public.group_follows gf on gf.group_id = p.group_id
     where p.created_at >= ${since} and gf.user_id in (${readers})
+      and p.group_id not in (select group_id from private.feed_big_groups)
     on conflict do nothing`);
   const everyone = "select id from bench.users";
   const active = `select id from bench.users where i % 100 in (${shape.activeReaders.join(", ")})`;

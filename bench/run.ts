@@ -80,7 +80,7 @@ async function baselines(sql: postgres.Sql): Promise<void> {
       content jsonb not null, created_at timestamptz not null default now());
     grant usage on schema bench to authenticated, anon;
     grant execute on function bench.pull_home_feed(integer), bench.naive_home_feed(integer) to authenticated;
-    grant execute on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer) to authenticated;
+    grant execute on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) to authenticated;
     grant execute on function private.feed_rows(uuid, uuid[]) to authenticated;
     grant insert on bench.bare_posts to authenticated;
   `);
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       (select count(*)::int from public.posts where group_id is not null) as group_posts,
       (select count(*)::int from private.feed_inbox) as inbox_rows,
       (select count(*)::int from private.feed_big_authors) as queued_authors,
-      (select count(*)::int from private.feed_big_groups) as queued_groups,
+      (select count(*)::int from private.feed_big_groups) as read_time_groups,
       (pg_total_relation_size('public.posts') / 1048576)::int as posts_mb,
       (pg_total_relation_size('private.feed_inbox') / 1048576)::int as inbox_mb`
     )[0] as Record<string, number>;
@@ -412,26 +412,24 @@ async function main(): Promise<void> {
     const followerSample =
       await ids(owner`select follower_id as id from public.follows where followee_id = ${biggest} and status = 'accepted'
       and follower_id not in (select muter_id from public.mutes) order by md5(follower_id::text) limit 50`);
+    const followersSeeing = async (postId: string | undefined) => {
+      let seen = 0;
+      for (const f of followerSample) {
+        const rows = (await request(api, home(f))) as { post_id: string }[];
+        if (rows.some((r) => r.post_id === postId)) seen++;
+      }
+      return seen;
+    };
     for (let k = 0; k < 3; k++) {
       const [fresh] = (await request(api, post(biggest, "/posts", createPost, [content]))) as { id: string }[];
       // at once, from the queue: every sampled follower's first page has it
-      if (k === 0) {
-        for (const f of followerSample) {
-          const rows = (await request(api, home(f))) as { post_id: string }[];
-          if (rows.some((r) => r.post_id === fresh?.id)) seenQueued++;
-        }
-      }
+      if (k === 0) seenQueued = await followersSeeing(fresh?.id);
       const t0 = performance.now();
       const [d] = await owner<{ n: number }[]>`select private.drain_feed_queue(1) as n`;
       drainMs.push(Math.round((performance.now() - t0) * 10) / 10);
       const [c] = await owner<{ n: number }[]>`select count(*)::int as n from private.feed_inbox where post_id = ${fresh?.id ?? null}`;
       delivered = c?.n ?? 0;
-      if (k === 0 && d?.n === 1) {
-        for (const f of followerSample) {
-          const rows = (await request(api, home(f))) as { post_id: string }[];
-          if (rows.some((r) => r.post_id === fresh?.id)) seenDrained++;
-        }
-      }
+      if (k === 0 && d?.n === 1) seenDrained = await followersSeeing(fresh?.id);
     }
     const drainMedian = [...drainMs].sort((a, b) => a - b)[1] ?? 0;
     const [{ followers } = { followers: 0 }] = await owner<{ followers: number }[]>`

@@ -11,10 +11,12 @@
 --  * The inbox holds ids only. Every row is re-checked at read time (source still followed or joined,
 --    post still visible, author not muted, no block), so privacy changes, unfollows, blocks and mutes
 --    are right at once; the triggers only add rows (fan-out, backfill) and tidy up.
---  * Authors and groups with more than feed_settings.queue_threshold followers are fanned out
---    asynchronously: their posts wait in private.feed_queue until private.drain_feed_queue (a pg_cron
---    job every second) delivers them; until then every home-feed read takes them from the queue, so the
---    feed is right at once either way (decision 0003 has the measurements against the read-time merge).
+--  * Authors with more than feed_settings.queue_threshold followers are fanned out asynchronously:
+--    their posts wait in private.feed_queue until private.drain_feed_queue (a pg_cron job every second)
+--    delivers them; until then every home-feed read takes them from the queue, so the feed is right at
+--    once. Groups above the threshold are never fanned out: a big group posts too often to copy every
+--    post to every member, so home-feed reads merge the big groups the reader is in at read time.
+--    Decision 0003 has the measurements of both options.
 --  * The inbox of a user is complete for keys (created_at, post_id) above its horizon; trimming to
 --    the cap and bounded backfills raise the horizon, and pages below it come from the pull query.
 --  * The read functions run with plan_cache_mode = force_generic_plan: their statements are planned
@@ -57,14 +59,14 @@ create table private.feed_big_authors (
   created_at timestamptz not null default now(),
   constraint feed_big_authors_pkey primary key (author_id)
 );
-comment on table private.feed_big_authors is 'Authors whose profile posts are fanned out by the queue drain, not in the posting transaction (flagged once their followers exceed the threshold; sticky).';
+comment on table private.feed_big_authors is 'Authors whose profile posts are fanned out by the queue drain, not in the posting transaction (flagged once their followers exceed queue_threshold; sticky).';
 
 create table private.feed_big_groups (
   group_id uuid not null,
   created_at timestamptz not null default now(),
   constraint feed_big_groups_pkey primary key (group_id)
 );
-comment on table private.feed_big_groups is 'Groups whose posts are fanned out by the queue drain (members plus followers above the threshold; sticky).';
+comment on table private.feed_big_groups is 'Groups whose posts are never fanned out but merged into their members'' and followers'' home feeds at read time (members plus followers above queue_threshold; sticky).';
 
 create table private.feed_queue (
   post_id uuid not null,
@@ -75,7 +77,7 @@ create table private.feed_queue (
   constraint feed_queue_pkey primary key (post_id),
   constraint feed_queue_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
 );
-comment on table private.feed_queue is 'Posts of big sources waiting for their fan-out (private.drain_feed_queue). Home-feed reads take candidates from here too, so a queued post is in its readers'' feeds at once. Normally a handful of rows; a growing queue means the drain job is not running (docs/operations.md).';
+comment on table private.feed_queue is 'Posts of big authors waiting for their fan-out (private.drain_feed_queue). Home-feed reads take candidates from here too, so a queued post is in its readers'' feeds at once. Normally a handful of rows; a growing queue means the drain job is not running (docs/operations.md).';
 -- the read merges the queue in feed order; the drain takes the oldest first
 create index feed_queue_created_idx on private.feed_queue (created_at desc, post_id desc);
 create index feed_queue_enqueued_idx on private.feed_queue (enqueued_at, post_id);
@@ -149,10 +151,12 @@ comment on function private.require_feed_reader(uuid) is 'Refuses (42501) a feed
 -- The read-time pull query (fan-out on read) ------------------------------------------------------
 -- The home feed of `me` strictly below (before_at, before_id) and at or above (after_at, after_id):
 -- top-n per source (own posts, accepted followees' profile posts, followed or joined groups), filtered
--- per row before the limit, merged.
+-- per row before the limit, merged. With only_big_groups, just the big groups' posts (the read-time
+-- merge of the home feed).
 
 create function private.pull_feed_ids(
-  me uuid, before_at timestamptz, before_id uuid, after_at timestamptz, after_id uuid, n integer
+  me uuid, before_at timestamptz, before_id uuid, after_at timestamptz, after_id uuid, n integer,
+  only_big_groups boolean default false
 )
 returns table (post_id uuid, created_at timestamptz)
 rows 20
@@ -172,7 +176,7 @@ begin
   with followees as (
     select f.followee_id as author_id
     from public.follows f
-    where f.follower_id = pull_feed_ids.me and f.status = 'accepted'
+    where not pull_feed_ids.only_big_groups and f.follower_id = pull_feed_ids.me and f.status = 'accepted'
       and not exists (
         select from public.mutes m
         where m.muter_id = pull_feed_ids.me and m.muted_id = f.followee_id and (m.expires_at is null or m.expires_at > now())
@@ -202,12 +206,13 @@ begin
         union
         select gf.group_id from public.group_follows gf where gf.user_id = pull_feed_ids.me
       )
+      and (not pull_feed_ids.only_big_groups or g.id in (select bg.group_id from private.feed_big_groups bg))
   ),
   candidates as (
     select own.id, own.created_at
     from (
       select p.id, p.created_at from public.posts p
-      where p.author_id = pull_feed_ids.me
+      where not pull_feed_ids.only_big_groups and p.author_id = pull_feed_ids.me
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
         and (p.created_at, p.id) >= (low_at, low_id)
       order by p.created_at desc, p.id desc
@@ -252,7 +257,7 @@ begin
   limit pull_feed_ids.n;
 end
 $$;
-comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer) is 'The home feed of a user computed at read time (fan-out on read) between two keys: the pages below the inbox horizon. Also the benchmark''s fan-out-on-read baseline.';
+comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) is 'The home feed of a user computed at read time (fan-out on read) between two keys: the pages below the inbox horizon, and (only_big_groups) the big groups'' posts merged above it. Also the benchmark''s fan-out-on-read baseline.';
 
 -- The home feed: inbox (+ queued posts) above the horizon, pull query below ----------------------------
 
@@ -269,18 +274,29 @@ declare
   h_at timestamptz;
   h_id uuid;
   got integer := 0;
+  in_big_groups boolean;
 begin
   perform private.require_feed_reader(home_feed_ids.me);
   if home_feed_ids.me is null then
     return;
   end if;
   select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_ids.me;
+  -- is the reader in (or following) a big group, whose posts are merged here rather than fanned out?
+  in_big_groups := exists (
+    select from private.feed_big_groups bg
+    where exists (select from public.group_follows gf where gf.user_id = home_feed_ids.me and gf.group_id = bg.group_id)
+       or exists (
+         select from public.group_members gm
+         where gm.group_id = bg.group_id and gm.user_id = home_feed_ids.me and gm.status = 'active'
+       )
+  );
   if h_at is null or (home_feed_ids.before_at, home_feed_ids.before_id) > (h_at, h_id) then
-    -- Two candidate sources, each filtered by the same per-row rule (the posts select policy's, with
+    -- Three candidate sources, each filtered by the same per-row rule (the posts select policy's, with
     -- the home feed's sources) before its limit: the reader's inbox, read in feed order from its
-    -- primary key and stopping after n visible rows, and the posts still waiting in the queue (any
-    -- reader's; normally a handful). Separate statements, so the inbox keeps its streaming plan; the
-    -- oracle tests hold both to the RLS oracle (tiny thresholds put most posts in the queue).
+    -- primary key and stopping after n visible rows; the posts still waiting in the queue (any
+    -- reader's; normally a handful); and the big groups' posts (the pull query's). Separate
+    -- branches, so the inbox keeps its streaming plan; the oracle tests hold all three to the RLS
+    -- oracle (tiny thresholds put most posts in the queue and most groups at read time).
     return query
       select u.post_id, u.created_at
       from (
@@ -387,6 +403,15 @@ begin
           order by q.created_at desc, q.post_id desc
           limit home_feed_ids.n
         )
+        -- union, not union all: a big group's post can also sit in an inbox (fanned out before the group
+        -- grew big); each branch is limited, so the dedupe is over at most 3n rows
+        union
+        (
+          select bg.post_id, bg.created_at
+          from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, h_at, h_id,
+            home_feed_ids.n, true) bg
+          where in_big_groups
+        )
       ) u
       order by u.created_at desc, u.post_id desc
       limit home_feed_ids.n;
@@ -397,15 +422,15 @@ begin
     -- the inbox is exhausted: continue strictly below the horizon
     return query
       select pp.post_id, pp.created_at
-      from private.pull_feed_ids(home_feed_ids.me, h_at, h_id, null, null, home_feed_ids.n - got) pp;
+      from private.pull_feed_ids(home_feed_ids.me, h_at, h_id, null, null, home_feed_ids.n - got, false) pp;
     return;
   end if;
   return query
     select pp.post_id, pp.created_at
-    from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, null, null, home_feed_ids.n) pp;
+    from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, null, null, home_feed_ids.n, false) pp;
 end
 $$;
-comment on function private.home_feed_ids(uuid, timestamptz, uuid, integer) is 'The ids of a home-feed page: the inbox and the queued posts above the horizon (re-checked per row), then the pull query below the horizon.';
+comment on function private.home_feed_ids(uuid, timestamptz, uuid, integer) is 'The ids of a home-feed page: the inbox, the queued posts of big authors and the posts of big groups above the horizon (re-checked per row), then the pull query below the horizon.';
 
 -- Write side: fan-out, backfill, trimming, tidying -------------------------------------------------
 
@@ -467,6 +492,9 @@ declare
   k_at timestamptz;
   k_id uuid;
 begin
+  if feed_backfill.target_group is not null and exists (select from private.feed_big_groups bg where bg.group_id = feed_backfill.target_group) then
+    return; -- merged at read time
+  end if;
   select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = feed_backfill.reader;
   with newest as (
     select p.created_at, p.id
@@ -553,7 +581,7 @@ begin
   return delivered;
 end
 $$;
-comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), whatever the pull threshold. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming). Returns how many inboxes received it.';
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming). Returns how many inboxes received it.';
 
 create function private.feed_fan_out_post()
 returns trigger
@@ -563,7 +591,8 @@ set search_path = ''
 as $$
 declare
   threshold integer := (select s.queue_threshold from private.feed_settings s);
-  big boolean;
+  big_author boolean := false;
+  big_group boolean := false;
 begin
   insert into private.feed_inbox (user_id, created_at, post_id)
   values (new.author_id, new.created_at, new.id)
@@ -573,20 +602,22 @@ begin
   -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
   if new.group_id is null then
     perform from public.profiles pr where pr.id = new.author_id for no key update;
-    big := exists (select from private.feed_big_authors ba where ba.author_id = new.author_id);
-    if not big and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
+    big_author := exists (select from private.feed_big_authors ba where ba.author_id = new.author_id);
+    if not big_author and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
       insert into private.feed_big_authors (author_id) values (new.author_id) on conflict do nothing;
-      big := true;
+      big_author := true;
     end if;
   else
     perform from public.groups g where g.id = new.group_id for share;
-    big := exists (select from private.feed_big_groups bg where bg.group_id = new.group_id);
-    if not big and (select g.member_count + g.follower_count from public.groups g where g.id = new.group_id) > threshold then
+    big_group := exists (select from private.feed_big_groups bg where bg.group_id = new.group_id);
+    if not big_group and (select g.member_count + g.follower_count from public.groups g where g.id = new.group_id) > threshold then
       insert into private.feed_big_groups (group_id) values (new.group_id) on conflict do nothing;
-      big := true;
+      big_group := true;
     end if;
   end if;
-  if big then
+  if big_group then
+    return null; -- merged into its readers' home feeds at read time
+  elsif big_author then
     insert into private.feed_queue (post_id, author_id, group_id, created_at)
     values (new.id, new.author_id, new.group_id, new.created_at);
   else
@@ -595,7 +626,7 @@ begin
   return null;
 end
 $$;
-comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and is delivered to its readers by private.feed_deliver_post, or, when its source is above the queue threshold, queued for private.drain_feed_queue.';
+comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and is delivered to its readers by private.feed_deliver_post; a big author''s post is queued for private.drain_feed_queue instead, and a big group''s post is left to the read-time merge.';
 
 create function private.drain_feed_queue(max_posts integer default 10)
 returns integer
@@ -970,12 +1001,12 @@ grant execute on function public.home_feed(text, integer) to authenticated, serv
 grant execute on function public.group_feed(uuid, text, integer) to anon, authenticated, service_role;
 grant execute on function public.profile_feed(uuid, text, integer) to anon, authenticated, service_role;
 
--- The drain runs every second under pg_cron where the extension is enabled (Supabase: Integrations ->
--- Cron, before this migration; otherwise schedule it by hand, docs/operations.md). Without it queued
--- posts stay right (reads take them from the queue) but reads get slower as the queue grows.
+-- Where pg_cron is enabled (hosted Supabase: Database -> Extensions), drain every second; otherwise
+-- schedule it by hand (docs/operations.md). Without the job queued posts stay right (reads take them
+-- from the queue), but reads slow down as the queue grows.
 do $$
 begin
-  if exists (select from pg_catalog.pg_extension where extname = 'pg_cron') then
+  if to_regnamespace('cron') is not null then
     perform cron.schedule('feed-queue-drain', '1 seconds', 'select private.drain_feed_queue(50)');
   end if;
 end
