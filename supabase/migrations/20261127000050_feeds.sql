@@ -36,7 +36,7 @@ create table private.feed_settings (
   constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0)
 );
 insert into private.feed_settings default values;
-comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (followers above which an author''s or a group''s posts are fanned out by the queue drain instead of in the posting transaction).';
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out).';
 
 create table private.feed_inbox (
   user_id uuid not null,
