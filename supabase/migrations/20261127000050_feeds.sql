@@ -281,16 +281,17 @@ begin
     return;
   end if;
   select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_ids.me;
-  -- is the reader in (or following) a big group, whose posts are merged here rather than fanned out?
-  in_big_groups := exists (
-    select from private.feed_big_groups bg
-    where exists (select from public.group_follows gf where gf.user_id = home_feed_ids.me and gf.group_id = bg.group_id)
-       or exists (
-         select from public.group_members gm
-         where gm.group_id = bg.group_id and gm.user_id = home_feed_ids.me and gm.status = 'active'
-       )
-  );
   if h_at is null or (home_feed_ids.before_at, home_feed_ids.before_id) > (h_at, h_id) then
+    -- is the reader in (or following) a big group, whose posts are merged here rather than fanned out?
+    -- (only above the horizon: below it the pull query covers every source)
+    in_big_groups := exists (
+      select from private.feed_big_groups bg
+      where exists (select from public.group_follows gf where gf.user_id = home_feed_ids.me and gf.group_id = bg.group_id)
+         or exists (
+           select from public.group_members gm
+           where gm.group_id = bg.group_id and gm.user_id = home_feed_ids.me and gm.status = 'active'
+         )
+    );
     -- Three candidate sources, each filtered by the same per-row rule (the posts select policy's, with
     -- the home feed's sources) before its limit: the reader's inbox, read in feed order from its
     -- primary key and stopping after n visible rows; the posts still waiting in the queue (any
