@@ -11,6 +11,7 @@ const resultsFile = join(repoRoot, ".dev/vitest-results.json");
 
 const steps: { name: string; command: string; args: string[] }[] = [
   { name: "migrations match sql/ and policies/", command: "npx", args: ["tsx", "scripts/build-migrations.ts", "--check"] },
+  { name: "content rules generated from JSON", command: "npx", args: ["tsx", "scripts/build-content-rules.ts", "--check"] },
   { name: "typecheck (tsc --noEmit)", command: bin("tsc"), args: ["--noEmit"] },
   {
     name: "typecheck edge functions (deno check)",
