@@ -96,3 +96,26 @@ export function historyProblems(root = repoRoot): string[] {
   }
   return problems;
 }
+
+/**
+ * For `npm run dev`: says (never silently) when sql/ or policies/ changed since the migration chain
+ * was last proven to build them, since no database built from the chain has those edits.
+ */
+export function sourcesDriftNotice(root = repoRoot): string | undefined {
+  const recorded = recordedSourcesFingerprint(root);
+  if (recorded === sourcesFingerprint(root)) return undefined;
+  return [
+    recorded
+      ? "sql/ or policies/ changed since the last migration was generated (supabase/schema-sources.sha256 differs):"
+      : `${sourcesFingerprintFile} is missing, so nothing says the migrations build sql/ and policies/:`,
+    "  the database was migrated from supabase/migrations, so it does not have those source edits.",
+    "  Fix: npm run db:diff -- <name>   (writes and proves the forward migration), then restart npm run dev.",
+  ].join("\n");
+}
+
+/** Prints sourcesDriftNotice on stderr; true when the sources and the migrations agree. */
+export function reportSourcesDrift(root = repoRoot): boolean {
+  const notice = sourcesDriftNotice(root);
+  if (notice) console.warn(`\n⚠ ${notice}\n`);
+  return notice === undefined;
+}
