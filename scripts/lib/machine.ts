@@ -33,7 +33,9 @@ async function inspect(url: string): Promise<{ major: number; missing: string[] 
   const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {
     const [version] = await sql<{ major: number }[]>`select current_setting('server_version_num')::int / 10000 as major`;
-    const available = await sql<{ name: string }[]>`select name from pg_available_extensions where name in ${sql(requiredExtensions.map((e) => e.name))}`;
+    const available = await sql<
+      { name: string }[]
+    >`select name from pg_available_extensions where name in ${sql(requiredExtensions.map((e) => e.name))}`;
     const names = new Set(available.map((r) => r.name));
     return { major: version?.major ?? 15, missing: requiredExtensions.filter((e) => !names.has(e.name)).map((e) => e.name) };
   } finally {
@@ -67,7 +69,10 @@ export async function ensureTestPrerequisites(url: string): Promise<void> {
   }
   console.log(`installing ${packages.join(", ")} (PostgreSQL lacks ${state.missing.join(", ")})`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...packages]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", ...packages],
+  ]) {
     if (spawnSync("apt-get", args, { stdio: "inherit", env }).status !== 0) stop([`apt-get ${args.join(" ")} failed; run: ${command}`]);
   }
   const after = await inspect(url);
