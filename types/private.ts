@@ -300,12 +300,17 @@ export type Database = {
         Args: { conversation_id: string }
         Returns: undefined
       }
+      decode_cursor: {
+        Args: { cursor: string }
+        Returns: Record<string, unknown>
+      }
       delete_message: { Args: { message_id: string }; Returns: undefined }
       dm_refusal: {
         Args: { recipient: string; sender: string }
         Returns: string
       }
       drain_feed_queue: { Args: { max_posts?: number }; Returns: number }
+      encode_cursor: { Args: { at: string; id: string }; Returns: string }
       feed_backfill: {
         Args: { author: string; reader: string; target_group: string }
         Returns: undefined
@@ -390,7 +395,6 @@ export type Database = {
       }
       is_blocked_between: { Args: { a: string; b: string }; Returns: boolean }
       is_group_member: { Args: { target_group: string }; Returns: boolean }
-      is_https_url: { Args: { candidate: string }; Returns: boolean }
       is_muting: { Args: { muted: string; muter: string }; Returns: boolean }
       join_group: {
         Args: { answer: string; target_group: string }
@@ -447,10 +451,6 @@ export type Database = {
         Returns: undefined
       }
       owned_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
-      parse_feed_cursor: {
-        Args: { cursor: string }
-        Returns: Record<string, unknown>
-      }
       post_media_problem: {
         Args: { author: string; content: Json }
         Returns: string
