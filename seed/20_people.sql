@@ -30,7 +30,8 @@ from (values
   (22, '10000000-0000-4000-8000-000000000010', 'b0000000-0000-4000-8000-000000000002'), -- jon → ben
   (23, '10000000-0000-4000-8000-000000000010', 'f0000000-0000-4000-8000-000000000006'), -- jon → fay
   (24, '10000000-0000-4000-8000-000000000010', 'c0000000-0000-4000-8000-000000000003'), -- jon → cleo (request, left pending)
-  (25, 'f0000000-0000-4000-8000-000000000006', '80000000-0000-4000-8000-000000000008')  -- fay → hal (request, left pending)
+  (25, 'f0000000-0000-4000-8000-000000000006', '80000000-0000-4000-8000-000000000008'), -- fay → hal (request, left pending)
+  (26, '70000000-0000-4000-8000-000000000007', '10000000-0000-4000-8000-000000000010')  -- gus → jon
 ) as v (n, follower, followee)
 where not exists (select from public.follows f where f.follower_id = v.follower::uuid and f.followee_id = v.followee::uuid)
 order by v.n;
@@ -46,9 +47,9 @@ where status = 'pending'
   );
 
 -- hal blocks jon (they never followed each other); ben mutes dan for good (dan's posts leave ben's home feed).
-insert into public.blocks (blocker_id, blocked_id) values
-  ('80000000-0000-4000-8000-000000000008', '10000000-0000-4000-8000-000000000010')
-on conflict do nothing;
-insert into public.mutes (muter_id, muted_id) values
-  ('b0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-000000000004')
-on conflict do nothing;
+insert into public.blocks (blocker_id, blocked_id)
+select '80000000-0000-4000-8000-000000000008', '10000000-0000-4000-8000-000000000010'
+where not exists (select from public.blocks b where b.blocker_id = '80000000-0000-4000-8000-000000000008');
+insert into public.mutes (muter_id, muted_id)
+select 'b0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-000000000004'
+where not exists (select from public.mutes m where m.muter_id = 'b0000000-0000-4000-8000-000000000002');

@@ -79,9 +79,12 @@ where not exists (select from public.group_members m where m.group_id = '3000000
 select set_config('request.jwt.claims', '', false);
 
 -- Followers who do not join (POST /group_follows).
-insert into public.group_follows (user_id, group_id) values
+insert into public.group_follows (user_id, group_id)
+select v.user_id::uuid, v.group_id::uuid
+from (values
   ('d0000000-0000-4000-8000-000000000004', '30000000-0000-4000-8000-000000000001'),
   ('b0000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000003'),
   ('c0000000-0000-4000-8000-000000000003', '30000000-0000-4000-8000-000000000003'),
   ('10000000-0000-4000-8000-000000000010', '30000000-0000-4000-8000-000000000003')
-on conflict do nothing;
+) as v (user_id, group_id)
+where not exists (select from public.group_follows f where f.user_id = v.user_id::uuid and f.group_id = v.group_id::uuid);

@@ -12,4 +12,4 @@ from (values
   ('40000000-0000-4000-8000-000000000017', 1, 'd0000000-0000-4000-8000-000000000004', 'not_going')
 ) as v (post_id, block_index, user_id, status)
 join public.events e on e.post_id = v.post_id::uuid and e.block_index = v.block_index
-on conflict do nothing;
+where not exists (select from public.event_rsvps r where r.event_id = e.id and r.user_id = v.user_id::uuid);
