@@ -32,6 +32,7 @@ const placeholders = [
   "declare const notificationId: string;",
   "declare const lastCursor: string;",
   "declare const draft: unknown;",
+  "declare const file: Blob;",
   "declare const json: unknown;",
   "declare function show(payload: unknown): void;",
   "declare function append(payload: unknown): void;",
