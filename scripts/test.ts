@@ -14,6 +14,7 @@ const resultsFile = join(repoRoot, ".dev/vitest-results.json");
 const steps: { name: string; command: string; args: string[] }[] = [
   { name: "content rules generated from JSON", command: "npx", args: ["tsx", "scripts/build-content-rules.ts", "--check"] },
   { name: "typecheck (tsc --noEmit)", command: bin("tsc"), args: ["--noEmit"] },
+  { name: "doc snippets type-check (docs:check)", command: "npx", args: ["tsx", "scripts/check-doc-snippets.ts"] },
   {
     name: "typecheck edge functions (deno check)",
     command: bin("deno"),
