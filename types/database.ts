@@ -832,6 +832,39 @@ export type Database = {
         }
         Relationships: []
       }
+      rate_limits: {
+        Row: {
+          action: string
+          burst: number
+          description: string
+          new_account_burst: number
+          new_account_days: number
+          new_account_sustained: number
+          period: string
+          sustained: number
+        }
+        Insert: {
+          action: string
+          burst: number
+          description: string
+          new_account_burst: number
+          new_account_days?: number
+          new_account_sustained: number
+          period: string
+          sustained: number
+        }
+        Update: {
+          action?: string
+          burst?: number
+          description?: string
+          new_account_burst?: number
+          new_account_days?: number
+          new_account_sustained?: number
+          period?: string
+          sustained?: number
+        }
+        Relationships: []
+      }
       reactions: {
         Row: {
           comment_id: string | null
