@@ -795,6 +795,7 @@ export type Database = {
           avatar_path: string | null
           bio: string
           created_at: string
+          deleted_at: string | null
           display_name: string
           dm_policy: Database["public"]["Enums"]["dm_policy"]
           followers_count: number
@@ -808,6 +809,7 @@ export type Database = {
           avatar_path?: string | null
           bio?: string
           created_at?: string
+          deleted_at?: string | null
           display_name: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
           followers_count?: number
@@ -821,6 +823,7 @@ export type Database = {
           avatar_path?: string | null
           bio?: string
           created_at?: string
+          deleted_at?: string | null
           display_name?: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
           followers_count?: number
@@ -1146,7 +1149,7 @@ export type Database = {
       follow_status: "pending" | "accepted"
       group_kind: "generic" | "institution"
       group_role: "owner" | "admin" | "member"
-      group_status: "active" | "pending" | "rejected" | "suspended"
+      group_status: "active" | "pending" | "rejected" | "suspended" | "archived"
       group_visibility: "public" | "private"
       membership_status: "active" | "pending" | "invited"
       notification_kind:
@@ -1163,6 +1166,7 @@ export type Database = {
         | "institution_rejected"
         | "message_request"
         | "report_resolved"
+        | "export_ready"
       reaction_kind: "like" | "love" | "haha" | "wow" | "sad" | "angry"
       rsvp_status: "going" | "interested" | "not_going"
     }
@@ -1340,7 +1344,7 @@ export const Constants = {
       follow_status: ["pending", "accepted"],
       group_kind: ["generic", "institution"],
       group_role: ["owner", "admin", "member"],
-      group_status: ["active", "pending", "rejected", "suspended"],
+      group_status: ["active", "pending", "rejected", "suspended", "archived"],
       group_visibility: ["public", "private"],
       membership_status: ["active", "pending", "invited"],
       notification_kind: [
@@ -1357,6 +1361,7 @@ export const Constants = {
         "institution_rejected",
         "message_request",
         "report_resolved",
+        "export_ready",
       ],
       reaction_kind: ["like", "love", "haha", "wow", "sad", "angry"],
       rsvp_status: ["going", "interested", "not_going"],
