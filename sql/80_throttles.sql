@@ -34,6 +34,10 @@ create table public.rate_limits (
   constraint rate_limits_positive check (
     burst >= 1 and sustained >= 1 and period > interval '0' and new_account_days >= 0
     and new_account_burst >= 1 and new_account_sustained >= 1
+  ),
+  -- Timestamps count microseconds: one write per period / sustained must be at least one.
+  constraint rate_limits_step_measurable check (
+    period / sustained >= interval '1 microsecond' and period / new_account_sustained >= interval '1 microsecond'
   )
 );
 alter table public.rate_limits enable row level security;

@@ -53,6 +53,12 @@ create index account_exports_user_id_idx on private.account_exports (user_id, cr
 create index account_exports_expires_at_idx on private.account_exports (expires_at);
 comment on table private.account_exports is 'Export archives written to the exports bucket (exports/<user id>/<file>.json); removed through the Storage API once expires_at has passed.';
 
+-- Storage: the exports bucket, private. The account function writes exports/<user id>/<file>.json
+-- through the Storage API; only the owner reads them (policies/82_accounts.sql).
+insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+values ('exports', 'exports', false, 104857600, array['application/json'])
+on conflict (id) do nothing;
+
 -- One export a day: a throttle like any other (sql/80_throttles.sql), counted as the requesting user.
 insert into public.rate_limits (action, burst, sustained, period, new_account_burst, new_account_sustained, description)
 values ('export', 1, 1, '1 day', 1, 1, 'data exports (account function, export)');
@@ -62,7 +68,7 @@ create trigger account_exports_throttle after insert on private.account_exports
 
 -- Deletion requests -------------------------------------------------------------------------------
 
-create function private.schedule_account_deletion(target_user uuid)
+create function private.schedule_account_deletion(target_user uuid, authenticated_at timestamptz)
 returns json
 language plpgsql
 security definer
@@ -70,18 +76,25 @@ set search_path = ''
 as $$
 declare
   d private.account_deletions;
+  s private.account_settings;
 begin
+  select * into s from private.account_settings;
   if not exists (select from auth.users u where u.id = schedule_account_deletion.target_user) then
     raise exception 'user not found' using errcode = 'PT404';
   end if;
+  if schedule_account_deletion.authenticated_at is null
+     or schedule_account_deletion.authenticated_at < now() - s.reauthentication_window then
+    raise exception 'confirm your password to delete your account' using errcode = '42501',
+      hint = format('Send your password, or sign in again: a sign-in within %s is enough.', s.reauthentication_window);
+  end if;
   insert into private.account_deletions (user_id, deletes_at)
-  select schedule_account_deletion.target_user, now() + s.deletion_grace from private.account_settings s
+  values (schedule_account_deletion.target_user, now() + s.deletion_grace)
   on conflict on constraint account_deletions_pkey do nothing;
   select * into d from private.account_deletions ad where ad.user_id = schedule_account_deletion.target_user;
   return json_build_object('requested_at', d.requested_at, 'deletes_at', d.deletes_at);
 end
 $$;
-comment on function private.schedule_account_deletion(uuid) is 'Schedules the deletion of the account after the grace period and returns {requested_at, deletes_at}; a pending request is kept as it is. Called by the account function after it re-checked the password or a recent sign-in.';
+comment on function private.schedule_account_deletion(uuid, timestamptz) is 'Schedules the deletion of the account after the grace period and returns {requested_at, deletes_at}; a pending request is kept as it is. authenticated_at is when the user last proved who they are (the password just checked, or the sign-in of the token): older than reauthentication_window is refused with 42501.';
 
 create function private.cancel_account_deletion(target_user uuid)
 returns boolean
@@ -438,7 +451,7 @@ $$;
 comment on function private.forget_account_export(uuid) is 'Drops the record of an export whose archive the Storage API removed.';
 
 revoke all on private.account_settings, private.account_deletions, private.account_exports from public;
-grant execute on function private.schedule_account_deletion(uuid), private.cancel_account_deletion(uuid),
+grant execute on function private.schedule_account_deletion(uuid, timestamptz), private.cancel_account_deletion(uuid),
   private.due_account_deletions(integer), private.account_objects(uuid), private.expired_account_exports(integer),
   private.forget_account_export(uuid), private.pending_account_deletion(uuid) to service_role;
 grant execute on function private.start_account_export() to authenticated;
