@@ -15,7 +15,9 @@
 --   unrelated users never touch the same row.
 -- * Exempt: callers without a user (service_role, postgres, pg_cron), platform admins and moderators,
 --   and callers who may not write at all (unconfirmed, later suspended): the write's own rule refuses
---   them with 42501 whatever the limit says.
+--   them with 42501 whatever the limit says. These are checked only when a write is over the limit, so
+--   the allowed path costs one statement (the limit joined into the bucket upsert); an exempt user's
+--   bucket fills but never refuses.
 -- * Past the limit: SQLSTATE PGRST with PostgREST's JSON message and detail, so PostgREST answers
 --   HTTP 429 with a Retry-After header (docs/errors.md, "Throttles").
 -- * Adding an action is one row in public.rate_limits and one trigger line (docs/accounts.md).
@@ -84,9 +86,10 @@ create table private.rate_limit_buckets (
   user_id uuid not null,
   action text not null,
   tat timestamptz not null,
+  tolerance interval not null,
   constraint rate_limit_buckets_pkey primary key (user_id, action)
 );
-comment on table private.rate_limit_buckets is 'GCRA state per user and action: tat (theoretical arrival time) is when the bucket is full again. A write is allowed while tat - now <= (burst - 1) * period / sustained, and moves tat on by period / sustained.';
+comment on table private.rate_limit_buckets is 'GCRA state per user and action: tat (theoretical arrival time) is when the bucket is full again. A write is allowed while tat - now <= tolerance ((burst - 1) * period / sustained, as of the last write), and moves tat on by period / sustained.';
 
 create function private.throttle(action text)
 returns void
@@ -96,63 +99,72 @@ set search_path = ''
 as $$
 declare
   me uuid := (select auth.uid());
+  t timestamptz := now();
   lim public.rate_limits;
+  enabled boolean;
   joined timestamptz;
   burst integer;
-  step interval;
-  tolerance interval;
-  t timestamptz := now();
-  next_tat timestamptz;
+  sustained integer;
+  bucket private.rate_limit_buckets;
   wait_seconds integer;
 begin
-  if me is null or not (select s.enabled from private.throttle_settings s) then
+  if me is null then
     return;
   end if;
-  select * into lim from public.rate_limits r where r.action = throttle.action;
-  if not found then
-    return;
-  end if;
-  -- A caller who may not write is refused by the write's own rule (42501), whatever the limit.
-  if not private.current_user_can_act() then
-    return;
-  end if;
-  if exists (select from public.user_roles ur where ur.user_id = me and ur.role in ('admin', 'moderator')) then
-    return;
-  end if;
-  select p.created_at into joined from public.profiles p where p.id = me;
-  if joined > t - make_interval(days => lim.new_account_days) then
-    burst := lim.new_account_burst;
-    step := lim.period / lim.new_account_sustained;
-  else
-    burst := lim.burst;
-    step := lim.period / lim.sustained;
-  end if;
-  tolerance := step * (burst - 1);
-
-  insert into private.rate_limit_buckets as b (user_id, action, tat)
-  values (me, throttle.action, t + step)
+  -- The hot path is this one statement: the caller's limit (by the account's age) joined to the
+  -- switch, upserted into the caller's bucket under its row lock. The step (period / sustained) rides
+  -- in as excluded.tat - t.
+  insert into private.rate_limit_buckets as b (user_id, action, tat, tolerance)
+  select me, r.action,
+         t + r.period / case when young then r.new_account_sustained else r.sustained end,
+         r.period / case when young then r.new_account_sustained else r.sustained end
+           * (case when young then r.new_account_burst else r.burst end - 1)
+  from public.rate_limits r
+  cross join private.throttle_settings s
+  cross join lateral (
+    select coalesce((select p.created_at from public.profiles p where p.id = me) > t - make_interval(days => r.new_account_days), false) as young
+  ) a
+  where r.action = throttle.action and s.enabled
   on conflict on constraint rate_limit_buckets_pkey do update
-    set tat = greatest(b.tat, t) + step
-    where greatest(b.tat, t) - t <= tolerance
-  returning b.tat into next_tat;
+    set tat = greatest(b.tat, t) + (excluded.tat - t), tolerance = excluded.tolerance
+    where greatest(b.tat, t) - t <= excluded.tolerance
+  returning b.* into bucket;
   if found then
     return;
   end if;
 
-  -- Refused: the upsert locked the row without changing it; the next write fits once tat - now
-  -- is back within the tolerance.
-  select b.tat into next_tat from private.rate_limit_buckets b where b.user_id = me and b.action = throttle.action;
-  wait_seconds := greatest(1, ceil(extract(epoch from (next_tat - t - tolerance)))::integer);
+  -- Not counted: throttles are off, the action has no limit, or the write is over the limit.
+  select r.*, s.enabled, (select p.created_at from public.profiles p where p.id = me)
+  into lim.action, lim.burst, lim.sustained, lim.period, lim.new_account_days, lim.new_account_burst,
+       lim.new_account_sustained, lim.description, enabled, joined
+  from public.rate_limits r cross join private.throttle_settings s
+  where r.action = throttle.action;
+  if not found or not enabled then
+    return;
+  end if;
+  -- Over the limit. Exemptions are checked only now, off the hot path: a caller who may not write at
+  -- all gets the write's own refusal (42501), and platform admins and moderators are never refused.
+  if not private.current_user_can_act()
+     or exists (select from public.user_roles ur where ur.user_id = me and ur.role in ('admin', 'moderator')) then
+    return;
+  end if;
+  if joined > t - make_interval(days => lim.new_account_days) then
+    burst := lim.new_account_burst;
+    sustained := lim.new_account_sustained;
+  else
+    burst := lim.burst;
+    sustained := lim.sustained;
+  end if;
+  -- The upsert locked the row without changing it; the next write fits once tat - now is back within
+  -- the tolerance.
+  select * into bucket from private.rate_limit_buckets b where b.user_id = me and b.action = throttle.action;
+  wait_seconds := greatest(1, ceil(extract(epoch from (bucket.tat - t - lim.period / sustained * (burst - 1))))::integer);
   raise sqlstate 'PGRST' using
     message = json_build_object(
       'code', 'PT429',
       'message', format('too many %s: try again in %s seconds', replace(throttle.action, '_', ' ') || 's', wait_seconds),
       'details', json_build_object(
-        'action', throttle.action,
-        'retry_after', wait_seconds,
-        'burst', burst,
-        'sustained', case when step = lim.period / lim.sustained then lim.sustained else lim.new_account_sustained end,
-        'period', lim.period::text
+        'action', throttle.action, 'retry_after', wait_seconds, 'burst', burst, 'sustained', sustained, 'period', lim.period::text
       )::text,
       'hint', format('Wait %s seconds (Retry-After) before you try again; the limits are in rate_limits.', wait_seconds)
     )::text,

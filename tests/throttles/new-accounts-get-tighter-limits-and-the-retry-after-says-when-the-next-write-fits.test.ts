@@ -80,6 +80,7 @@ describe("limits by account age and over time", () => {
     expect(asAnon.map((r) => r.action)).toEqual([
       "comment",
       "conversation",
+      "export",
       "follow",
       "group",
       "group_invitation",
