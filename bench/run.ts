@@ -213,7 +213,7 @@ async function main(): Promise<void> {
 
     const [{ extras: hasPostsExtras } = { extras: false }] = await owner<{ extras: boolean }[]>`select
       to_regclass('public.reactions') is not null and to_regclass('public.comments') is not null as extras`;
-    // Throttles (sql/80_throttles.sql) are measured, not hit: every limit is raised out of reach, and
+    // Throttles (sql/79_throttles.sql) are measured, not hit: every limit is raised out of reach, and
     // the *_throttle_off twins run the same requests without the throttle trigger, in the same run.
     await owner`update public.rate_limits set burst = 1000000000, new_account_burst = 1000000000,
       sustained = 1000000, new_account_sustained = 1000000, period = '1 second'`;

@@ -1,4 +1,4 @@
--- Notifications belong to their recipient; Realtime topics are authorized by one predicate.
+-- Notifications belong to their recipient. Their Realtime topic: policies/80_storage_and_realtime.sql.
 
 create policy "Users can read their own notifications"
   on public.notifications for select to authenticated
@@ -12,11 +12,3 @@ create policy "Users can mark their own notifications read"
 create policy "Users can dismiss their own notifications"
   on public.notifications for delete to authenticated
   using (recipient_id = (select auth.uid()));
-
-create policy "Users can receive on private topics they belong to"
-  on realtime.messages for select to authenticated
-  using ((select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, false)));
-
-create policy "Users can send on private topics they belong to"
-  on realtime.messages for insert to authenticated
-  with check ((select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, true)));

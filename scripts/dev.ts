@@ -10,7 +10,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { developmentJwtSecret, passwordGrant, signAccessToken } from "./lib/auth.ts";
 import { applyPlatformBootstrap, applySeed, pushMigrations } from "./lib/database.ts";
-import { repoRoot } from "./lib/migrations.ts";
+import { repoRoot, reportSourcesDrift } from "./lib/migrations.ts";
 import { startPglite } from "./lib/pglite-server.ts";
 
 if (existsSync(join(repoRoot, ".env"))) process.loadEnvFile(join(repoRoot, ".env"));
@@ -40,6 +40,7 @@ const [state] = await sql<{ migrated: boolean }[]>`select to_regclass('supabase_
 const firstStart = !state?.migrated;
 await applyPlatformBootstrap(databaseUrl);
 await pushMigrations(databaseUrl);
+reportSourcesDrift(); // sources edited without a migration: say so and how to fix it (decision 0004)
 if (firstStart) await applySeed(databaseUrl);
 
 const anonKey = await signAccessToken({ iss: "supabase-dev", role: "anon", exp: 4102444800 }, developmentJwtSecret);

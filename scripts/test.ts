@@ -1,6 +1,6 @@
 // npm test: every check and gate, in order of cost; exits non-zero when any fails.
-// The database gates (advisors, plpgsql_check), the migrations-vs-sources schema comparison and the
-// edge-function tests on Deno are vitest files like the rest.
+// The database gates (advisors, plpgsql_check), the migrations-vs-sources schema comparison, the
+// frozen migration history and the edge-function tests on Deno are vitest files like the rest.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ const bin = (name: string) => join(repoRoot, "node_modules/.bin", name);
 const resultsFile = join(repoRoot, ".dev/vitest-results.json");
 
 const steps: { name: string; command: string; args: string[] }[] = [
-  { name: "migrations match sql/ and policies/", command: "npx", args: ["tsx", "scripts/build-migrations.ts", "--check"] },
+  { name: "content rules generated from JSON", command: "npx", args: ["tsx", "scripts/build-content-rules.ts", "--check"] },
   { name: "typecheck (tsc --noEmit)", command: bin("tsc"), args: ["--noEmit"] },
   {
     name: "typecheck edge functions (deno check)",

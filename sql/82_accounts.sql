@@ -54,12 +54,12 @@ create index account_exports_expires_at_idx on private.account_exports (expires_
 comment on table private.account_exports is 'Export archives written to the exports bucket (exports/<user id>/<file>.json); removed through the Storage API once expires_at has passed.';
 
 -- Storage: the exports bucket, private. The account function writes exports/<user id>/<file>.json
--- through the Storage API; only the owner reads them (policies/82_accounts.sql).
+-- through the Storage API; only the owner reads them (policies/80_storage_and_realtime.sql).
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
 values ('exports', 'exports', false, 104857600, array['application/json'])
 on conflict (id) do nothing;
 
--- One export a day: a throttle like any other (sql/80_throttles.sql), counted as the requesting user.
+-- One export a day: a throttle like any other (sql/79_throttles.sql), counted as the requesting user.
 insert into public.rate_limits (action, burst, sustained, period, new_account_burst, new_account_sustained, description)
 values ('export', 1, 1, '1 day', 1, 1, 'data exports (account function, export)');
 

@@ -194,7 +194,7 @@ describe("upcoming_events", () => {
     }
     expect(titles).toEqual(["Sooner", "Secret", "Later"]);
 
-    await expectDbError(upcoming(cast.member, { page_size: 0 }), "22023", /page_size must be 1–100/);
+    await expectDbError(upcoming(cast.member, { page_size: 0 }), "22023", /page_size must be between 1 and 100/);
     await expectDbError(upcoming(cast.member, { after_starts_at: new Date() }), "22023", /go together/);
   });
 });

@@ -6,7 +6,7 @@ create policy "Anyone can read comments on posts they can see"
   on public.comments for select to anon
   using (private.can_see_post_id(post_id));
 
-create policy "Users can read comments on posts they can see from users no block separates them from"
+create policy "Users can read comments on visible posts from unblocked users"
   on public.comments for select to authenticated
   using (
     author_id not in (select private.blocked_by_or_blocking_me())
