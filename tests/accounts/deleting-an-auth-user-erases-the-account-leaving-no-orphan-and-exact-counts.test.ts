@@ -54,7 +54,7 @@ describe("deleting an Auth user", () => {
       posts_count: 0,
     });
     expect(profile?.deleted_at).toBeInstanceOf(Date);
-    expect(await db().rpc(w.friend, "username_available", { candidate: w.victim.user?.username })).toBe(false);
+    expect(await db().rpc(w.friend, "username_available", { candidate: w.victim.user?.username ?? null })).toBe(false);
     await expect(db().signUp({ username: w.victim.user?.username as string })).rejects.toThrow(/username is reserved/);
   });
 
@@ -69,10 +69,7 @@ describe("deleting an Auth user", () => {
       { sender_id: victimId, body: null, deleted: true },
       { sender_id: victimId, body: null, deleted: true },
     ]);
-    const inbox = await db().rpcRows<{ conversation_id: string; other_user_id: string; other_display_name: string }>(
-      w.friend,
-      "my_conversations",
-    );
+    const inbox = await db().rpcRows(w.friend, "my_conversations");
     expect(inbox.map((c) => [c.conversation_id, c.other_user_id, c.other_display_name])).toEqual([
       [w.conversation, victimId, "Deleted account"],
     ]);

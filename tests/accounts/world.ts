@@ -36,7 +36,7 @@ export async function buildWorld(db: TestDatabase, tag: string): Promise<World> 
   const groupWithAdmin = await createGroup(db, victim);
   await db.rpc(member, "join_group", { group_id: groupWithAdmin.id });
   await db.rpc(admin, "join_group", { group_id: groupWithAdmin.id });
-  await db.rpc(victim, "set_member_role", { group_id: groupWithAdmin.id, user_id: admin.user?.id, role: "admin" });
+  await db.rpc(victim, "set_member_role", { group_id: groupWithAdmin.id, user_id: admin.user?.id ?? null, role: "admin" });
   const groupWithMember = await createGroup(db, victim);
   await db.rpc(member, "join_group", { group_id: groupWithMember.id });
   const groupAlone = await createGroup(db, victim);

@@ -105,7 +105,7 @@ describe("throttled writes", () => {
     const group = await createGroup(db(), owner);
     const invitees = [await newUser("i"), await newUser("i"), await newUser("i")];
     await setLimit(db(), "group_invitation", { burst: 2, sustained: 1, period: "1 day" });
-    const invite = (who: Actor) => db().rpc(owner, "invite_to_group", { group_id: group.id, user_id: who.user?.id });
+    const invite = (who: Actor) => db().rpc(owner, "invite_to_group", { group_id: group.id, user_id: who.user?.id ?? null });
     await invite(invitees[0] as Actor);
     await db().admin`update public.group_members set invite_expires_at = now() - interval '1 minute'
       where group_id = ${group.id} and user_id = ${invitees[0]?.user?.id ?? null}`;
@@ -123,7 +123,7 @@ describe("throttled writes", () => {
       await createGroup(db(), platformAdmin, { visibility: "private" }),
     ];
     const joiner = await newUser("joiner");
-    await twoThenRefused("group_join_request", "group_members", (i) => db().rpc(joiner, "join_group", { group_id: groups[i]?.id }));
+    await twoThenRefused("group_join_request", "group_members", (i) => db().rpc(joiner, "join_group", { group_id: groups[i]?.id ?? null }));
     const open = await createGroup(db(), platformAdmin);
     await expect(db().rpc(joiner, "join_group", { group_id: open.id })).resolves.toBe("active");
   });
