@@ -44,7 +44,12 @@ const list = (items: readonly string[]) => items.join(", ");
 
 /** Our https URL grammar: a DNS host (no IP, port or user info), then ASCII URL characters. */
 export function isHttpsUrl(candidate: string): boolean {
-  return candidate.length <= rules.url.max_length && httpsUrlPattern.test(candidate);
+  if (candidate.length > rules.url.max_length || !candidate.startsWith("https://")) return false;
+  // The host (up to the first / ? or #) is at most max_host_length characters, as DNS allows; the
+  // database checks it before its backtracking pattern. A non-ASCII host fails the pattern anyway.
+  const rest = candidate.slice(8);
+  const end = rest.search(/[/?#]/);
+  return (end === -1 ? rest.length : end) <= rules.url.max_host_length && httpsUrlPattern.test(candidate);
 }
 
 /** An https URL or a path in our storage bucket: post-media/<uuid>/<file>. */
@@ -145,6 +150,25 @@ function unknownKeys(label: string, keys: readonly string[]): string {
   const named = [...keys].sort(jsonbKeyOrder).map((k) => JSON.stringify(k));
   return `unknown ${label}${named.length > 1 ? "s" : ""} ${named.join(", ")}`;
 }
+
+/**
+ * True when arrays and objects nest deeper than `max` levels (the root is level 1), as the database's
+ * bounded jsonpath walk decides. Iterative and bounded: never recurses, never looks below level max + 1,
+ * so a document nested thousands deep (or a cyclic object) costs no more than a flat one.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    if (level > max) return true;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) stack.push([child, level + 1]);
+  }
+  return false;
+}
+
+const tooDeepMessage = `content: arrays and objects nest at most ${rules.document.max_depth} levels deep`;
 
 /** jsonb cannot hold U+0000 or an unpaired surrogate: Postgres refuses the JSON before any rule runs. */
 const unstorable = (text: string) => text.includes("\u0000") || unpairedSurrogate.test(text);
@@ -402,6 +426,10 @@ export const postContent = z
   .unknown()
   .superRefine((content, ctx) => {
     if (!isPlainObject(content)) return;
+    if (nestsDeeperThan(content, rules.document.max_depth)) {
+      ctx.addIssue({ code: "custom", message: tooDeepMessage, params: { rule: "content.too_deep" } });
+      return;
+    }
     if (hasUnsupportedCharacter(content)) {
       ctx.addIssue({
         code: "custom",
@@ -484,6 +512,10 @@ function byOrder(a: { order: number[] }, b: { order: number[] }): number {
  * JSON.stringify(content).
  */
 export function contentProblem(content: unknown): ContentProblem | null {
+  // Depth first: JSON.stringify and the walks below recurse, and a deep document would overflow the stack.
+  if (isPlainObject(content) && nestsDeeperThan(content, rules.document.max_depth)) {
+    return { block: null, rule: "content.too_deep", message: tooDeepMessage };
+  }
   let json: unknown;
   try {
     const text = JSON.stringify(content);
