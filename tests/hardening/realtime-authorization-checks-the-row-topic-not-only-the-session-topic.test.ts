@@ -37,7 +37,11 @@ describe("realtime.messages policies", () => {
     await follow(db(), alice, bob);
     await follow(db(), bob, alice);
     expect((await broadcastsOn(db(), `user:${idOf(bob)}`)).length).toBeGreaterThan(0);
-    const topics = await asSession(alice, `user:${idOf(alice)}`, (tx) => tx<{ topic: string }[]>`select distinct topic from realtime.messages`);
+    const topics = await asSession(
+      alice,
+      `user:${idOf(alice)}`,
+      (tx) => tx<{ topic: string }[]>`select distinct topic from realtime.messages`,
+    );
     expect(topics.map((r) => r.topic)).toEqual([`user:${idOf(alice)}`]);
   });
 
@@ -50,8 +54,10 @@ describe("realtime.messages policies", () => {
     const insert = (topic: string) =>
       asSession(alice, mine, async (tx) => {
         try {
-          await tx.savepoint((sp) => sp`insert into realtime.messages (topic, extension, private, payload, event)
-            values (${topic}, 'broadcast', true, '{}', 'typing')`);
+          await tx.savepoint(
+            (sp) => sp`insert into realtime.messages (topic, extension, private, payload, event)
+            values (${topic}, 'broadcast', true, '{}', 'typing')`,
+          );
           return "inserted";
         } catch (error) {
           return (error as { code?: string }).code;
