@@ -70,13 +70,14 @@ begin
   if not found then
     return false;
   end if;
-  if me is not null and c.author_id <> me and private.is_blocked_between(me, c.author_id) then
+  if me is not null and c.author_id <> me and private.is_blocked_between(me, c.author_id)
+     and not private.can_moderate_post(c.post_id) then
     return false;
   end if;
   return private.can_see_post_id(c.post_id);
 end
 $$;
-comment on function private.can_see_comment(uuid) is 'True when the comment exists, the caller can see its post, and no block stands between the caller and its author.';
+comment on function private.can_see_comment(uuid) is 'True when the comment exists, the caller can see its post, and no block stands between the caller and its author unless the caller moderates the post (private.can_moderate_post).';
 
 -- Write rules ---------------------------------------------------------------------------------------
 
