@@ -13,9 +13,7 @@ const db = useTestDatabase();
 let n = 0;
 async function groupWith(visibility: "public" | "private") {
   n++;
-  const [owner, admin, member, bystander] = await Promise.all(
-    ["own", "adm", "mem", "bys"].map((r) => db().newUser(`mod1_${r}_${n}`)),
-  );
+  const [owner, admin, member, bystander] = await Promise.all(["own", "adm", "mem", "bys"].map((r) => db().newUser(`mod1_${r}_${n}`)));
   const [group] = await db().request(
     owner as Actor,
     (tx) => tx<{ id: string }[]>`insert into public.groups (kind, slug, name, visibility)
