@@ -262,19 +262,62 @@ create trigger follows_notify
   after insert or update of status or delete on public.follows
   for each row execute function private.notify_follows();
 
+-- A block takes each side's face out of the other's notifications (issue 14, finding 4): a
+-- notification one of them caused alone goes; a grouped one they share with others loses them as
+-- its actor: the latest other actor of the same subject takes their place (one fewer counted), and
+-- when none is left the notification goes.
 create function private.forget_notifications_from_blocked()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  n record;
+  replacement uuid;
 begin
-  delete from public.notifications n
-  where n.recipient_id = new.blocker_id and n.actor_id = new.blocked_id and n.actor_count = 1;
+  delete from public.notifications x
+  where ((x.recipient_id = new.blocker_id and x.actor_id = new.blocked_id)
+      or (x.recipient_id = new.blocked_id and x.actor_id = new.blocker_id))
+    and x.actor_count = 1;
+  for n in
+    select x.id, x.recipient_id, x.actor_id, x.kind, x.subject_id from public.notifications x
+    where ((x.recipient_id = new.blocker_id and x.actor_id = new.blocked_id)
+        or (x.recipient_id = new.blocked_id and x.actor_id = new.blocker_id))
+    for update
+  loop
+    replacement := case n.kind
+      when 'reaction' then (
+        select r.user_id from public.reactions r
+        where (r.post_id = n.subject_id or r.comment_id = n.subject_id)
+          and r.user_id not in (n.actor_id, n.recipient_id)
+          and not private.notification_suppressed(n.recipient_id, r.user_id)
+        order by r.created_at desc, r.id desc limit 1)
+      when 'comment' then (
+        select c.author_id from public.comments c
+        where c.post_id = n.subject_id and c.deleted_at is null
+          and c.author_id not in (n.actor_id, n.recipient_id)
+          and not private.notification_suppressed(n.recipient_id, c.author_id)
+        order by c.created_at desc, c.id desc limit 1)
+      when 'group_join_request' then (
+        select m.user_id from public.group_members m
+        where m.group_id = n.subject_id and m.status = 'pending'
+          and m.user_id not in (n.actor_id, n.recipient_id)
+          and not private.notification_suppressed(n.recipient_id, m.user_id)
+        order by m.updated_at desc, m.user_id desc limit 1)
+    end;
+    if replacement is null then
+      delete from public.notifications x where x.id = n.id;
+    else
+      update public.notifications x
+      set actor_id = replacement, actor_count = greatest(x.actor_count - 1, 1)
+      where x.id = n.id;
+    end if;
+  end loop;
   return null;
 end
 $$;
-comment on function private.forget_notifications_from_blocked() is 'Trigger on blocks: removes the blocker''s notifications caused by the blocked user alone (grouped ones that other users share stay).';
+comment on function private.forget_notifications_from_blocked() is 'Trigger on blocks: removes either side as the actor of the other''s notifications: those one of them caused alone go; grouped ones get the latest other actor of the subject (one fewer counted), or go when there is none.';
 
 create trigger blocks_forget_notifications
   after insert on public.blocks

@@ -147,13 +147,18 @@ begin
   if new.deleted_at is null and new.body is distinct from old.body then
     if (select auth.uid()) is not null then
       perform private.require_can_act();
+      -- An edit is judged like a new comment: never under a post the author can no longer see,
+      -- which includes a block with the post's author (issue 14, finding 4).
+      if not private.can_see_post_id(new.post_id) then
+        raise exception 'post not found' using errcode = 'PT404';
+      end if;
     end if;
     new.edited_at := now();
   end if;
   return new;
 end
 $$;
-comment on function private.comments_before_update() is 'Trigger: post, author and parent never change; an edit of the body sets edited_at; a tombstone cannot be edited.';
+comment on function private.comments_before_update() is 'Trigger: post, author and parent never change; an edit of the body sets edited_at and needs the post to be visible to the editor (never across a block); a tombstone cannot be edited.';
 
 create trigger comments_before_update
   before update on public.comments
