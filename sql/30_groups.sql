@@ -56,8 +56,10 @@ create table public.groups (
   constraint groups_created_by_fkey foreign key (created_by) references auth.users (id) on delete set null,
   constraint groups_slug_format check (slug ~ '^[a-z0-9-]{3,50}$'),
   constraint groups_name_length check (name = btrim(name) and char_length(name) between 1 and 100),
-  constraint groups_name_printable check (name !~ '[[:cntrl:]]'),
+  constraint groups_name_plain check (private.is_plain_text(name)),
   constraint groups_description_length check (char_length(description) <= 2000),
+  constraint groups_description_plain check (private.is_plain_text(description, true)),
+  constraint groups_join_question_plain check (private.is_plain_text(join_question, true)),
   constraint groups_avatar_path_length check (avatar_path is null or char_length(avatar_path) between 1 and 300),
   constraint groups_join_question_length check (
     join_question is null or (join_question = btrim(join_question) and char_length(join_question) between 1 and 300)
@@ -82,7 +84,7 @@ comment on table public.groups is 'Group pages: generic groups and institutions.
 comment on column public.groups.id is 'Group id.';
 comment on column public.groups.kind is 'generic | institution; fixed at creation.';
 comment on column public.groups.slug is 'Unique address of the group: 3–50 characters of a-z, 0-9 and -; fixed at creation.';
-comment on column public.groups.name is 'Display name, 1–100 characters without surrounding spaces or control characters. Renaming a verified institution removes the badge and sends it back to review.';
+comment on column public.groups.name is 'Display name, 1–100 characters without surrounding spaces, control, bidi or invisible characters (private.is_plain_text). Renaming a verified institution removes the badge and sends it back to review.';
 comment on column public.groups.description is 'About the group, at most 2000 characters.';
 comment on column public.groups.avatar_path is 'Object path of the group picture in the avatars bucket (uploaded into the uploader''s own folder).';
 comment on column public.groups.visibility is 'public | private. Institutions are always public (asking for a private one is refused with 22023).';
@@ -206,6 +208,9 @@ begin
        or char_length(item ->> 'label') not between 1 and 100 then
       raise exception 'links[%].label must be 1–100 characters without surrounding spaces', idx using errcode = '22023';
     end if;
+    if not private.is_plain_text(item ->> 'label') then
+      raise exception 'links[%].label must not contain control, bidi or invisible characters', idx using errcode = '22023';
+    end if;
     if jsonb_typeof(item -> 'url') <> 'string' or not private.is_https_url(item ->> 'url') then
       raise exception 'links[%].url must be an https URL', idx using errcode = '22023';
     end if;
@@ -249,6 +254,9 @@ begin
        or char_length(item ->> 'activity') not between 1 and 200 then
       raise exception 'schedule[%].activity must be 1–200 characters without surrounding spaces', idx using errcode = '22023';
     end if;
+    if not private.is_plain_text(item ->> 'activity') then
+      raise exception 'schedule[%].activity must not contain control, bidi or invisible characters', idx using errcode = '22023';
+    end if;
     idx := idx + 1;
   end loop;
   return true;
@@ -279,6 +287,7 @@ create table public.institution_profiles (
   constraint institution_profiles_address_length check (
     address is null or (address = btrim(address) and char_length(address) between 1 and 500)
   ),
+  constraint institution_profiles_address_plain check (private.is_plain_text(address, true)),
   constraint institution_profiles_links_valid check (private.check_institution_links(links)),
   constraint institution_profiles_schedule_valid check (private.check_institution_schedule(schedule))
 );

@@ -28,7 +28,7 @@ begin
       "content.not_object", "content.too_deep", "content.unsupported_character", "content.too_large",
       "content.unknown_key", "content.schema_version", "content.blocks", "content.block_count",
       "block.not_object", "block.type", "block.unknown_key", "block.meta", "block.meta_unknown_key",
-      "text.value", "text.length", "text.format", "image.value", "image.alt", "image.width",
+      "text.value", "text.length", "text.format", "text.link", "image.value", "image.alt", "image.width",
       "image.height", "video.value", "video.alt", "video.width", "video.height", "video.autoplay",
       "embed.value", "embed.provider", "embed.host", "event.value", "event.unknown_key",
       "event.title", "event.start", "event.end", "event.location", "event.end_before_start",
@@ -48,6 +48,8 @@ begin
       "donation": []
     },
     "text": {"min_length": 1, "max_length": 10000, "formats": ["plain", "markdown"]},
+    "markdown": {"destination_patterns": ["\\]\\([ \\t\\n\\r]*<?([^ \\t\\n\\r)>/?#]*)", "(?:^|\\n) {0,3}\\[[^\\]\\n]*\\]:[ \\t\\n\\r]*<?([^ \\t\\n\\r>/?#]*)"], "autolink_pattern": "<([A-Za-z][A-Za-z0-9+.-]*):[^ \\t\\n\\r<>]*>", "obfuscation_pattern": "[&%\\\\\\x01-\\x1f\\x7f]", "allowed_schemes": ["http", "https", "mailto"]},
+    "names": {"forbidden_pattern": "[\\x01-\\x1f\\x7f-\\x9f\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff]"},
     "media": {"alt_max_length": 500, "max_dimension": 100000},
     "url": {
       "max_length": 2048,
@@ -278,6 +280,10 @@ as $$
 declare
   max_length integer := (content_text_problem.rules #>> '{text,max_length}')::integer;
   n integer;
+  pattern text;
+  destination text;
+  link_message constant text := 'a markdown link or image must point to an http, https or mailto URL or a relative path, '
+    || 'without entities, escapes or control characters in its scheme';
 begin
   if jsonb_typeof(content_text_problem.value) is distinct from 'string' then
     return private.content_issue('text.value', 'value must be a string');
@@ -294,10 +300,37 @@ begin
   ) then
     return private.content_issue('text.format', 'meta.format must be plain or markdown');
   end if;
+  -- Markdown links and images (issue 14, finding 8): every destination's scheme part (up to the first
+  -- / ? #) is http, https, mailto or none (a relative link), and holds no entity, escape, percent
+  -- sign or control character that a renderer could decode into a scheme (jav&#x61;script:).
+  if content_text_problem.meta ->> 'format' = 'markdown' then
+    foreach pattern in array array(
+      select jsonb_array_elements_text(content_text_problem.rules #> '{markdown,destination_patterns}'))
+    loop
+      for destination in
+        select m[1] from regexp_matches(content_text_problem.value #>> '{}', pattern, 'g') as m
+      loop
+        if destination ~ (content_text_problem.rules #>> '{markdown,obfuscation_pattern}')
+           or (strpos(destination, ':') > 0
+               and not (content_text_problem.rules #> '{markdown,allowed_schemes}')
+                 ? lower(split_part(destination, ':', 1))) then
+          return private.content_issue('text.link', link_message);
+        end if;
+      end loop;
+    end loop;
+    for destination in
+      select m[1] from regexp_matches(content_text_problem.value #>> '{}',
+        content_text_problem.rules #>> '{markdown,autolink_pattern}', 'g') as m
+    loop
+      if not (content_text_problem.rules #> '{markdown,allowed_schemes}') ? lower(destination) then
+        return private.content_issue('text.link', link_message);
+      end if;
+    end loop;
+  end if;
   return null;
 end
 $$;
-comment on function private.content_text_problem(jsonb, jsonb, jsonb) is 'Rules of a text block: value a string of 1–10000 characters (code points); meta.format plain or markdown.';
+comment on function private.content_text_problem(jsonb, jsonb, jsonb) is 'Rules of a text block: value a string of 1–10000 characters (code points); meta.format plain or markdown; in markdown, link and image destinations only http, https, mailto or relative, unobfuscated.';
 
 create function private.content_media_problem(block_type text, value jsonb, meta jsonb, rules jsonb)
 returns jsonb
@@ -406,6 +439,9 @@ begin
     or char_length(content_event_problem.value ->> 'title') not between 1 and title_max then
     return private.content_issue('event.title', 'value.title must be a string of 1–' || title_max::text || ' characters');
   end if;
+  if (content_event_problem.value ->> 'title') ~ (content_event_problem.rules #>> '{names,forbidden_pattern}') then
+    return private.content_issue('event.title', 'value.title must not contain control, bidi or invisible characters');
+  end if;
   if jsonb_typeof(content_event_problem.value -> 'start') = 'string' then
     starts_at := private.content_timestamp_us(content_event_problem.value ->> 'start', content_event_problem.rules);
   end if;
@@ -425,6 +461,9 @@ begin
     and char_length(content_event_problem.value ->> 'location') <= location_max
   ) then
     return private.content_issue('event.location', 'value.location must be a string of at most ' || location_max::text || ' characters');
+  end if;
+  if (content_event_problem.value ->> 'location') ~ (content_event_problem.rules #>> '{names,forbidden_pattern}') then
+    return private.content_issue('event.location', 'value.location must not contain control, bidi or invisible characters');
   end if;
   if ends_at < starts_at then
     return private.content_issue('event.end_before_start', 'value.end is before value.start');
@@ -480,6 +519,9 @@ begin
     if jsonb_typeof(r -> 'activity') is distinct from 'string' or char_length(r ->> 'activity') not between 1 and activity_max then
       return private.content_issue('schedule.activity', at || '.activity must be a string of 1–' || activity_max::text || ' characters');
     end if;
+    if (r ->> 'activity') ~ (content_schedule_problem.rules #>> '{names,forbidden_pattern}') then
+      return private.content_issue('schedule.activity', at || '.activity must not contain control, bidi or invisible characters');
+    end if;
   end loop;
   return null;
 end
@@ -509,6 +551,9 @@ begin
   if jsonb_typeof(content_donation_problem.value -> 'title') is distinct from 'string'
     or char_length(content_donation_problem.value ->> 'title') not between 1 and title_max then
     return private.content_issue('donation.title', 'value.title must be a string of 1–' || title_max::text || ' characters');
+  end if;
+  if (content_donation_problem.value ->> 'title') ~ (content_donation_problem.rules #>> '{names,forbidden_pattern}') then
+    return private.content_issue('donation.title', 'value.title must not contain control, bidi or invisible characters');
   end if;
   if jsonb_typeof(content_donation_problem.value -> 'target') = 'number' then
     target := (content_donation_problem.value -> 'target')::numeric;

@@ -23,6 +23,7 @@ create table public.posts (
   constraint posts_author_id_fkey foreign key (author_id) references public.profiles (id) on delete cascade,
   constraint posts_group_id_fkey foreign key (group_id) references public.groups (id) on delete cascade,
   constraint posts_title_length check (title is null or (title = btrim(title) and char_length(title) between 1 and 300)),
+  constraint posts_title_plain check (private.is_plain_text(title)),
   constraint posts_group_posts_have_a_title check (group_id is null or title is not null),
   constraint posts_content_valid check (private.assert_valid_content(content)),
   constraint posts_idempotency_key_length check (idempotency_key is null or char_length(idempotency_key) between 1 and 100),
