@@ -2,7 +2,7 @@
 -- blocks and mutes belong to the people involved; a block hides the blocker's profile from the
 -- blocked user (anon reads every profile: policies/10_identity.sql).
 
-create policy "Signed-in users can read profiles except those of users who block them"
+create policy "Users can read profiles except those of users who block them"
   on public.profiles for select to authenticated
   using (id not in (select private.users_blocking_me()));
 
@@ -20,7 +20,7 @@ create policy "Anyone can read follows between public profiles"
     and exists (select from public.profiles p where p.id = follower_id and not p.is_private)
   );
 
-create policy "Users can read their own follows and requests and follows between profiles whose lists they may see"
+create policy "Users can read own follows and those of lists they may see"
   on public.follows for select to authenticated
   using (
     follower_id = (select auth.uid())

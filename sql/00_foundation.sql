@@ -1,5 +1,6 @@
 -- Foundation: the private schema, deny-by-default privileges and the helpers every domain shares.
--- Objects: schema private; private.set_updated_at(); private.add_to_counter(); the name rule
+-- Objects: schema private; private.set_updated_at(); private.add_to_counter(); the paging rule
+-- private.check_page_size(), private.encode_cursor(), private.decode_cursor(); the name rule
 -- private.is_plain_text(); default privileges.
 -- Caveat: nothing here is reachable through PostgREST; `private` is not an exposed schema.
 
@@ -54,6 +55,75 @@ begin
 end
 $$;
 comment on function private.add_to_counter(regclass, name, uuid[], integer) is 'Adds delta to column counter of table target once per listed id, under row locks taken in id order. For statement-level counter triggers.';
+
+-- Paging: one rule for every paged RPC (docs/conventions.md, "Paging"). page_size is 1–100; a
+-- cursor is opaque to clients: base64url (no padding) of "<microseconds since the epoch>:<uuid>",
+-- the sort key of the last row of the previous page. Every row of a paged result carries the cursor
+-- of the page after it; null asks for the first page.
+
+create function private.check_page_size(page_size integer)
+returns integer
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if check_page_size.page_size is null or check_page_size.page_size < 1 or check_page_size.page_size > 100 then
+    raise exception 'page_size must be between 1 and 100' using errcode = '22023';
+  end if;
+  return check_page_size.page_size;
+end
+$$;
+comment on function private.check_page_size(integer) is 'page_size must be 1–100 (22023 otherwise).';
+
+create function private.encode_cursor(at timestamptz, id uuid)
+returns text
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+begin
+  return translate(
+    encode(convert_to(((extract(epoch from encode_cursor.at) * 1000000)::bigint)::text || ':' || encode_cursor.id::text, 'UTF8'), 'base64'),
+    E'+/=\n', '-_');
+end
+$$;
+comment on function private.encode_cursor(timestamptz, uuid) is 'The cursor of a row sorted by (timestamp, id): base64url of microseconds since the epoch and the id. private.decode_cursor reads it back.';
+
+create function private.decode_cursor(cursor text, out at timestamptz, out id uuid)
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  raw text;
+  padded text;
+begin
+  if decode_cursor.cursor is null then
+    at := 'infinity'::timestamptz;
+    id := 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid;
+    return;
+  end if;
+  begin
+    padded := translate(decode_cursor.cursor, '-_', '+/');
+    padded := padded || repeat('=', (4 - length(padded) % 4) % 4);
+    raw := convert_from(decode(padded, 'base64'), 'UTF8');
+    at := 'epoch'::timestamptz + split_part(raw, ':', 1)::bigint * interval '1 microsecond';
+    id := split_part(raw, ':', 2)::uuid;
+  exception when others then
+    raise exception 'cursor is not valid' using errcode = '22023', hint = 'Pass the cursor of the last row of the previous page, or null for the first page.';
+  end;
+  if at is null or id is null then
+    raise exception 'cursor is not valid' using errcode = '22023', hint = 'Pass the cursor of the last row of the previous page, or null for the first page.';
+  end if;
+end
+$$;
+comment on function private.decode_cursor(text) is 'Decodes a cursor made by private.encode_cursor into its timestamp and id (null: the first page, before everything); 22023 cursor is not valid when it is not one.';
+
+grant execute on function private.check_page_size(integer) to anon, authenticated, service_role;
+grant execute on function private.encode_cursor(timestamptz, uuid) to anon, authenticated, service_role;
+grant execute on function private.decode_cursor(text) to anon, authenticated, service_role;
 
 -- The name rule (issue 14, finding 5): human-readable names and titles must not impersonate. Refused
 -- everywhere a name or title is stored (display names, group names, institution fields, post titles,

@@ -391,11 +391,6 @@ end
 $$;
 comment on function public.custom_access_token_hook(jsonb) is 'Supabase Auth custom access token hook: adds claim user_roles (text array). Executable by supabase_auth_admin only.';
 
--- Storage: the avatars bucket. Uploads go to <user id>/<file>; reads are public.
-insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
-values ('avatars', 'avatars', true, 2097152, array['image/png', 'image/jpeg', 'image/webp', 'image/gif'])
-on conflict (id) do nothing;
-
 -- Grants ---------------------------------------------------------------------------------------------
 
 grant select on public.profiles to anon, authenticated;

@@ -1,9 +1,7 @@
 -- People: follows and follow requests, blocks, mutes, follower counts and the relationship RPC.
--- Objects: type follow_status; tables public.follows, public.blocks, public.mutes; predicates
--- private.is_blocked_between(), private.users_blocking_me(), private.blocked_by_or_blocking_me(),
--- private.is_muting(), private.users_i_mute(), private.users_i_follow(),
--- private.can_see_profile_content(); the lock private.lock_profiles();
--- triggers that decide a follow's status, keep the profile counts exact, accept pending requests
+-- Objects: type follow_status; tables public.follows, public.blocks, public.mutes (their predicates,
+-- private.blocked_by_or_blocking_me() and the rest, and the lock private.lock_profiles() are in
+-- sql/05_security.sql); triggers that decide a follow's status, keep the profile counts exact, accept pending requests
 -- when a profile goes public and end follows when a block starts; RPC relationship(other).
 -- Caveats:
 -- * A follow or a block locks both users' profile rows (in id order) before it checks anything, so
@@ -95,158 +93,9 @@ comment on column public.mutes.muted_id is 'The user muted.';
 comment on column public.mutes.expires_at is 'When the mute ends by itself; null mutes until deleted. Must be in the future when written.';
 comment on column public.mutes.created_at is 'When the mute started.';
 
--- Predicates for policies and later domains (posts, comments, reactions, feeds, DMs) ----------------
--- Security definer: they read blocks, mutes and follows the caller cannot see. Set-returning ones
--- are meant for `x not in (select private.f())` in policies, evaluated once per query. All are
--- plpgsql: on PostgreSQL 15 it plans their statements once per connection and caches them, where a
--- SQL function with `set search_path` is never inlined and is parsed and planned again at every call
--- (a boolean one taking a row's column runs about three times slower as SQL).
-
-create function private.is_blocked_between(a uuid, b uuid)
-returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return exists (
-    select from public.blocks bl
-    where (bl.blocker_id = is_blocked_between.a and bl.blocked_id = is_blocked_between.b)
-       or (bl.blocker_id = is_blocked_between.b and bl.blocked_id = is_blocked_between.a)
-  );
-end
-$$;
-comment on function private.is_blocked_between(uuid, uuid) is 'True when a block stands between the two users, in either direction. False when either is null.';
-
-create function private.users_blocking_me()
-returns setof uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return query
-  select bl.blocker_id from public.blocks bl where bl.blocked_id = (select auth.uid());
-end
-$$;
-comment on function private.users_blocking_me() is 'The users who block the caller (whose profile the caller may not see). Empty for anon.';
-
-create function private.blocked_by_or_blocking_me()
-returns setof uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return query
-  select bl.blocker_id from public.blocks bl where bl.blocked_id = (select auth.uid())
-  union
-  select bl.blocked_id from public.blocks bl where bl.blocker_id = (select auth.uid());
-end
-$$;
-comment on function private.blocked_by_or_blocking_me() is 'The users a block separates from the caller, in either direction: their content and the caller''s are hidden from each other. Empty for anon.';
-
-create function private.is_muting(muter uuid, muted uuid)
-returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return exists (
-    select from public.mutes m
-    where m.muter_id = is_muting.muter and m.muted_id = is_muting.muted
-      and (m.expires_at is null or m.expires_at > now())
-  );
-end
-$$;
-comment on function private.is_muting(uuid, uuid) is 'True when muter mutes muted now (a mute past its expires_at no longer counts).';
-
-create function private.users_i_mute()
-returns setof uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return query
-  select m.muted_id from public.mutes m
-  where m.muter_id = (select auth.uid()) and (m.expires_at is null or m.expires_at > now());
-end
-$$;
-comment on function private.users_i_mute() is 'The users the caller mutes now (for feeds). Empty for anon.';
-
-create function private.users_i_follow()
-returns setof uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return query
-  select f.followee_id from public.follows f
-  where f.follower_id = (select auth.uid()) and f.status = 'accepted';
-end
-$$;
-comment on function private.users_i_follow() is 'The users the caller follows (accepted follows only). Empty for anon.';
-
-create function private.can_see_profile_content(owner uuid)
-returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  me uuid := (select auth.uid());
-begin
-  if can_see_profile_content.owner is null then
-    return false;
-  end if;
-  if can_see_profile_content.owner = me then
-    return true;
-  end if;
-  return not exists (
-      select from public.blocks bl
-      where (bl.blocker_id = me and bl.blocked_id = can_see_profile_content.owner)
-         or (bl.blocker_id = can_see_profile_content.owner and bl.blocked_id = me)
-    )
-    and exists (
-      select from public.profiles p
-      where p.id = can_see_profile_content.owner
-        and (
-          not p.is_private
-          or exists (
-            select from public.follows f
-            where f.follower_id = me and f.followee_id = can_see_profile_content.owner and f.status = 'accepted'
-          )
-        )
-    );
-end
-$$;
-comment on function private.can_see_profile_content(uuid) is 'May the caller see what a profile shares (posts, follow lists): the owner always; otherwise never across a block, and for a private profile only its accepted followers. Anon sees public profiles.';
-
--- Locks -------------------------------------------------------------------------------------------
-
-create function private.lock_profiles(a uuid, b uuid)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  perform from public.profiles p
-  where p.id in (lock_profiles.a, lock_profiles.b)
-  order by p.id
-  for no key update;
-end
-$$;
-comment on function private.lock_profiles(uuid, uuid) is 'Locks two users'' profile rows in id order until the transaction ends: serializes writes about the pair (follows, blocks; later conversations) so that checks made after it see what a racing transaction committed, and orders count updates so that they never deadlock.';
+-- The predicates over blocks, mutes and follows that policies and later domains use
+-- (private.blocked_by_or_blocking_me, users_i_follow, can_see_profile_content, lock_profiles, …) are
+-- in sql/05_security.sql.
 
 -- Follows: the database decides, counts and cleans up ------------------------------------------------
 
@@ -636,12 +485,5 @@ grant insert (muter_id, muted_id, expires_at) on public.mutes to authenticated;
 grant update (expires_at) on public.mutes to authenticated;
 grant select, insert, update, delete on public.mutes to service_role;
 
-grant execute on function private.is_blocked_between(uuid, uuid) to authenticated, service_role;
-grant execute on function private.users_blocking_me() to authenticated;
-grant execute on function private.blocked_by_or_blocking_me() to authenticated;
-grant execute on function private.is_muting(uuid, uuid) to authenticated, service_role;
-grant execute on function private.users_i_mute() to authenticated;
-grant execute on function private.users_i_follow() to authenticated;
-grant execute on function private.can_see_profile_content(uuid) to anon, authenticated, service_role;
 
 grant execute on function public.relationship(uuid) to authenticated;

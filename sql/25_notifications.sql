@@ -1,7 +1,8 @@
 -- Notifications: written only by the database (triggers call private.notify), read and marked read
--- by their recipient, broadcast on the recipient's private Realtime topic `user:<id>`.
+-- by their recipient, broadcast on the recipient's private Realtime topic `user:<id>` (who may join it:
+-- sql/80_storage_and_realtime.sql).
 -- Objects: type notification_kind; table public.notifications; private.notify(),
--- private.notification_suppressed(), private.can_use_realtime_topic(); RPCs
+-- private.notification_suppressed(); RPCs
 -- mark_notifications_read, unread_notification_count; private.prune_notifications(); the
 -- social-graph triggers (follow, follow_request, follow_accepted; cleanup on unfollow and block).
 -- Caveats: floods are grouped: an unread notification of a grouped kind about the same subject
@@ -197,38 +198,6 @@ create trigger notifications_broadcast
   after insert or update on public.notifications
   for each row execute function private.broadcast_notification();
 
--- Who may join a private Realtime topic (receive), and send on it. One predicate for every topic
--- family so that realtime.messages has one policy per operation. A family whose rule belongs to a
--- later domain calls that domain's predicate (dm: → private.can_use_dm_topic, sql/60_messaging.sql):
--- PL/pgSQL resolves it when Realtime asks, after every migration has run, and plpgsql_check checks it.
-create function private.can_use_realtime_topic(topic text, extension text, sending boolean)
-returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  me uuid := (select auth.uid());
-begin
-  if me is null or topic is null then
-    return false;
-  end if;
-  if topic = 'user:' || me::text then
-    -- Only the database writes notifications: the user may listen to broadcasts, not send.
-    return extension = 'broadcast' and not sending;
-  end if;
-  if topic ~ '^dm:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-    -- Direct messages (sql/60_messaging.sql): participants receive messages, typing and presence,
-    -- and send typing (broadcast) and presence themselves; never across a block.
-    return extension in ('broadcast', 'presence')
-      and private.can_use_dm_topic(substr(topic, 4)::uuid, sending);
-  end if;
-  return false;
-end
-$$;
-comment on function private.can_use_realtime_topic(text, text, boolean) is 'Realtime Authorization: may the caller receive (sending = false) or send on this private topic and extension.';
-
 -- The social graph: a new follower, a follow request, an accepted request. An unfollowed or
 -- cancelled follow takes its stale notification with it; a block removes the blocked user's
 -- single-actor notifications from the blocker's list.
@@ -380,7 +349,6 @@ grant select, insert, update, delete on public.notifications to service_role;
 grant execute on function private.notification_suppressed(uuid, uuid) to service_role;
 grant execute on function private.notify(uuid, uuid, public.notification_kind, uuid, jsonb) to service_role;
 grant execute on function private.notification_subject_visible(uuid, public.notification_kind, uuid, jsonb) to service_role;
-grant execute on function private.can_use_realtime_topic(text, text, boolean) to authenticated;
 grant execute on function private.prune_notifications(interval) to service_role;
 grant execute on function public.mark_notifications_read(uuid[]) to authenticated;
 grant execute on function public.unread_notification_count() to authenticated;

@@ -1,7 +1,8 @@
 // Post content (schema version 1) in TypeScript: the zod schema client apps and edge functions
 // validate with, and contentProblem(), which names the first problem exactly as the database does
-// (private.content_problem in sql/35_content.sql): same block index, same rule code, same message.
-// Constants come from content-rules.json (the database keeps a literal copy, compared by a test);
+// (private.content_problem in sql/31_content.sql): same block index, same rule code, same message.
+// Constants come from content-rules.json (the database's private.content_rules() is generated from
+// it by npm run db:content);
 // tests/fixtures/content-corpus.json and mutated documents prove both enforcers agree.
 // Rules, shapes and codes: docs/content-blocks.md. Runs on Deno and Node (no runtime APIs).
 import { z } from "zod";

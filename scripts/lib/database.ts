@@ -75,11 +75,11 @@ export async function applyPlatformBootstrap(url: string): Promise<void> {
   }
 }
 
-/** Applies every pending migration with the real Supabase CLI. */
-export async function pushMigrations(url: string): Promise<void> {
+/** Applies every pending migration (of `workdir`/supabase/migrations) with the real Supabase CLI. */
+export async function pushMigrations(url: string, workdir = repoRoot): Promise<void> {
   try {
-    await run(supabaseBin, ["db", "push", "--db-url", cliUrl(url), "--yes", "--workdir", repoRoot], {
-      cwd: repoRoot,
+    await run(supabaseBin, ["db", "push", "--db-url", cliUrl(url), "--yes", "--workdir", workdir], {
+      cwd: workdir,
       env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
     });
   } catch (error) {

@@ -32,7 +32,6 @@ const privateFunctions = [
   "institution_review_notice",
   "invite_to_group",
   "is_group_member",
-  "is_https_url",
   "join_group",
   "leave_group",
   "lock_group",

@@ -1,4 +1,4 @@
--- Posts: user posts and group posts made of content blocks (sql/35_content.sql validates them).
+-- Posts: user posts and group posts made of content blocks (sql/31_content.sql validates them).
 -- Objects: tables public.posts, public.post_revisions; private.can_see_post(), can_see_post_id(),
 -- can_moderate_post(); the write rules (triggers); profiles.posts_count; the post-media bucket;
 -- RPC create_post (idempotent); grants.
@@ -338,13 +338,6 @@ create trigger posts_count_deleted
   after delete on public.posts
   referencing old table as old_rows
   for each statement execute function private.posts_count_deleted();
-
--- Storage: the post-media bucket. Uploads go to <user id>/<file> (a post names them
--- post-media/<user id>/<file>); reads are public, like the posts of public profiles.
-insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
-values ('post-media', 'post-media', true, 52428800,
-  array['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'video/mp4', 'video/webm'])
-on conflict (id) do nothing;
 
 -- RPC ---------------------------------------------------------------------------------------------
 

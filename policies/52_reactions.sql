@@ -5,7 +5,7 @@ create policy "Anyone can read reactions on posts and comments they can see"
   on public.reactions for select to anon
   using (case when post_id is not null then private.can_see_post_id(post_id) else private.can_see_comment(comment_id) end);
 
-create policy "Users can read reactions they can see from users no block separates them from"
+create policy "Users can read visible reactions from unblocked users"
   on public.reactions for select to authenticated
   using (
     user_id not in (select private.blocked_by_or_blocking_me())

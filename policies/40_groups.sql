@@ -1,7 +1,6 @@
 -- Who may see and change groups. Active groups are visible to everyone (a private group by its
 -- name, description and avatar); pending, rejected and suspended ones to their creator, their owner
--- and admins, and platform admins. Memberships change only through the RPCs (no write policies);
--- members lists follow the group's visibility.
+-- and admins, and platform admins. Group follows are their follower's and the group managers'.
 
 create policy "Anyone can read active groups"
   on public.groups for select to anon
@@ -10,7 +9,7 @@ create policy "Anyone can read active groups"
 -- Mirrored by private.can_see_group() for RPCs and policies that name a group. The rule is spelled
 -- out here rather than calling it: a row being inserted (insert … returning) is not yet visible to
 -- a function's snapshot, so the creator would not see their own new pending institution.
-create policy "Users can read active groups, groups they created or manage, and admins can read all groups"
+create policy "Users can read active, created or managed groups; admins all"
   on public.groups for select to authenticated
   using (
     status = 'active'
@@ -36,25 +35,7 @@ create policy "Owners can delete their groups"
   on public.groups for delete to authenticated
   using (id in (select private.owned_group_ids()) and (select private.current_user_can_act()));
 
-create policy "Anyone can read the active members of active public groups"
-  on public.group_members for select to anon
-  using (private.can_see_membership(group_id, status));
-
-create policy "Users read own, visible and moderated memberships; admins all"
-  on public.group_members for select to authenticated
-  using (
-    user_id = (select auth.uid())
-    or (select private.has_role('admin'))
-    or (
-      private.can_see_membership(group_id, status)
-      and (
-        user_id not in (select private.blocked_by_or_blocking_me())
-        or group_id in (select private.managed_group_ids())
-      )
-    )
-  );
-
-create policy "Users can read their own group follows and owners and admins their group's followers"
+create policy "Users can read own group follows and managers their followers"
   on public.group_follows for select to authenticated
   using (user_id = (select auth.uid()) or group_id in (select private.managed_group_ids()));
 
@@ -65,16 +46,3 @@ create policy "Confirmed users can follow groups as themselves"
 create policy "Users can unfollow groups"
   on public.group_follows for delete to authenticated
   using (user_id = (select auth.uid()));
-
-create policy "Anyone can read the profiles of active institutions"
-  on public.institution_profiles for select to anon
-  using (private.can_see_group(group_id));
-
-create policy "Users can read the profiles of institutions they may see"
-  on public.institution_profiles for select to authenticated
-  using (private.can_see_group(group_id));
-
-create policy "Owners and admins can edit their institution's profile"
-  on public.institution_profiles for update to authenticated
-  using (group_id in (select private.managed_group_ids()) and (select private.current_user_can_act()))
-  with check (group_id in (select private.managed_group_ids()));

@@ -26,7 +26,7 @@
 --   of conversation_messages and the read mark (last_read_seq), so a message committed after
 --   mark_conversation_read stays unread however the clocks of the two transactions compare.
 -- * Media attachments are not part of this domain yet: a private bucket needs storage.objects
---   policies folded with the avatars (and, later, post media) ones, one per operation.
+--   policies folded with the avatars and post-media ones (policies/80_storage_and_realtime.sql).
 
 create type public.conversation_state as enum ('request', 'accepted', 'declined');
 comment on type public.conversation_state is 'A participant''s side of a conversation: request (in the message-request inbox), accepted (in the inbox), declined (hidden).';
@@ -117,7 +117,9 @@ create table public.messages (
   id uuid not null default gen_random_uuid(),
   conversation_id uuid not null,
   sender_id uuid not null default auth.uid(),
-  seq bigint not null,
+  -- The default only tells clients (and generated types) that inserts leave it out: the insert
+  -- trigger always numbers the message under the conversation lock.
+  seq bigint not null default 0,
   body text,
   created_at timestamptz not null default now(),
   edited_at timestamptz,
@@ -749,28 +751,14 @@ set search_path = ''
 as $$
 declare
   me uuid := (select auth.uid());
-  after_at timestamptz := 'infinity'::timestamptz;
-  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid;
+  after_at timestamptz;
+  after_id uuid;
 begin
   if me is null then
     raise exception 'sign in required' using errcode = '42501';
   end if;
-  if my_conversations.page_size is null or my_conversations.page_size not between 1 and 100 then
-    raise exception 'page_size must be between 1 and 100' using errcode = '22023';
-  end if;
-  if my_conversations.cursor is not null then
-    if my_conversations.cursor !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-      raise exception 'cursor is not valid' using errcode = '22023',
-        hint = 'Pass the cursor of the last row of the previous page, unchanged.';
-    end if;
-    begin
-      after_at := split_part(my_conversations.cursor, '/', 1)::timestamptz;
-      after_id := split_part(my_conversations.cursor, '/', 2)::uuid;
-    exception when others then
-      raise exception 'cursor is not valid' using errcode = '22023',
-        hint = 'Pass the cursor of the last row of the previous page, unchanged.';
-    end;
-  end if;
+  perform private.check_page_size(my_conversations.page_size);
+  select c.at, c.id into after_at, after_id from private.decode_cursor(my_conversations.cursor) c;
 
   -- The page first, straight off the inbox or requests index (one branch runs, with its state
   -- spelled out so the partial index applies); then, per row, its conversation, preview, card and
@@ -814,7 +802,7 @@ begin
       where u.conversation_id = pg.conversation_id and u.seq > pg.last_read_seq
         and u.sender_id <> me and u.deleted_at is null
     ),
-    to_char(pg.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '/' || pg.conversation_id::text
+    private.encode_cursor(pg.last_message_at, pg.conversation_id)
   from page pg
   join lateral (
     select c.started_by from public.conversations c where c.id = pg.conversation_id limit 1
@@ -840,9 +828,7 @@ as $$
 declare
   before_seq bigint;
 begin
-  if conversation_messages.page_size is null or conversation_messages.page_size not between 1 and 100 then
-    raise exception 'page_size must be between 1 and 100' using errcode = '22023';
-  end if;
+  perform private.check_page_size(conversation_messages.page_size);
   if conversation_messages.cursor is not null then
     if conversation_messages.cursor !~ '^[1-9][0-9]{0,17}$' then
       raise exception 'cursor is not valid' using errcode = '22023',

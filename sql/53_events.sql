@@ -267,9 +267,7 @@ security invoker
 set search_path = ''
 as $$
 begin
-  if upcoming_events.page_size is null or upcoming_events.page_size not between 1 and 100 then
-    raise exception 'page_size must be 1–100' using errcode = '22023';
-  end if;
+  perform private.check_page_size(upcoming_events.page_size);
   if (upcoming_events.after_starts_at is null) <> (upcoming_events.after_id is null) then
     raise exception 'after_starts_at and after_id go together (the last row''s starts_at and id)' using errcode = '22023';
   end if;

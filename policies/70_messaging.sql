@@ -3,7 +3,7 @@
 -- participants' state change through the messaging RPCs only; messages are sent and edited through
 -- the table (sender = caller, column grants), deleted through delete_message.
 
-create policy "Participants can read their conversations unless a block separates them"
+create policy "Participants can read their conversations unless blocked"
   on public.conversations for select to authenticated
   using (
     (user_low = (select auth.uid()) or user_high = (select auth.uid()))
@@ -11,7 +11,7 @@ create policy "Participants can read their conversations unless a block separate
     and user_high not in (select private.blocked_by_or_blocking_me())
   );
 
-create policy "Participants can read their own side of their conversations unless a block separates them"
+create policy "Participants can read their own side unless blocked"
   on public.conversation_participants for select to authenticated
   using (
     user_id = (select auth.uid())

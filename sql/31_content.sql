@@ -1,126 +1,17 @@
 -- Content: the one validator of post content, schema version 1 (docs/content-blocks.md).
--- Objects: private.content_rules() (the constants), private.content_problem() (the rules, in order),
+-- Objects: private.content_problem() (the rules, in order),
 -- its helpers private.content_* and private.content_*_problem(), private.assert_valid_content()
 -- (raises 22023, for triggers and check constraints) and the RPC public.validate_content().
--- Caveats: functions only; the posts domain (40) calls assert_valid_content on every write.
--- private.content_rules() is a literal copy of functions/_shared/content-rules.json, and the
+-- Caveats: functions only; the posts domain (sql/50_posts.sql) calls assert_valid_content on every write.
+-- The constants, private.content_rules(), are generated from functions/_shared/content-rules.json
+-- into sql/30_content_rules.sql (`npm run db:content`; npm test fails when it is stale). The
 -- TypeScript enforcer (functions/_shared/content-blocks.ts) must classify every document exactly as
 -- private.content_problem() does: tests/content/ prove both against tests/fixtures/content-corpus.json
 -- and against mutated documents. Change a rule here, there and in the docs together.
 
--- The constants ------------------------------------------------------------------------------------
 -- The private helpers are plpgsql, not sql: with `set search_path` a SQL function is never inlined
 -- and is parsed and planned again at every call, while plpgsql plans its statements once per
 -- connection. Every post write runs this validator.
-
-create function private.content_rules()
-returns jsonb
-language plpgsql
-immutable
-parallel safe
-set search_path = ''
-as $$
-begin
-  return $rules$
-  {
-    "schema_version": 1,
-    "rules": [
-      "content.not_object", "content.too_deep", "content.unsupported_character", "content.too_large",
-      "content.unknown_key", "content.schema_version", "content.blocks", "content.block_count",
-      "block.not_object", "block.type", "block.unknown_key", "block.meta", "block.meta_unknown_key",
-      "text.value", "text.length", "text.format", "text.link", "image.value", "image.alt", "image.width",
-      "image.height", "video.value", "video.alt", "video.width", "video.height", "video.autoplay",
-      "embed.value", "embed.provider", "embed.host", "event.value", "event.unknown_key",
-      "event.title", "event.start", "event.end", "event.location", "event.end_before_start",
-      "schedule.value", "schedule.row_count", "schedule.row", "schedule.row_unknown_key",
-      "schedule.day", "schedule.time", "schedule.activity", "donation.value", "donation.unknown_key",
-      "donation.title", "donation.target", "donation.currency", "donation.link"
-    ],
-    "document": {"max_bytes": 65536, "min_blocks": 1, "max_blocks": 50, "max_depth": 8},
-    "block_types": ["text", "image", "video", "embed", "event", "schedule", "donation"],
-    "meta_keys": {
-      "text": ["format"],
-      "image": ["alt", "width", "height"],
-      "video": ["alt", "width", "height", "autoplay"],
-      "embed": ["provider"],
-      "event": [],
-      "schedule": [],
-      "donation": []
-    },
-    "text": {"min_length": 1, "max_length": 10000, "formats": ["plain", "markdown"]},
-    "markdown": {"destination_patterns": ["\\]\\([ \\t\\n\\r]*<?([^ \\t\\n\\r)>/?#]*)", "(?:^|\\n) {0,3}\\[[^\\]\\n]*\\]:[ \\t\\n\\r]*<?([^ \\t\\n\\r>/?#]*)"], "autolink_pattern": "<([A-Za-z][A-Za-z0-9+.-]*):[^ \\t\\n\\r<>]*>", "obfuscation_pattern": "[&%\\\\\\x01-\\x1f\\x7f]", "allowed_schemes": ["http", "https", "mailto"]},
-    "names": {"forbidden_pattern": "[\\x01-\\x1f\\x7f-\\x9f\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff]"},
-    "media": {"alt_max_length": 500, "max_dimension": 100000},
-    "url": {
-      "max_length": 2048,
-      "max_host_length": 253,
-      "https_pattern": "^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+(?:[A-Za-z][A-Za-z]+|xn--[A-Za-z0-9-]+)(?:[/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
-      "storage_path_max_length": 248,
-      "storage_path_pattern": "^post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
-    },
-    "embed_providers": [
-      {
-        "provider": "youtube",
-        "hosts": [
-          "youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com", "youtu.be",
-          "youtube-nocookie.com", "www.youtube-nocookie.com"
-        ]
-      },
-      {"provider": "vimeo", "hosts": ["vimeo.com", "www.vimeo.com", "player.vimeo.com"]},
-      {"provider": "spotify", "hosts": ["open.spotify.com", "spotify.link"]},
-      {
-        "provider": "soundcloud",
-        "hosts": ["soundcloud.com", "www.soundcloud.com", "m.soundcloud.com", "on.soundcloud.com"]
-      },
-      {
-        "provider": "x",
-        "hosts": [
-          "x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com",
-          "mobile.twitter.com"
-        ]
-      },
-      {"provider": "instagram", "hosts": ["instagram.com", "www.instagram.com"]},
-      {
-        "provider": "tiktok",
-        "hosts": ["tiktok.com", "www.tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com"]
-      }
-    ],
-    "event": {
-      "title_max_length": 200,
-      "location_max_length": 200,
-      "timestamp_pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})$",
-      "max_offset_hours": 14
-    },
-    "schedule": {
-      "min_rows": 1,
-      "max_rows": 100,
-      "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-      "time_pattern": "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$",
-      "activity_max_length": 200
-    },
-    "donation": {
-      "title_max_length": 200,
-      "target_max": 1000000000000,
-      "currencies": [
-        "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN",
-        "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
-        "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
-        "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD",
-        "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY",
-        "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD",
-        "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK",
-        "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK",
-        "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG",
-        "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS",
-        "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VED",
-        "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG"
-      ]
-    }
-  }
-  $rules$::jsonb;
-end
-$$;
-comment on function private.content_rules() is 'The constants of the content rules (limits, rule codes, embed provider hosts, currencies, patterns): a literal copy of functions/_shared/content-rules.json, kept equal by a test.';
 
 -- Small pure helpers ---------------------------------------------------------------------------------
 
@@ -735,7 +626,6 @@ comment on function public.validate_content(jsonb) is 'Pre-checks post content w
 
 -- Grants: pure functions, called with the caller's rights by the RPC and by write triggers. -------
 
-grant execute on function private.content_rules() to anon, authenticated, service_role;
 grant execute on function private.content_issue(text, text) to anon, authenticated, service_role;
 grant execute on function private.content_quote(text) to anon, authenticated, service_role;
 grant execute on function private.content_list(jsonb) to anon, authenticated, service_role;

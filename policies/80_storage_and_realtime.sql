@@ -1,0 +1,43 @@
+-- Who may do what with Storage objects and on Realtime topics, for every domain: one policy per
+-- operation and role on each platform table.
+-- Storage: avatars (profiles) and post-media (posts) share one rule: public reads, writes only in
+-- one's own folder <user id>/…, with a confirmed email; replacing and deleting are the uploader's.
+-- Realtime: private.can_use_realtime_topic (sql/80_storage_and_realtime.sql) decides every topic.
+
+create policy "Anyone can read avatars and post media"
+  on storage.objects for select to anon, authenticated
+  using (bucket_id in ('avatars', 'post-media'));
+
+create policy "Confirmed users can upload avatars and post media to own folder"
+  on storage.objects for insert to authenticated
+  with check (
+    bucket_id in ('avatars', 'post-media')
+    and (storage.foldername(name))[1] = (select auth.uid())::text
+    and (select private.current_user_can_act())
+  );
+
+create policy "Users can replace avatars and post media in their own folder"
+  on storage.objects for update to authenticated
+  using (bucket_id in ('avatars', 'post-media') and owner_id = (select auth.uid())::text)
+  with check (bucket_id in ('avatars', 'post-media') and (storage.foldername(name))[1] = (select auth.uid())::text);
+
+create policy "Users can delete avatars and post media in their own folder"
+  on storage.objects for delete to authenticated
+  using (bucket_id in ('avatars', 'post-media') and owner_id = (select auth.uid())::text);
+
+-- The policies judge the row as well as the session (issue 14): a row is readable or writable only
+-- when its own topic is the topic being authorized, so a session that sets realtime.topic to one it
+-- may use cannot read or write the rows of any other topic.
+create policy "Users can receive on private topics they belong to"
+  on realtime.messages for select to authenticated
+  using (
+    realtime.messages.topic = (select realtime.topic())
+    and (select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, false))
+  );
+
+create policy "Users can send on private topics they belong to"
+  on realtime.messages for insert to authenticated
+  with check (
+    realtime.messages.topic = (select realtime.topic())
+    and (select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, true))
+  );

@@ -1,0 +1,413 @@
+-- Feeds, the store and the write side: the per-user home-feed inbox (fanned out on write), the fan-out
+-- queue for big authors, the backfill on a new follow or join, and the tidying triggers.
+-- Objects: private.feed_settings, private.feed_inbox, private.feed_inbox_state,
+-- private.feed_big_authors, private.feed_big_groups, private.feed_queue; the fan-out, queue drain,
+-- backfill and cleanup triggers. The read path (pull query, home/group/profile feeds) is
+-- sql/61_feed_reads.sql.
+-- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
+--  * The inbox holds ids only. Every row is re-checked at read time (source still followed or joined,
+--    post still visible, author not muted, no block), so privacy changes, unfollows, blocks and mutes
+--    are right at once; the triggers only add rows (fan-out, backfill) and tidy up.
+--  * Authors with more than feed_settings.queue_threshold followers are fanned out asynchronously:
+--    their posts wait in private.feed_queue until private.drain_feed_queue (a pg_cron job every second)
+--    delivers them; until then every home-feed read takes them from the queue, so the feed is right at
+--    once. Groups above the threshold are never fanned out: a big group posts too often to copy every
+--    post to every member, so home-feed reads merge the big groups the reader is in at read time.
+--    Decision 0003 has the measurements of both options.
+--  * The inbox of a user is complete for keys (created_at, post_id) above its horizon; trimming to
+--    the cap and bounded backfills raise the horizon, and pages below it come from the pull query.
+
+create table private.feed_settings (
+  id boolean not null default true,
+  inbox_cap integer not null default 800,
+  backfill_size integer not null default 200,
+  queue_threshold integer not null default 2000,
+  constraint feed_settings_pkey primary key (id),
+  constraint feed_settings_one_row check (id),
+  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0)
+);
+insert into private.feed_settings default values;
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out).';
+
+create table private.feed_inbox (
+  user_id uuid not null,
+  created_at timestamptz not null,
+  post_id uuid not null,
+  constraint feed_inbox_pkey primary key (user_id, created_at, post_id)
+);
+comment on table private.feed_inbox is 'Home-feed candidates per reader, ids only, newest first by (created_at, post_id). No foreign keys: a deleted post drops out at read time and its rows age out with the cap.';
+
+create table private.feed_inbox_state (
+  user_id uuid not null,
+  horizon_at timestamptz not null,
+  horizon_id uuid not null,
+  constraint feed_inbox_state_pkey primary key (user_id)
+);
+comment on table private.feed_inbox_state is 'Where a reader''s inbox stops being complete: it holds every candidate with (created_at, post_id) >= (horizon_at, horizon_id). No row: complete. Older pages come from the pull query.';
+
+create table private.feed_big_authors (
+  author_id uuid not null,
+  created_at timestamptz not null default now(),
+  constraint feed_big_authors_pkey primary key (author_id)
+);
+comment on table private.feed_big_authors is 'Authors whose profile posts are fanned out by the queue drain, not in the posting transaction (flagged once their followers exceed queue_threshold; sticky).';
+
+create table private.feed_big_groups (
+  group_id uuid not null,
+  created_at timestamptz not null default now(),
+  constraint feed_big_groups_pkey primary key (group_id)
+);
+comment on table private.feed_big_groups is 'Groups whose posts are never fanned out but merged into their members'' and followers'' home feeds at read time (members plus followers above queue_threshold; sticky).';
+
+create table private.feed_queue (
+  post_id uuid not null,
+  author_id uuid not null,
+  group_id uuid,
+  created_at timestamptz not null,
+  enqueued_at timestamptz not null default clock_timestamp(),
+  constraint feed_queue_pkey primary key (post_id),
+  constraint feed_queue_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
+);
+comment on table private.feed_queue is 'Posts of big authors waiting for their fan-out (private.drain_feed_queue). Home-feed reads take candidates from here too, so a queued post is in its readers'' feeds at once. Normally a handful of rows; a growing queue means the drain job is not running (docs/operations.md).';
+-- the read merges the queue in feed order; the drain takes the oldest first
+create index feed_queue_created_idx on private.feed_queue (created_at desc, post_id desc);
+create index feed_queue_enqueued_idx on private.feed_queue (enqueued_at, post_id);
+
+-- Profile pages and the pull query read a user's profile posts without their group posts.
+create index posts_author_profile_created_idx on public.posts (author_id, created_at desc, id desc) where group_id is null;
+
+-- Write side: fan-out, backfill, trimming, tidying -------------------------------------------------
+
+create function private.trim_feed_inbox(reader uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  cap integer := (select s.inbox_cap from private.feed_settings s);
+  k_at timestamptz;
+  k_id uuid;
+begin
+  select i.created_at, i.post_id into k_at, k_id
+  from private.feed_inbox i
+  where i.user_id = trim_feed_inbox.reader
+  order by i.created_at desc, i.post_id desc
+  offset cap - 1 limit 1;
+  if k_at is null then
+    return;
+  end if;
+  delete from private.feed_inbox i
+  where i.user_id = trim_feed_inbox.reader and (i.created_at, i.post_id) < (k_at, k_id);
+  if found then
+    perform private.raise_feed_horizon(trim_feed_inbox.reader, k_at, k_id);
+  end if;
+end
+$$;
+comment on function private.trim_feed_inbox(uuid) is 'Keeps the newest inbox_cap entries of a reader''s inbox and raises its horizon to the oldest one kept.';
+
+create function private.raise_feed_horizon(reader uuid, at timestamptz, id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.feed_inbox_state as s (user_id, horizon_at, horizon_id)
+  values (raise_feed_horizon.reader, raise_feed_horizon.at, raise_feed_horizon.id)
+  on conflict (user_id) do update
+    set horizon_at = excluded.horizon_at, horizon_id = excluded.horizon_id
+    where (s.horizon_at, s.horizon_id) < (excluded.horizon_at, excluded.horizon_id);
+end
+$$;
+comment on function private.raise_feed_horizon(uuid, timestamptz, uuid) is 'Moves a reader''s inbox horizon up (never down): from there down, pages come from the pull query.';
+
+create function private.feed_backfill(reader uuid, author uuid, target_group uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  n integer := (select s.backfill_size from private.feed_settings s);
+  h_at timestamptz;
+  h_id uuid;
+  added integer;
+  k_at timestamptz;
+  k_id uuid;
+begin
+  if feed_backfill.target_group is not null and exists (select from private.feed_big_groups bg where bg.group_id = feed_backfill.target_group) then
+    return; -- merged at read time
+  end if;
+  select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = feed_backfill.reader;
+  with newest as (
+    select p.created_at, p.id
+    from public.posts p
+    where ((feed_backfill.target_group is null and p.author_id = feed_backfill.author and p.group_id is null)
+        or (feed_backfill.target_group is not null and p.group_id = feed_backfill.target_group))
+      and (h_at is null or (p.created_at, p.id) >= (h_at, h_id))
+    order by p.created_at desc, p.id desc
+    limit n + 1
+  ), ins as (
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select feed_backfill.reader, nw.created_at, nw.id
+    from (select * from newest order by created_at desc, id desc limit n) nw
+    on conflict do nothing
+    returning 1
+  )
+  select count(*) into added from ins;
+  -- More posts than the backfill copies: the inbox is complete only down to the n-th of them.
+  select nw.created_at, nw.id into k_at, k_id
+  from (
+    select p.created_at, p.id from public.posts p
+    where ((feed_backfill.target_group is null and p.author_id = feed_backfill.author and p.group_id is null)
+        or (feed_backfill.target_group is not null and p.group_id = feed_backfill.target_group))
+      and (h_at is null or (p.created_at, p.id) >= (h_at, h_id))
+    order by p.created_at desc, p.id desc
+    offset n limit 1
+  ) nw;
+  if k_at is not null then
+    select p.created_at, p.id into k_at, k_id
+    from public.posts p
+    where ((feed_backfill.target_group is null and p.author_id = feed_backfill.author and p.group_id is null)
+        or (feed_backfill.target_group is not null and p.group_id = feed_backfill.target_group))
+    order by p.created_at desc, p.id desc
+    offset n - 1 limit 1;
+    perform private.raise_feed_horizon(feed_backfill.reader, k_at, k_id);
+  end if;
+  if added > 0 and (select count(*) from (select from private.feed_inbox i where i.user_id = feed_backfill.reader limit (select s.inbox_cap + 1 from private.feed_settings s)) c)
+      > (select s.inbox_cap from private.feed_settings s) then
+    perform private.trim_feed_inbox(feed_backfill.reader);
+  end if;
+end
+$$;
+comment on function private.feed_backfill(uuid, uuid, uuid) is 'Copies the newest backfill_size posts of a new source (an author''s profile posts, or a group''s posts) into a reader''s inbox; when the source has more, raises the horizon so that older pages come from the pull query.';
+
+create function private.feed_deliver_post(post_id uuid, author_id uuid, group_id uuid, created_at timestamptz)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  to_trim uuid[];
+  delivered integer;
+  reader uuid;
+begin
+  with recipients as (
+    select f.follower_id as user_id
+    from public.follows f
+    where feed_deliver_post.group_id is null and f.followee_id = feed_deliver_post.author_id and f.status = 'accepted'
+    union
+    select gm.user_id
+    from public.group_members gm
+    where feed_deliver_post.group_id is not null and gm.group_id = feed_deliver_post.group_id and gm.status = 'active'
+      and gm.user_id <> feed_deliver_post.author_id
+    union
+    select gf.user_id
+    from public.group_follows gf
+    where feed_deliver_post.group_id is not null and gf.group_id = feed_deliver_post.group_id
+      and gf.user_id <> feed_deliver_post.author_id
+  ), ins as (
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select r.user_id, feed_deliver_post.created_at, feed_deliver_post.post_id
+    from recipients r
+    on conflict do nothing
+    returning user_id
+  )
+  select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / 64) into delivered, to_trim from ins;
+  if to_trim is not null then
+    foreach reader in array to_trim loop
+      perform private.trim_feed_inbox(reader);
+    end loop;
+  end if;
+  return delivered;
+end
+$$;
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming). Returns how many inboxes received it.';
+
+create function private.feed_fan_out_post()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  threshold integer := (select s.queue_threshold from private.feed_settings s);
+  big_author boolean := false;
+  big_group boolean := false;
+begin
+  insert into private.feed_inbox (user_id, created_at, post_id)
+  values (new.author_id, new.created_at, new.id)
+  on conflict do nothing;
+  -- Serialize with follows, joins and group follows of this source (they update the same row's
+  -- counters): either the fan-out sees the new follower or the follower's backfill sees this post.
+  -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
+  if new.group_id is null then
+    perform from public.profiles pr where pr.id = new.author_id for no key update;
+    big_author := exists (select from private.feed_big_authors ba where ba.author_id = new.author_id);
+    if not big_author and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
+      insert into private.feed_big_authors (author_id) values (new.author_id) on conflict do nothing;
+      big_author := true;
+    end if;
+  else
+    perform from public.groups g where g.id = new.group_id for share;
+    big_group := exists (select from private.feed_big_groups bg where bg.group_id = new.group_id);
+    if not big_group and (select g.member_count + g.follower_count from public.groups g where g.id = new.group_id) > threshold then
+      insert into private.feed_big_groups (group_id) values (new.group_id) on conflict do nothing;
+      big_group := true;
+    end if;
+  end if;
+  if big_group then
+    return null; -- merged into its readers' home feeds at read time
+  elsif big_author then
+    insert into private.feed_queue (post_id, author_id, group_id, created_at)
+    values (new.id, new.author_id, new.group_id, new.created_at);
+  else
+    perform private.feed_deliver_post(new.id, new.author_id, new.group_id, new.created_at);
+  end if;
+  return null;
+end
+$$;
+comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and is delivered to its readers by private.feed_deliver_post; a big author''s post is queued for private.drain_feed_queue instead, and a big group''s post is left to the read-time merge.';
+
+create function private.drain_feed_queue(max_posts integer default 10)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  q record;
+  drained integer := 0;
+begin
+  -- Oldest first; SKIP LOCKED lets several drains run side by side. Delivery and dequeue commit
+  -- together, so a reader finds the post in the queue or in the inboxes, never in neither.
+  for q in
+    select fq.post_id, fq.author_id, fq.group_id, fq.created_at
+    from private.feed_queue fq
+    order by fq.enqueued_at, fq.post_id
+    limit drain_feed_queue.max_posts
+    for update skip locked
+  loop
+    perform private.feed_deliver_post(q.post_id, q.author_id, q.group_id, q.created_at);
+    delete from private.feed_queue fq where fq.post_id = q.post_id;
+    drained := drained + 1;
+  end loop;
+  return drained;
+end
+$$;
+comment on function private.drain_feed_queue(integer) is 'Delivers up to max_posts queued posts of big sources to their readers'' inboxes and dequeues them; returns how many. Run by the feed-queue-drain pg_cron job every second (docs/operations.md), or by hand.';
+
+create trigger posts_feed_fan_out
+  after insert on public.posts
+  for each row execute function private.feed_fan_out_post();
+
+create function private.trim_feed_inboxes(max_readers integer default 1000)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  cap integer := (select s.inbox_cap from private.feed_settings s);
+  reader uuid;
+  trimmed integer := 0;
+begin
+  for reader in
+    select i.user_id from private.feed_inbox i group by i.user_id having count(*) > cap limit trim_feed_inboxes.max_readers
+  loop
+    perform private.trim_feed_inbox(reader);
+    trimmed := trimmed + 1;
+  end loop;
+  return trimmed;
+end
+$$;
+comment on function private.trim_feed_inboxes(integer) is 'Maintenance (after a bulk load, or from pg_cron): trims every inbox grown past inbox_cap. Fan-out trims as it goes; this sweeps the rest. Returns how many it trimmed.';
+
+create function private.feed_on_follow()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' then
+    if old.status = 'accepted' then
+      delete from private.feed_inbox i
+      using public.posts p
+      where i.user_id = old.follower_id and p.id = i.post_id and p.author_id = old.followee_id and p.group_id is null;
+    end if;
+    return null;
+  end if;
+  if new.status = 'accepted' and (tg_op = 'INSERT' or old.status <> 'accepted') then
+    perform private.feed_backfill(new.follower_id, new.followee_id, null);
+  end if;
+  return null;
+end
+$$;
+comment on function private.feed_on_follow() is 'Trigger after a follow is accepted (backfill the followee''s newest profile posts) or ends (drop them from the inbox; reads re-check anyway).';
+
+create trigger follows_feed
+  after insert or update of status or delete on public.follows
+  for each row execute function private.feed_on_follow();
+
+create function private.feed_on_group_source()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  reader uuid;
+  target uuid;
+  was boolean;
+  now_source boolean;
+begin
+  if tg_table_name = 'group_follows' then
+    was := tg_op = 'DELETE';
+    now_source := tg_op = 'INSERT';
+  else
+    was := tg_op <> 'INSERT' and old.status = 'active';
+    now_source := tg_op <> 'DELETE' and new.status = 'active';
+  end if;
+  if tg_op = 'DELETE' then
+    reader := old.user_id;
+    target := old.group_id;
+  else
+    reader := new.user_id;
+    target := new.group_id;
+  end if;
+  if now_source and not was then
+    perform private.feed_backfill(reader, null, target);
+  elsif was and not now_source
+    and not exists (select from public.group_members gm where gm.group_id = target and gm.user_id = reader and gm.status = 'active')
+    and not exists (select from public.group_follows gf where gf.group_id = target and gf.user_id = reader) then
+    delete from private.feed_inbox i
+    using public.posts p
+    where i.user_id = reader and p.id = i.post_id and p.group_id = target and p.author_id <> reader;
+  end if;
+  return null;
+end
+$$;
+comment on function private.feed_on_group_source() is 'Trigger after a membership becomes or stops being active, or a group follow starts or ends: backfill the group''s newest posts, or drop them when no other link remains (reads re-check anyway).';
+
+create trigger group_members_feed
+  after insert or update of status or delete on public.group_members
+  for each row execute function private.feed_on_group_source();
+
+create trigger group_follows_feed
+  after insert or delete on public.group_follows
+  for each row execute function private.feed_on_group_source();
+
+-- Where pg_cron is enabled (hosted Supabase: Database -> Extensions), drain every second; otherwise
+-- schedule it by hand (docs/operations.md). Without the job queued posts stay right (reads take them
+-- from the queue), but reads slow down as the queue grows.
+do $$
+begin
+  if to_regnamespace('cron') is not null then
+    perform cron.schedule('feed-queue-drain', '1 seconds', 'select private.drain_feed_queue(50)');
+  end if;
+end
+$$;

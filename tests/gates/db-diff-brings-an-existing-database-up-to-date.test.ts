@@ -1,0 +1,133 @@
+// Decision 0004 end to end, on a copy of the repository's sources (the real ones are never touched):
+// a source change of every kind we diff (a new function, a changed body, a renamed and a new policy,
+// table and column grants and revokes, comments, a new trigger, a new column) becomes a forward
+// migration that brings a database built by the old chain up to date; a second run finds nothing.
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, describe, expect, it } from "vitest";
+import { dropDatabase, pushMigrations } from "../../scripts/lib/database.ts";
+import { migrationFiles, readHistory, recordedSourcesFingerprint, repoRoot, sourcesFingerprint } from "../../scripts/lib/migrations.ts";
+import { buildFromMigrations, buildFromSources, generateMigration, schemaDump, scratchDatabase } from "../../scripts/lib/schema-diff.ts";
+import { serverUrl } from "../helpers/env.ts";
+
+const root = mkdtempSync(join(tmpdir(), "db-diff-"));
+for (const dir of ["sql", "policies", "supabase"]) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+const existing = scratchDatabase(serverUrl, "existing");
+const fromSources = scratchDatabase(serverUrl, "edited_src");
+
+afterAll(async () => {
+  await dropDatabase(existing);
+  await dropDatabase(fromSources);
+  rmSync(root, { recursive: true, force: true });
+});
+
+function edit(file: string, change: (text: string) => string): void {
+  const path = join(root, file);
+  const before = readFileSync(path, "utf8");
+  const after = change(before);
+  expect(after).not.toBe(before);
+  writeFileSync(path, after);
+}
+
+/** The bookmarks domain's source in dir, whatever number the domain order gives it. */
+function bookmarksSource(dir: "sql" | "policies"): string {
+  const file = readdirSync(join(root, dir)).find((f) => /^\d{2}_bookmarks\.sql$/.test(f));
+  if (!file) throw new Error(`no ${dir}/NN_bookmarks.sql`);
+  return `${dir}/${file}`;
+}
+
+function changeTheSources(): void {
+  edit(
+    bookmarksSource("sql"),
+    (s) =>
+      `${s
+        .replace("'you already bookmarked this post'", "'you already saved this post'")
+        .replace("  created_at timestamptz not null default now(),\n", "  created_at timestamptz not null default now(),\n  note text,\n")
+        .replace(
+          "comment on column public.bookmarks.created_at is 'When it was saved.';",
+          "comment on column public.bookmarks.created_at is 'When the post was saved.';\ncomment on column public.bookmarks.note is 'The owner''s note.';",
+        )
+        .replace(
+          "grant select, delete on public.bookmarks to authenticated;",
+          "grant select on public.bookmarks to authenticated;\ngrant update (note) on public.bookmarks to authenticated;\nrevoke delete on public.bookmarks from service_role;",
+        )
+        .replace("grant insert (user_id, post_id) on public.bookmarks", "grant insert (user_id, post_id, note) on public.bookmarks")}
+create function public.bookmark_count()
+returns integer
+language sql
+stable
+set search_path = ''
+as $$ select count(*)::integer from public.bookmarks b where b.user_id = (select auth.uid()) $$;
+comment on function public.bookmark_count() is 'How many posts the caller saved.';
+revoke execute on function public.bookmark_count() from public, anon;
+grant execute on function public.bookmark_count() to authenticated;
+
+create function private.bookmarks_after_insert()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  return null;
+end
+$$;
+comment on function private.bookmarks_after_insert() is 'Trigger: nothing yet.';
+create trigger bookmarks_after_insert
+  after insert on public.bookmarks
+  for each row execute function private.bookmarks_after_insert();
+`,
+  );
+  edit(
+    bookmarksSource("policies"),
+    (p) => `${p.replace('"Users can remove their own bookmarks"', '"Owners can remove their own bookmarks"')}
+create policy "Owners can edit the note of their own bookmarks"
+  on public.bookmarks for update to authenticated
+  using (user_id = (select auth.uid()))
+  with check (user_id = (select auth.uid()));
+`,
+  );
+}
+
+describe("npm run db:diff", () => {
+  it("turns a source change into a forward migration that brings an existing database up to date", async () => {
+    await buildFromMigrations(existing, root);
+    const chainBefore = migrationFiles(root);
+    changeTheSources();
+
+    const outcome = await generateMigration({ server: serverUrl, name: "bookmark_notes", root, now: new Date("2026-12-02T10:30:00Z") });
+    expect(outcome.status).toBe("written");
+    const file = "supabase/migrations/20261202103000_bookmark_notes.sql";
+    expect(outcome).toMatchObject({ file });
+    const text = readFileSync(join(root, file), "utf8");
+    expect(text).toMatch(/^-- bookmark_notes: <purpose: .*>\n-- Generated by `npm run db:diff -- bookmark_notes` .*reviewed by hand\./);
+    expect(text).toContain('CREATE POLICY "Owners can remove their own bookmarks"');
+    expect(text).toContain("-- REVIEW: re-grants column privileges after a table-level REVOKE ALL");
+    expect(migrationFiles(root)).toEqual([...chainBefore, "20261202103000_bookmark_notes.sql"]);
+    expect(readHistory(root).at(-1)?.file).toBe("20261202103000_bookmark_notes.sql");
+    expect(recordedSourcesFingerprint(root)).toBe(sourcesFingerprint(root));
+
+    // The existing database takes the pending migration, as npm run dev and supabase db push do.
+    await pushMigrations(existing, root);
+    await buildFromSources(fromSources, root);
+    expect(await schemaDump(existing)).toBe(await schemaDump(fromSources));
+    const sql = postgres(existing, { max: 1, onnotice: () => {} });
+    try {
+      const [row] = await sql<{ fn: string | null; note: boolean; insert_post: boolean; delete: boolean }[]>`
+        select to_regprocedure('public.bookmark_count()')::text as fn,
+               has_column_privilege('authenticated', 'public.bookmarks', 'note', 'UPDATE') as note,
+               has_column_privilege('authenticated', 'public.bookmarks', 'post_id', 'INSERT') as insert_post,
+               has_table_privilege('authenticated', 'public.bookmarks', 'DELETE') as delete`;
+      expect(row).toEqual({ fn: "bookmark_count()", note: true, insert_post: true, delete: false });
+    } finally {
+      await sql.end();
+    }
+
+    // Nothing left to diff: nothing written.
+    const again = await generateMigration({ server: serverUrl, name: "again", root });
+    expect(again).toEqual({ status: "no changes", recorded: [] });
+    expect(existsSync(join(root, "supabase/migrations")) && migrationFiles(root).some((f) => f.endsWith("_again.sql"))).toBe(false);
+  }, 300_000);
+});
