@@ -1299,17 +1299,14 @@ create policy "Anyone can read the active members of active public groups"
   on public.group_members for select to anon
   using (private.can_see_membership(group_id, status));
 
-create policy "Users read own, visible and moderated memberships; admins all"
+create policy "Users can read their own memberships and the members lists they may see less blocked users, and admins can read all"
   on public.group_members for select to authenticated
   using (
     user_id = (select auth.uid())
     or (select private.has_role('admin'))
     or (
       private.can_see_membership(group_id, status)
-      and (
-        user_id not in (select private.blocked_by_or_blocking_me())
-        or group_id in (select private.managed_group_ids())
-      )
+      and user_id not in (select private.blocked_by_or_blocking_me())
     )
   );
 

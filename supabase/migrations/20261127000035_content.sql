@@ -29,7 +29,7 @@ begin
   {
     "schema_version": 1,
     "rules": [
-      "content.not_object", "content.too_deep", "content.unsupported_character", "content.too_large",
+      "content.not_object", "content.unsupported_character", "content.too_large",
       "content.unknown_key", "content.schema_version", "content.blocks", "content.block_count",
       "block.not_object", "block.type", "block.unknown_key", "block.meta", "block.meta_unknown_key",
       "text.value", "text.length", "text.format", "image.value", "image.alt", "image.width",
@@ -40,7 +40,7 @@ begin
       "schedule.day", "schedule.time", "schedule.activity", "donation.value", "donation.unknown_key",
       "donation.title", "donation.target", "donation.currency", "donation.link"
     ],
-    "document": {"max_bytes": 65536, "min_blocks": 1, "max_blocks": 50, "max_depth": 8},
+    "document": {"max_bytes": 65536, "min_blocks": 1, "max_blocks": 50},
     "block_types": ["text", "image", "video", "embed", "event", "schedule", "donation"],
     "meta_keys": {
       "text": ["format"],
@@ -55,7 +55,6 @@ begin
     "media": {"alt_max_length": 500, "max_dimension": 100000},
     "url": {
       "max_length": 2048,
-      "max_host_length": 253,
       "https_pattern": "^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+(?:[A-Za-z][A-Za-z]+|xn--[A-Za-z0-9-]+)(?:[/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
       "storage_path_max_length": 248,
       "storage_path_pattern": "^post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
@@ -196,27 +195,12 @@ immutable
 parallel safe
 set search_path = ''
 as $$
-declare
-  rest text;
-  host_length integer;
 begin
-  -- The host is bounded first (DNS names are at most 253 characters): the pattern's host part
-  -- backtracks, and on a 2,000-character host it costs ~100 ms, enough for 30 blocks to pass the
-  -- statement timeout (issue 14, finding 6). Finding the host's end is linear.
-  if char_length(content_is_https_url.candidate) > (content_is_https_url.rules #>> '{url,max_length}')::integer
-     or left(content_is_https_url.candidate, 8) <> 'https://' then
-    return false;
-  end if;
-  rest := substr(content_is_https_url.candidate, 9);
-  -- least() ignores nulls: the first of /, ? and #, or the end.
-  host_length := coalesce(
-    least(nullif(strpos(rest, '/'), 0), nullif(strpos(rest, '?'), 0), nullif(strpos(rest, '#'), 0)) - 1,
-    char_length(rest));
-  return host_length <= (content_is_https_url.rules #>> '{url,max_host_length}')::integer
+  return char_length(content_is_https_url.candidate) <= (content_is_https_url.rules #>> '{url,max_length}')::integer
     and content_is_https_url.candidate ~ (content_is_https_url.rules #>> '{url,https_pattern}');
 end
 $$;
-comment on function private.content_is_https_url(text, jsonb) is 'True for an https URL of our grammar: a DNS host name of at most url.max_host_length (253) characters (no IP, no port, no user info), then ASCII URL characters; at most url.max_length characters.';
+comment on function private.content_is_https_url(text, jsonb) is 'True for an https URL of our grammar: a DNS host name (no IP, no port, no user info), then ASCII URL characters; at most url.max_length characters.';
 
 create function private.content_timestamp_us(candidate text, rules jsonb)
 returns bigint
@@ -596,7 +580,6 @@ declare
   max_bytes integer := (rules #>> '{document,max_bytes}')::integer;
   min_blocks integer := (rules #>> '{document,min_blocks}')::integer;
   max_blocks integer := (rules #>> '{document,max_blocks}')::integer;
-  max_depth integer := (rules #>> '{document,max_depth}')::integer;
   size integer;
   block_count integer;
   unknown text;
@@ -608,15 +591,6 @@ begin
   if jsonb_typeof(content_problem.content) is distinct from 'object' then
     return '{"block": null}'::jsonb
       || private.content_issue('content.not_object', 'content: must be a JSON object with a blocks array');
-  end if;
-  -- Depth before anything that walks the document: arrays and objects nest at most max_depth levels
-  -- (the root object is level 1). The jsonpath walk is bounded by the level it looks for, so a
-  -- document nested thousands deep costs no more than a flat one (issue 14, finding 6).
-  if jsonb_path_exists(content_problem.content,
-       ('strict $.**{' || max_depth::text || '} ? (@.type() == "array" || @.type() == "object")')::jsonpath) then
-    return '{"block": null}'::jsonb
-      || private.content_issue('content.too_deep',
-           'content: arrays and objects nest at most ' || max_depth::text || ' levels deep');
   end if;
   size := octet_length(content_problem.content::text);
   if size > max_bytes then
