@@ -84,8 +84,8 @@ describe("notifications about groups", () => {
       (tx) => tx<{ id: string }[]>`insert into public.groups (kind, slug, name, visibility)
         values ('generic', 'n2-gp', 'Private', 'private') returning id`,
     );
-    await db().rpc(owner, "invite_to_group", { group_id: group?.id, user_id: idOf(invitee) });
-    await db().rpc(asker, "join_group", { group_id: group?.id });
+    await db().rpc(owner, "invite_to_group", { group_id: group?.id as string, user_id: idOf(invitee) });
+    await db().rpc(asker, "join_group", { group_id: group?.id as string });
     const kinds = async (a: Actor) =>
       (await db().admin<{ kind: string }[]>`select kind from public.notifications where recipient_id = ${idOf(a)}`).map((n) => n.kind);
     expect(await kinds(invitee)).toEqual(["group_invite"]);

@@ -49,7 +49,7 @@ describe("realtime.messages policies", () => {
     const alice = await db().newUser("rt7_carol");
     const bob = await db().newUser("rt7_dave");
     await follow(db(), bob, alice);
-    const conversation = await db().rpc<string>(alice, "start_conversation", { other_user: idOf(bob) });
+    const conversation = await db().rpc(alice, "start_conversation", { other_user: idOf(bob) });
     const mine = `dm:${conversation}`;
     const insert = (topic: string) =>
       asSession(alice, mine, async (tx) => {
