@@ -102,13 +102,20 @@ describe("the name rule", () => {
             where group_id = ${inst?.id ?? ""} returning group_id`,
       );
     await expectDbError(updateProfile({ address: "1 Main\u202e St" }), "23514", /institution_profiles_address_plain/);
+    const updateJson = (column: "links" | "schedule", value: unknown) =>
+      db().request(
+        owner,
+        (tx) =>
+          tx`update public.institution_profiles set ${tx(column)} = ${JSON.stringify(value)}::text::jsonb
+            where group_id = ${inst?.id ?? ""} returning group_id`,
+      );
     await expectDbError(
-      updateProfile({ links: JSON.stringify([{ label: "Donate\u202e", url: "https://a.example.org" }]) }),
+      updateJson("links", [{ label: "Donate\u202e", url: "https://a.example.org" }]),
       "22023",
       /links\[0\]\.label must not contain control, bidi or invisible characters/,
     );
     await expectDbError(
-      updateProfile({ schedule: JSON.stringify([{ day: "Mon", time: "09:00", activity: "Open\u2067" }]) }),
+      updateJson("schedule", [{ day: "Mon", time: "09:00", activity: "Open\u2067" }]),
       "22023",
       /schedule\[0\]\.activity must not contain control, bidi or invisible characters/,
     );
