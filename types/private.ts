@@ -219,6 +219,10 @@ export type Database = {
         Returns: string[]
       }
       can_manage_group: { Args: { target_group: string }; Returns: boolean }
+      can_moderate_group_content: {
+        Args: { target_group: string }
+        Returns: boolean
+      }
       can_moderate_post: { Args: { post: string }; Returns: boolean }
       can_see_comment: { Args: { comment: string }; Returns: boolean }
       can_see_event: { Args: { event: string }; Returns: boolean }
@@ -396,6 +400,10 @@ export type Database = {
       is_blocked_between: { Args: { a: string; b: string }; Returns: boolean }
       is_group_member: { Args: { target_group: string }; Returns: boolean }
       is_muting: { Args: { muted: string; muter: string }; Returns: boolean }
+      is_plain_text: {
+        Args: { multiline?: boolean; value: string }
+        Returns: boolean
+      }
       join_group: {
         Args: { answer: string; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -422,6 +430,28 @@ export type Database = {
       my_conversation_ids: {
         Args: Record<PropertyKey, never>
         Returns: string[]
+      }
+      notification_subject_visible: {
+        Args: {
+          data: Json
+          kind:
+            | "follow"
+            | "follow_request"
+            | "follow_accepted"
+            | "comment"
+            | "reply"
+            | "reaction"
+            | "group_join_request"
+            | "group_invite"
+            | "group_join_approved"
+            | "institution_approved"
+            | "institution_rejected"
+            | "message_request"
+            | "report_resolved"
+          recipient: string
+          subject_id: string
+        }
+        Returns: boolean
       }
       notification_suppressed: {
         Args: { actor: string; recipient: string }
@@ -519,6 +549,10 @@ export type Database = {
       }
       review_join_request: {
         Args: { approve: boolean; target_group: string; target_user: string }
+        Returns: undefined
+      }
+      scrub_message_broadcasts: {
+        Args: { conversation: string; created: string; message: string }
         Returns: undefined
       }
       set_member_role: {
