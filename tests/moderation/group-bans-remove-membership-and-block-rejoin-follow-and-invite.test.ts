@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, idOf, moderate } from "./cast.ts";
+import { castOf, idOf, moderate, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -65,7 +65,7 @@ describe("group bans", () => {
       "PT409",
       /owner of a group cannot be banned/,
     );
-    const otherAdmin = await db().newUser("adm2_" + Math.random().toString(16).slice(2, 8));
+    const otherAdmin = await db().newUser(unique("adm2"));
     await db().rpc(otherAdmin, "join_group", { group_id: g });
     await db().rpc(c.groupOwner, "set_member_role", { group_id: g, user_id: idOf(otherAdmin), role: "admin" });
     await expectDbError(

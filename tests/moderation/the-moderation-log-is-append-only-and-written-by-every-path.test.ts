@@ -33,6 +33,25 @@ describe("the moderation log", () => {
     );
   });
 
+  it("several actions in one transaction resolve the reports once and record every action", async () => {
+    const c = await castOf(db());
+    const r = await report(db(), c.reporter, "post", c.profilePost);
+    const logs = await db().request(c.moderator, async (tx) => {
+      const [a] = await tx`select public.moderate('remove', 'post', ${c.profilePost}, 'spam', null, ${[r]}::uuid[]) as id`;
+      const [b] = await tx`select public.moderate('suspend', 'profile', ${idOf(c.reported)}, 'spam wave', null, ${[r]}::uuid[]) as id`;
+      return [a?.id, b?.id];
+    });
+    expect(await db().admin`select status, outcome, log_id from public.reports where id = ${r}`).toEqual([
+      { status: "actioned", outcome: "remove,suspend", log_id: logs[0] },
+    ]);
+    expect(await db().admin`select report_ids from public.moderation_log where id = ${logs[1] as string}`).toEqual([{ report_ids: [r] }]);
+    // In a later transaction the report is resolved for good.
+    await expectDbError(moderate(db(), c.moderator, "warn", "profile", idOf(c.reported), "x", { report_ids: [r] }), "PT409", /already resolved/);
+    expect(
+      await db().request(c.reporter, (tx) => tx`select count(*)::int as n from public.notifications where kind = 'report_resolved'`),
+    ).toEqual([{ n: 1 }]);
+  });
+
   it("service_role and an operator editing rows in Studio (no JWT) leave the same rows", async () => {
     const c = await castOf(db());
     await db().request(
