@@ -1,30 +1,62 @@
-// npm run bench [-- --scale 0.1] [-- --seconds 5] [-- --reuse]
+// npm run bench [-- --scale 0.1] [-- --seconds 5] [-- --reuse] [-- --db name] [-- --record]; --help.
 // Builds its own database (threads_bench by default, never the tests'), generates the dataset
 // (bench/dataset.ts), measures the hot paths as PostgREST reaches them at concurrency 1 and 8 with
-// the baselines of the same run, and writes bench/results/latest.{json,md,png}.
+// the baselines of the same run, and writes its report to .dev/bench/; with --record, to the
+// committed bench/results/latest.{json,md,png}. It only ever drops or reuses a database it created
+// itself (marked by a comment on the database): any other database of that name is refused.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { applyPlatformBootstrap, createDatabase, pushMigrations, withDatabase } from "../scripts/lib/database.ts";
+import { applyPlatformBootstrap, createDatabase, databaseName, pushMigrations, withDatabase } from "../scripts/lib/database.ts";
 import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { measure, measureInDatabase, type Request, request, type Stats } from "./harness.ts";
 
+const usage = `npm run bench -- [options]
+
+  --scale <n>     dataset size; 1 = 100k users, 1M posts (default 1)
+  --seconds <n>   seconds per measured cell (default 5)
+  --db <name>     the bench database on BENCH_DATABASE_URL's server (default threads_bench); created,
+                  and dropped on the next run, only if the bench made it
+  --reuse         measure the database an earlier run loaded instead of rebuilding it
+  --record        write the committed report bench/results/latest.{json,md,png} (default: .dev/bench/)
+  --help          this text
+
+  BENCH_DATABASE_URL   the server (default postgres://postgres@127.0.0.1:5432/postgres)`;
+
+const valued = new Set(["scale", "seconds", "db"]);
+const flags = new Set(["reuse", "record", "help"]);
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const name = (process.argv[i] as string).replace(/^--/, "");
+  if (flags.has(name)) args.set(name, "true");
+  else if (valued.has(name) && process.argv[i + 1] !== undefined) args.set(name, process.argv[++i] as string);
+  else {
+    console.error(`npm run bench: unknown or incomplete option ${process.argv[i]}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+if (args.has("help")) {
+  console.log(usage);
+  process.exit(0);
+}
 function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : fallback;
+  return args.get(name) ?? fallback;
 }
 
 const scale = Number(arg("scale", "1"));
 const seconds = Number(arg("seconds", "5"));
-const reuse = process.argv.includes("--reuse");
+const reuse = args.has("reuse");
+const recordReport = args.has("record");
 const server = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const dbName = arg("db", "threads_bench");
 const url = withDatabase(server, dbName);
-const resultsDir = join(repoRoot, "bench/results");
+const resultsDir = recordReport ? join(repoRoot, "bench/results") : join(repoRoot, ".dev/bench");
+/** The comment that marks a database as the bench's own: only such a database is dropped or reused. */
+const benchMarker = "created by npm run bench; dropped and rebuilt by the next run";
 const shape = shapeFor(scale);
 const NONE = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
@@ -32,11 +64,35 @@ function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
+/** Whether the database exists, and whether the bench created it. */
+async function ownership(): Promise<"absent" | "ours" | "foreign"> {
+  const admin = postgres(withDatabase(server, "postgres"), { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await admin<{ comment: string | null }[]>`
+      select shobj_description(d.oid, 'pg_database') as comment from pg_database d where d.datname = ${databaseName(url)}`;
+    if (!row) return "absent";
+    return row.comment === benchMarker ? "ours" : "foreign";
+  } finally {
+    await admin.end();
+  }
+}
+
 async function prepare(): Promise<number> {
   const t0 = performance.now();
+  const owned = await ownership();
+  if (owned === "foreign") {
+    throw new Error(
+      `database ${dbName} exists and was not created by npm run bench: it is neither dropped nor reused. Pass --db <another name>, or drop it yourself.`,
+    );
+  }
+  if (reuse && owned === "absent") throw new Error(`--reuse: database ${dbName} does not exist; run without --reuse first`);
   if (!reuse) {
     log(`creating ${dbName} (bootstrap + migrations)`);
     await createDatabase(url);
+    {
+      const admin = postgres(withDatabase(server, "postgres"), { max: 1, onnotice: () => {} });
+      await admin.unsafe(`comment on database "${dbName.replaceAll('"', '""')}" is '${benchMarker}'`).finally(() => admin.end());
+    }
     await applyPlatformBootstrap(url);
     await pushMigrations(url);
     const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -531,7 +587,7 @@ async function main(): Promise<void> {
       results,
       `npm run bench, scale ${scale} (${ds.users} users, ${ds.posts} posts), ${machine.cores} cores`,
     );
-    log(`wrote ${join(resultsDir, "latest.{json,md,png}")}`);
+    log(`wrote ${join(resultsDir, "latest.{json,md,png}")}${recordReport ? "" : " (pass --record to write the committed bench/results/)"}`);
   } finally {
     await Promise.all([owner.end(), api.end()]);
   }
@@ -571,7 +627,7 @@ function markdown(
   const lines: string[] = [];
   lines.push("# Benchmark report", "");
   lines.push(
-    `Generated ${r.generated_at} by \`npm run bench -- --scale ${r.scale} --seconds ${r.seconds_per_cell}${r.reused ? " --reuse" : ""}\`.`,
+    `Generated ${r.generated_at} by \`npm run bench -- --scale ${r.scale} --seconds ${r.seconds_per_cell}${r.reused ? " --reuse" : ""} --record\`.`,
     "",
   );
   lines.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GiB memory; ${m.postgres}. Load generator on the same machine.`, "");
@@ -617,6 +673,7 @@ function markdown(
 }
 
 main().catch((e) => {
-  console.error(e);
+  console.error(`npm run bench: ${(e as Error).message}`);
+  if (process.env.DEBUG) console.error(e);
   process.exit(1);
 });

@@ -3,13 +3,17 @@
 // seed are applied when needed (a second start keeps the data). Edge functions run on Deno behind
 // http://127.0.0.1:54321/functions/v1/<name>, next to a development stand-in for Supabase Auth's
 // password grant at /auth/v1/token, so auth-login works end to end.
+// SIGINT and SIGTERM (and the end of the npm process that started it) stop everything it started:
+// Deno runs in a process group of its own that is killed whole. A taken port, an unreachable server
+// or a missing database is one line, not a stack trace (a missing database is created).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import postgres from "postgres";
 import { developmentJwtSecret, passwordGrant, signAccessToken } from "./lib/auth.ts";
-import { applyPlatformBootstrap, applySeed, pushMigrations } from "./lib/database.ts";
+import { applyPlatformBootstrap, applySeed, databaseName, pushMigrations, withDatabase } from "./lib/database.ts";
 import { repoRoot, reportSourcesDrift } from "./lib/migrations.ts";
 import { startPglite } from "./lib/pglite-server.ts";
 
@@ -19,19 +23,96 @@ const apiPort = Number(process.env.API_PORT ?? 54321);
 const dbPort = Number(process.env.DB_PORT ?? 54322);
 const functionsPort = apiPort + 10;
 const stops: (() => Promise<void>)[] = [];
+/** Child process groups to kill if this process ends any other way (exit, crash). */
+const childGroups = new Set<number>();
 
+let stopping = false;
 async function stopAll(code: number): Promise<never> {
-  for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(e));
+  if (!stopping) {
+    stopping = true;
+    for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(e));
+  }
   process.exit(code);
 }
 process.once("SIGINT", () => void stopAll(0));
 process.once("SIGTERM", () => void stopAll(0));
+process.once("SIGHUP", () => void stopAll(0));
+process.on("exit", () => {
+  for (const group of childGroups) killGroup(group, "SIGKILL");
+});
+// Started by npm (or anything else) that then died without passing a signal on: stop too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stopAll(0);
+}, 1000).unref();
 
+/** A problem the developer can fix: one line and exit 1, not a stack trace. */
+class DevFailure extends Error {}
+function fail(message: string): never {
+  throw new DevFailure(message);
+}
+function onFatal(error: unknown): void {
+  const e = error as Error;
+  console.error(`npm run dev: ${e?.message ?? String(error)}`);
+  if (!(error instanceof DevFailure) && process.env.DEBUG) console.error(e?.stack);
+  void stopAll(1);
+}
+process.on("uncaughtException", onFatal);
+process.on("unhandledRejection", onFatal);
+
+function killGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function ensurePortFree(port: number, variable: string): Promise<void> {
+  const probe = createNetServer();
+  const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    probe.once("error", (e: NodeJS.ErrnoException) => resolve(e));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(null)));
+  });
+  if (error?.code === "EADDRINUSE")
+    fail(`port ${port} is already in use (${variable}); stop what holds it or set ${variable} to another port`);
+  if (error) fail(`cannot listen on 127.0.0.1:${port} (${variable}): ${error.message}`);
+}
+
+/** Connects to DATABASE_URL, creating the database when the server is there and it is not. */
+async function ensureDatabase(url: string): Promise<void> {
+  const shown = url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+  const probe = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    await probe`select 1`;
+    return;
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    if (e.code !== "3D000") fail(`PostgreSQL is not reachable at ${shown} (${e.message})`);
+  } finally {
+    await probe.end({ timeout: 1 });
+  }
+  const admin = postgres(withDatabase(url, "postgres"), { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${databaseName(url).replaceAll('"', '""')}"`);
+    console.log(`created database ${databaseName(url)}`);
+  } catch (error) {
+    fail(`database ${databaseName(url)} does not exist and could not be created (${(error as Error).message})`);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}
+
+await ensurePortFree(apiPort, "API_PORT");
+await ensurePortFree(functionsPort, "API_PORT (functions use API_PORT + 10)");
 let databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
+  await ensurePortFree(dbPort, "DB_PORT");
   const pglite = await startPglite({ dataDir: join(repoRoot, ".dev/pglite"), host: "127.0.0.1", port: dbPort });
   stops.push(pglite.stop);
   databaseUrl = pglite.url;
+} else {
+  await ensureDatabase(databaseUrl);
 }
 
 const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
@@ -58,6 +139,8 @@ const deno: ChildProcess = spawn(
   ],
   {
     cwd: repoRoot,
+    // A process group of its own: stopping kills Deno and anything it started, whatever the signal path.
+    detached: true,
     stdio: ["ignore", "inherit", "inherit"],
     env: {
       ...process.env,
@@ -69,18 +152,25 @@ const deno: ChildProcess = spawn(
     },
   },
 );
+const denoGroup = deno.pid;
+if (denoGroup) childGroups.add(denoGroup);
 stops.push(
   () =>
     new Promise<void>((resolve) => {
-      if (deno.exitCode !== null) return resolve();
-      deno.once("exit", () => resolve());
-      deno.kill("SIGTERM");
+      if (!denoGroup || deno.exitCode !== null || deno.signalCode !== null) return resolve();
+      const force = setTimeout(() => killGroup(denoGroup, "SIGKILL"), 3000);
+      deno.once("exit", () => {
+        clearTimeout(force);
+        childGroups.delete(denoGroup);
+        resolve();
+      });
+      killGroup(denoGroup, "SIGTERM");
     }),
 );
 
 async function waitForFunctions(): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt++) {
-    if (deno.exitCode !== null) throw new Error("the functions server exited");
+    if (deno.exitCode !== null) fail("the functions server (Deno) exited; see its output above");
     const ok = await fetch(`http://127.0.0.1:${functionsPort}/functions/v1/`).then(
       () => true,
       () => false,
@@ -88,7 +178,7 @@ async function waitForFunctions(): Promise<void> {
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error("the functions server did not start");
+  fail(`the functions server did not answer on 127.0.0.1:${functionsPort} within 30 s`);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -130,7 +220,12 @@ const server = createServer((req, res) => {
       .end(JSON.stringify({ error: { code: "bad_gateway", message: String(error) } }));
   });
 });
-await new Promise<void>((resolve) => server.listen(apiPort, "127.0.0.1", resolve));
+await new Promise<void>((resolve) => {
+  server.once("error", (e: NodeJS.ErrnoException) =>
+    fail(e.code === "EADDRINUSE" ? `port ${apiPort} is already in use (API_PORT)` : `cannot listen on ${apiPort}: ${e.message}`),
+  );
+  server.listen(apiPort, "127.0.0.1", resolve);
+});
 stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 await waitForFunctions();
@@ -144,7 +239,7 @@ threads backend is running${firstStart ? " (fresh database: bootstrapped, migrat
   functions   ${functionNames.map((n) => `http://127.0.0.1:${apiPort}/functions/v1/${n}`).join("\n              ")}
   auth (dev)  POST http://127.0.0.1:${apiPort}/auth/v1/token?grant_type=password  (stand-in for Supabase Auth)
 
-  seeded accounts (password Password123): ada (admin), ben, cleo (private), dan (moderator), eve (unconfirmed)
+  seeded accounts (password Password123): ada (admin), ben, cleo (private), dan (moderator), eve (unconfirmed), fay, gus, hal (private), ivy, jon (@example.com)
   log in:       curl -s -X POST http://127.0.0.1:${apiPort}/functions/v1/auth-login -H 'content-type: application/json' \\
                   -d '{"identifier":"ben","password":"Password123"}'
   a token:      DATABASE_URL='${databaseUrl}' npm run token -- ben@example.com

@@ -1,8 +1,9 @@
-// npm run db:types: migrate a scratch database and regenerate types/database.ts from it.
+// npm run db:types: migrate a scratch database and regenerate types/database.ts (public) and
+// types/private.ts (private) from it.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { applyPlatformBootstrap, createDatabase, dropDatabase, pushMigrations, withDatabase } from "./lib/database.ts";
-import { generateTypes, typesFile } from "./lib/types.ts";
+import { generatedTypes, generateTypes } from "./lib/types.ts";
 
 const server = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const url = withDatabase(server, `threads_types_${randomBytes(4).toString("hex")}`);
@@ -10,8 +11,10 @@ try {
   await createDatabase(url);
   await applyPlatformBootstrap(url);
   await pushMigrations(url);
-  writeFileSync(typesFile, await generateTypes(url));
-  console.log(`wrote ${typesFile}`);
+  for (const { file, schema } of generatedTypes) {
+    writeFileSync(file, await generateTypes(url, schema));
+    console.log(`wrote ${file}`);
+  }
 } finally {
   await dropDatabase(url);
 }

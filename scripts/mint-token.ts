@@ -12,11 +12,19 @@ if (!email) {
   console.error("usage: npm run token -- <email>");
   process.exit(2);
 }
-const sql = postgres(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:54322/postgres", { max: 1, onnotice: () => {} });
+const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:54322/postgres";
+const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
 try {
   const user = await findAuthUser(sql, { email });
-  if (!user) throw new Error(`no user with email ${email}`);
-  console.log((await issueSession(sql, user, developmentJwtSecret)).access_token);
+  if (!user) {
+    console.error(`npm run token: no account with the email ${email} exists in ${new URL(url).pathname.slice(1) || "postgres"}`);
+    process.exitCode = 1;
+  } else {
+    console.log((await issueSession(sql, user, developmentJwtSecret)).access_token);
+  }
+} catch (error) {
+  console.error(`npm run token: ${(error as Error).message} (DATABASE_URL ${url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")})`);
+  process.exitCode = 1;
 } finally {
-  await sql.end();
+  await sql.end({ timeout: 1 });
 }

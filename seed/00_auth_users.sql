@@ -1,6 +1,9 @@
 -- Seed accounts, created the way Supabase Auth stores them (users + email identities), all with
--- confirmed emails and the password "Password123". Fixed ids so every seed file can refer to them.
+-- confirmed emails (but eve's) and the password "Password123". Fixed ids so every seed file can refer
+-- to them. The profiles and the 'user' role come from the auth.users triggers, as on sign-up.
 --   ada  (admin)  ben  (public)  cleo  (private profile)  dan  (moderator)  eve  (email not confirmed)
+--   fay  (public, runs the photo walks)  gus  (public, runs the choir institution)
+--   hal  (private profile)  ivy  (public)  jon  (public, newest member)
 insert into auth.users (
   instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
   raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
@@ -16,7 +19,12 @@ from (values
   ('b0000000-0000-4000-8000-000000000002'::uuid, 'ben@example.com', 'ben', 'Ben Public', now()),
   ('c0000000-0000-4000-8000-000000000003'::uuid, 'cleo@example.com', 'cleo', 'Cleo Private', now()),
   ('d0000000-0000-4000-8000-000000000004'::uuid, 'dan@example.com', 'dan', 'Dan Moderator', now()),
-  ('e0000000-0000-4000-8000-000000000005'::uuid, 'eve@example.com', 'eve', 'Eve Unconfirmed', null)
+  ('e0000000-0000-4000-8000-000000000005'::uuid, 'eve@example.com', 'eve', 'Eve Unconfirmed', null),
+  ('f0000000-0000-4000-8000-000000000006'::uuid, 'fay@example.com', 'fay', 'Fay Photographer', now()),
+  ('70000000-0000-4000-8000-000000000007'::uuid, 'gus@example.com', 'gus', 'Gus Choirmaster', now()),
+  ('80000000-0000-4000-8000-000000000008'::uuid, 'hal@example.com', 'hal', 'Hal Private', now()),
+  ('90000000-0000-4000-8000-000000000009'::uuid, 'ivy@example.com', 'ivy', 'Ivy Reader', now()),
+  ('10000000-0000-4000-8000-000000000010'::uuid, 'jon@example.com', 'jon', 'Jon Newcomer', now())
 ) as u (id, email, username, display_name, confirmed_at)
 on conflict (id) do nothing;
 
@@ -26,5 +34,7 @@ select u.id::text, u.id,
   'email', now(), now(), now()
 from auth.users u
 where u.id in ('a0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002',
-  'c0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-000000000004', 'e0000000-0000-4000-8000-000000000005')
+  'c0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-000000000004', 'e0000000-0000-4000-8000-000000000005',
+  'f0000000-0000-4000-8000-000000000006', '70000000-0000-4000-8000-000000000007', '80000000-0000-4000-8000-000000000008',
+  '90000000-0000-4000-8000-000000000009', '10000000-0000-4000-8000-000000000010')
 on conflict (provider_id, provider) do nothing;

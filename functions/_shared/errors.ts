@@ -1,5 +1,5 @@
 // One JSON error shape for every function: { error: { code, message, details? } }.
-import type { Context } from "hono";
+import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 
@@ -45,4 +45,16 @@ export function errorResponse(c: Context, error: unknown): Response {
   if (status !== 500) return c.json({ error: { code: pg.code, message: pg.message } }, status);
   console.error(error);
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+}
+
+/**
+ * Every function's app goes through this: a thrown error becomes the one JSON shape (one `onError`,
+ * no try/catch per route), and an unknown route or method is a JSON 404 like every other error.
+ */
+export function withJsonErrors<T extends Hono>(app: T): T {
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) =>
+    c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404),
+  );
+  return app;
 }

@@ -3,11 +3,10 @@
 // issues the session. An unknown username and a wrong password get the same answer.
 import { Hono } from "hono";
 import type { Kysely } from "kysely";
-import { sql } from "kysely";
 import { z } from "zod";
-import { asService, type Database } from "../_shared/db.ts";
+import { asService, call, type Database } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
-import { errorResponse, fromZod, HttpError } from "../_shared/errors.ts";
+import { fromZod, HttpError, withJsonErrors } from "../_shared/errors.ts";
 
 export const loginInput = z.object({
   identifier: z.string().trim().min(1).max(320),
@@ -17,36 +16,29 @@ export const loginInput = z.object({
 const invalidCredentials = () => new HttpError(400, "invalid_credentials", "Invalid login credentials");
 
 export function createApp(env: Env, db: Kysely<Database>): Hono {
-  const app = new Hono().basePath("/auth-login");
+  const app = withJsonErrors(new Hono().basePath("/auth-login"));
 
   app.post("/", async (c) => {
-    try {
-      const parsed = loginInput.safeParse(await c.req.json().catch(() => undefined));
-      if (!parsed.success) throw fromZod(parsed.error);
-      const { identifier, password } = parsed.data;
+    const parsed = loginInput.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) throw fromZod(parsed.error);
+    const { identifier, password } = parsed.data;
 
-      const email = identifier.includes("@")
-        ? identifier.toLowerCase()
-        : await asService(db, async (tx) => {
-            const { rows } = await sql<{ email: string | null }>`select private.login_email(${identifier}) as email`.execute(tx);
-            return rows[0]?.email ?? null;
-          });
-      if (!email) throw invalidCredentials();
+    const email = identifier.includes("@")
+      ? identifier.toLowerCase()
+      : await asService(db, (tx) => call(tx, "private.login_email", { identifier }));
+    if (!email) throw invalidCredentials();
 
-      const response = await fetch(`${env.SUPABASE_URL}/auth/v1/token?grant_type=password`, {
-        method: "POST",
-        headers: { apikey: env.SUPABASE_ANON_KEY, "content-type": "application/json" },
-        body: JSON.stringify({ email, password }),
-      });
-      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      if (response.ok) return c.json(body, 200);
-      const code = String(body.error_code ?? body.code ?? "auth_error");
-      if (code === "invalid_credentials" || code === "invalid_grant") throw invalidCredentials();
-      const status = response.status === 429 ? 429 : response.status >= 500 ? 502 : 400;
-      throw new HttpError(status, code, String(body.msg ?? body.message ?? "login failed"));
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const response = await fetch(`${env.SUPABASE_URL}/auth/v1/token?grant_type=password`, {
+      method: "POST",
+      headers: { apikey: env.SUPABASE_ANON_KEY, "content-type": "application/json" },
+      body: JSON.stringify({ email, password }),
+    });
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.ok) return c.json(body, 200);
+    const code = String(body.error_code ?? body.code ?? "auth_error");
+    if (code === "invalid_credentials" || code === "invalid_grant") throw invalidCredentials();
+    const status = response.status === 429 ? 429 : response.status >= 500 ? 502 : 400;
+    throw new HttpError(status, code, String(body.msg ?? body.message ?? "login failed"));
   });
 
   return app;

@@ -5,12 +5,12 @@
 // with the reason), writes the audit row and notifies the creator. After the commit the creator is
 // emailed when SMTP is configured; a mail failure never undoes the decision (the answer says so).
 import { Hono } from "hono";
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { z } from "zod";
 import { verifyBearer } from "../_shared/auth.ts";
-import { asCaller, asService, type Database } from "../_shared/db.ts";
+import { asCaller, asService, call, type Database } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
-import { errorResponse, fromZod } from "../_shared/errors.ts";
+import { fromZod, withJsonErrors } from "../_shared/errors.ts";
 import { type Mail, sendMail, smtpSettings } from "../_shared/smtp.ts";
 
 export const reviewInput = z.object({
@@ -19,37 +19,36 @@ export const reviewInput = z.object({
   reason: z.string().optional(),
 });
 
-export interface Review {
+/** What private.review_institution returns (json, so the generated type is Json). */
+export type Review = {
   review_id: string;
   group_id: string;
   status: "active" | "rejected";
   verified: boolean;
   rejection_reason: string | null;
-}
+};
 
-interface Notice {
+/** What private.institution_review_notice returns (json). */
+type Notice = {
   email: string | null;
   display_name: string | null;
   group_name: string;
   group_slug: string;
   decision: "approve" | "reject";
   reason: string | null;
-}
+};
 
 /** sent: the relay accepted it; skipped: SMTP is not configured; failed: see the function's log. */
 export type EmailOutcome = "sent" | "skipped" | "failed";
 
 export function createApp(env: Env, db: Kysely<Database>): Hono {
-  const app = new Hono().basePath("/institution-review");
+  const app = withJsonErrors(new Hono().basePath("/institution-review"));
   const smtp = smtpSettings(env);
 
   async function emailCreator(reviewId: string): Promise<EmailOutcome> {
     if (!smtp) return "skipped";
     try {
-      const notice = await asService(db, async (tx) => {
-        const { rows } = await sql<{ notice: Notice | null }>`select private.institution_review_notice(${reviewId}) as notice`.execute(tx);
-        return rows[0]?.notice ?? null;
-      });
+      const notice = (await asService(db, (tx) => call(tx, "private.institution_review_notice", { review: reviewId }))) as Notice | null;
       if (!notice?.email) return "skipped";
       await sendMail(smtp, reviewMail(notice));
       return "sent";
@@ -60,22 +59,16 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
   }
 
   app.post("/", async (c) => {
-    try {
-      const claims = await verifyBearer(c.req.header("authorization"), env);
-      const parsed = reviewInput.safeParse(await c.req.json().catch(() => undefined));
-      if (!parsed.success) throw fromZod(parsed.error);
-      const { group_id, decision, reason } = parsed.data;
+    const claims = await verifyBearer(c.req.header("authorization"), env);
+    const parsed = reviewInput.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) throw fromZod(parsed.error);
+    const { group_id, decision, reason } = parsed.data;
 
-      const review = await asCaller(db, claims, async (tx) => {
-        const { rows } = await sql<{ review: Review }>`
-          select private.review_institution(${group_id}, ${decision}, ${reason ?? null}) as review`.execute(tx);
-        return rows[0]?.review as Review;
-      });
-      const email = await emailCreator(review.review_id);
-      return c.json({ ...review, email }, 200);
-    } catch (error) {
-      return errorResponse(c, error);
-    }
+    const review = (await asCaller(db, claims, (tx) =>
+      call(tx, "private.review_institution", { target_group: group_id, decision, reason }),
+    )) as Review;
+    const email = await emailCreator(review.review_id);
+    return c.json({ ...review, email }, 200);
   });
 
   return app;

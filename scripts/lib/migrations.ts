@@ -3,6 +3,7 @@
 // the anchor a clean clone can check; supabase/schema-sources.sha256 records which sql/ + policies/
 // the chain builds, so `npm run dev` can tell when the sources moved on without a migration.
 // See docs/decisions/0004-forward-migrations-by-diff.md.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -65,17 +66,38 @@ export function readHistory(root = repoRoot): { hash: string; file: string }[] {
     });
 }
 
-/** Appends the migrations not yet in the history; returns their names. */
-export function recordHistory(root = repoRoot): string[] {
-  const known = new Set(readHistory(root).map((h) => h.file));
-  const added = migrationFiles(root).filter((f) => !known.has(f));
-  const lines = added.map((f) => `${sha256(readFileSync(join(root, "supabase/migrations", f)))}  ${f}\n`);
-  if (lines.length > 0) {
-    const file = join(root, historyFile);
-    writeFileSync(file, (existsSync(file) ? readFileSync(file, "utf8") : "") + lines.join(""));
+/** The migrations the history at git HEAD already lists (committed, so frozen); empty outside git. */
+function committedHistory(root: string): Set<string> {
+  try {
+    const text = execFileSync("git", ["show", `HEAD:${historyFile}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return new Set(
+      text
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => l.split(/\s+\*?/)[1] ?? ""),
+    );
+  } catch {
+    return new Set();
   }
+}
+
+/**
+ * Records the migrations not yet in the history, and re-records the ones added since the last commit
+ * (so the purpose line of a fresh migration can be written after db:diff); returns their names.
+ * A migration listed in the committed history is never re-recorded: editing it stays an error.
+ */
+export function recordHistory(root = repoRoot): string[] {
+  const frozen = committedHistory(root);
+  const present = new Set(migrationFiles(root));
+  const kept = readHistory(root).filter((h) => frozen.has(h.file) || !present.has(h.file) || h.hash === hashOf(root, h.file));
+  const keptNames = new Set(kept.map((h) => h.file));
+  const added = migrationFiles(root).filter((f) => !keptNames.has(f));
+  const lines = [...kept.map((h) => `${h.hash}  ${h.file}\n`), ...added.map((f) => `${hashOf(root, f)}  ${f}\n`)];
+  if (added.length > 0) writeFileSync(join(root, historyFile), lines.join(""));
   return added;
 }
+
+const hashOf = (root: string, file: string) => sha256(readFileSync(join(root, "supabase/migrations", file)));
 
 /** Everything that breaks the rule "a migration in the chain's history never changes". */
 export function historyProblems(root = repoRoot): string[] {

@@ -14,8 +14,7 @@ import { drainQueue, feedSettings, post } from "./world.ts";
 describe("the fan-out queue for big sources", () => {
   const db = useTestDatabase();
 
-  const homeIds = async (reader: Actor) =>
-    (await db().rpcRows<{ post_id: string }>(reader, "home_feed", { page_size: 100 })).map((r) => r.post_id);
+  const homeIds = async (reader: Actor) => (await db().rpcRows(reader, "home_feed", { page_size: 100 })).map((r) => r.post_id as string);
   const queued = async () => (await db().admin<{ post_id: string }[]>`select post_id from private.feed_queue`).map((r) => r.post_id);
   const inboxesHolding = async (postId: string) =>
     (await db().admin<{ user_id: string }[]>`select user_id from private.feed_inbox where post_id = ${postId}`).map((r) => r.user_id);

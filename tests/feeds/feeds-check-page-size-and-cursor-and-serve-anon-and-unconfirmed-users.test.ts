@@ -5,7 +5,7 @@ import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { follow, idOf, setPrivate } from "../people/graph.ts";
-import { type FeedRow, post } from "./world.ts";
+import { post } from "./world.ts";
 
 describe("feed edges", () => {
   const db = useTestDatabase();
@@ -28,8 +28,8 @@ describe("feed edges", () => {
     for (const bad of ["nonsense", "bm9uc2Vuc2U", "", "MTIzOnh5eg"]) {
       await expectDbError(db().rpcRows(a, "home_feed", { cursor: bad }), "22023", "cursor is not valid");
     }
-    const first = await db().rpcRows<FeedRow>(a, "home_feed", { page_size: 2 });
-    const next = await db().rpcRows<FeedRow>(a, "home_feed", { page_size: 2, cursor: first[1]?.cursor });
+    const first = await db().rpcRows(a, "home_feed", { page_size: 2 });
+    const next = await db().rpcRows(a, "home_feed", { page_size: 2, cursor: first[1]?.cursor });
     expect(next).toHaveLength(1);
     expect(new Set([...first, ...next].map((r) => r.post_id)).size).toBe(3);
   });
@@ -44,12 +44,12 @@ describe("feed edges", () => {
     const p3 = await post(db(), owner);
     await post(db(), hidden);
     await setPrivate(db(), hidden, true);
-    expect((await db().rpcRows<FeedRow>(anon, "group_feed", { group_id: open.id })).map((r) => r.post_id)).toEqual([p1]);
+    expect((await db().rpcRows(anon, "group_feed", { group_id: open.id })).map((r) => r.post_id)).toEqual([p1]);
     expect(await db().rpcRows(anon, "group_feed", { group_id: closed.id })).toEqual([]);
-    expect((await db().rpcRows<FeedRow>(anon, "profile_feed", { user_id: idOf(owner) })).map((r) => r.post_id)).toEqual([p3]);
+    expect((await db().rpcRows(anon, "profile_feed", { user_id: idOf(owner) })).map((r) => r.post_id)).toEqual([p3]);
     expect(await db().rpcRows(anon, "profile_feed", { user_id: idOf(hidden) })).toEqual([]);
     await expectDbError(db().rpcRows(anon, "home_feed", {}), "42501");
-    const [row] = await db().rpcRows<FeedRow>(anon, "group_feed", { group_id: open.id });
+    const [row] = await db().rpcRows(anon, "group_feed", { group_id: open.id });
     expect(row?.group_card).toMatchObject({ id: open.id, slug: open.slug, name: open.name, kind: "generic", verified: false });
     expect(row?.author_card).toMatchObject({ id: idOf(owner), avatar_path: null });
     expect(row?.my_reaction).toBeNull();
@@ -61,7 +61,7 @@ describe("feed edges", () => {
     const p = await post(db(), author);
     const unconfirmed = await db().newUser("unconfirmed_reader", { confirm: false });
     expect(await db().rpcRows(unconfirmed, "home_feed", {})).toEqual([]);
-    expect((await db().rpcRows<FeedRow>(unconfirmed, "profile_feed", { user_id: idOf(author) })).map((r) => r.post_id)).toEqual([p]);
+    expect((await db().rpcRows(unconfirmed, "profile_feed", { user_id: idOf(author) })).map((r) => r.post_id)).toEqual([p]);
   });
 
   it("carries the caller's own reaction and bookmark, nobody else's", async () => {
@@ -74,11 +74,11 @@ describe("feed edges", () => {
     await db().request(fan, (tx) => tx`insert into public.reactions (post_id, kind) values (${p}, 'love')`, { path: "/reactions" });
     await db().request(fan, (tx) => tx`insert into public.bookmarks (post_id) values (${p})`, { path: "/bookmarks" });
     await db().request(other, (tx) => tx`insert into public.reactions (post_id, kind) values (${p}, 'haha')`, { path: "/reactions" });
-    const [mine] = await db().rpcRows<FeedRow>(fan, "home_feed", {});
+    const [mine] = await db().rpcRows(fan, "home_feed", {});
     expect(mine).toMatchObject({ post_id: p, my_reaction: "love", bookmarked: true, reaction_count: 2 });
-    const [theirs] = await db().rpcRows<FeedRow>(other, "profile_feed", { user_id: idOf(author) });
+    const [theirs] = await db().rpcRows(other, "profile_feed", { user_id: idOf(author) });
     expect(theirs).toMatchObject({ post_id: p, my_reaction: "haha", bookmarked: false });
-    const [anons] = await db().rpcRows<FeedRow>(anon, "profile_feed", { user_id: idOf(author) });
+    const [anons] = await db().rpcRows(anon, "profile_feed", { user_id: idOf(author) });
     expect(anons).toMatchObject({ post_id: p, my_reaction: null, bookmarked: false });
   });
 

@@ -91,6 +91,16 @@ describe("institution-review refuses", () => {
     }
   });
 
+  it("unknown routes and methods with a JSON 404 in the same shape", async () => {
+    const token = await signAccessToken(platformAdmin.claims);
+    const unknownRoute = await postJson(`${fn.url}/no-such-route`, { group_id: institution.id, decision: "approve" }, token);
+    expect(unknownRoute).toEqual({ status: 404, body: errorShape("not_found", "no route for POST /institution-review/no-such-route") });
+    const wrongMethod = await fetch(fn.url, { method: "GET", headers: { authorization: `Bearer ${token}` } });
+    expect(wrongMethod.status).toBe(404);
+    expect(wrongMethod.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await wrongMethod.json()).toEqual(errorShape("not_found", "no route for GET /institution-review"));
+  });
+
   it("a second decision with 409 (already decided), changing nothing", async () => {
     const token = await signAccessToken(platformAdmin.claims);
     const decided = await createGroup(db(), creator, { kind: "institution", name: "Decided Place" });

@@ -2,7 +2,7 @@
 // a source change of every kind we diff (a new function, a changed body, a renamed and a new policy,
 // table and column grants and revokes, comments, a new trigger, a new column) becomes a forward
 // migration that brings a database built by the old chain up to date; a second run finds nothing.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -31,9 +31,16 @@ function edit(file: string, change: (text: string) => string): void {
   writeFileSync(path, after);
 }
 
+/** The bookmarks domain's source in dir, whatever number the domain order gives it. */
+function bookmarksSource(dir: "sql" | "policies"): string {
+  const file = readdirSync(join(root, dir)).find((f) => /^\d{2}_bookmarks\.sql$/.test(f));
+  if (!file) throw new Error(`no ${dir}/NN_bookmarks.sql`);
+  return `${dir}/${file}`;
+}
+
 function changeTheSources(): void {
   edit(
-    "sql/44_bookmarks.sql",
+    bookmarksSource("sql"),
     (s) =>
       `${s
         .replace("'you already bookmarked this post'", "'you already saved this post'")
@@ -74,7 +81,7 @@ create trigger bookmarks_after_insert
 `,
   );
   edit(
-    "policies/44_bookmarks.sql",
+    bookmarksSource("policies"),
     (p) => `${p.replace('"Users can remove their own bookmarks"', '"Owners can remove their own bookmarks"')}
 create policy "Owners can edit the note of their own bookmarks"
   on public.bookmarks for update to authenticated

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Actor, useTestDatabase } from "../helpers/db.ts";
+import { type Actor, idOf, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 
 const db = useTestDatabase();
@@ -33,12 +33,12 @@ describe("blocks and groups", () => {
     await block(owner, blocked);
     await block(blocker, owner);
     for (const invitee of [blocked, blocker]) {
-      await expectDbError(db().rpc(owner, "invite_to_group", { group_id: group, user_id: invitee.user?.id }), "PT404", /user not found/);
+      await expectDbError(db().rpc(owner, "invite_to_group", { group_id: group, user_id: idOf(invitee) }), "PT404", /user not found/);
     }
     const rows = await db().admin`select user_id from public.group_members where group_id = ${group} and status = 'invited'`;
     expect(rows).toEqual([]);
     const stranger = await db().newUser("blk_other");
-    await db().rpc(owner, "invite_to_group", { group_id: group, user_id: stranger.user?.id });
+    await db().rpc(owner, "invite_to_group", { group_id: group, user_id: idOf(stranger) });
     expect(
       await db().admin`select 1 from public.group_members where group_id = ${group} and user_id = ${stranger.user?.id ?? ""}`,
     ).toHaveLength(1);

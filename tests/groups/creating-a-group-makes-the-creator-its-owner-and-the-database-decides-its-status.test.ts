@@ -29,7 +29,7 @@ describe("creating a generic group", () => {
     const members = await db().admin`select user_id, role, status from public.group_members where group_id = ${group.id}`;
     expect(members).toEqual([{ user_id: idOf(creator), role: "owner", status: "active" }]);
     expect(await groupOwnerRole(idOf(creator))).toBe(true);
-    const roles = await db().rpc<{ roles: string[] }>(creator, "my_account");
+    const roles = (await db().rpc(creator, "my_account")) as { roles: string[] };
     expect(roles.roles).toContain("group_owner");
   });
 

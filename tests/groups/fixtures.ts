@@ -1,25 +1,11 @@
 // Groups fixtures: a cast of actors around one group, built only through the API (as clients do),
 // and a snapshot of everything a membership action may change, to prove refusals change nothing.
 import { randomBytes } from "node:crypto";
-import type { Actor, TestDatabase } from "../helpers/db.ts";
+import { type Actor, type DriverRow, idOf, type TestDatabase } from "../helpers/db.ts";
 
-export interface GroupRow {
-  id: string;
-  kind: "generic" | "institution";
-  slug: string;
-  name: string;
-  description: string;
-  visibility: "public" | "private";
-  join_question: string | null;
-  status: "active" | "pending" | "rejected" | "suspended";
-  verified: boolean;
-  rejection_reason: string | null;
-  member_count: number;
-  follower_count: number;
-  created_by: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export { idOf };
+
+export type GroupRow = DriverRow<"groups", "created_at" | "updated_at">;
 
 export interface NewGroup {
   kind?: "generic" | "institution";
@@ -39,11 +25,6 @@ export function unique(prefix: string): string {
 
 export function slugFor(prefix: string): string {
   return unique(prefix).replaceAll("_", "-").toLowerCase();
-}
-
-export function idOf(actor: Actor): string {
-  if (!actor.user) throw new Error("this actor is not a user");
-  return actor.user.id;
 }
 
 /** POST /groups with Prefer: return=representation, as supabase-js insert().select() does. */

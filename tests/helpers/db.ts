@@ -6,7 +6,36 @@ import postgres from "postgres";
 import { afterAll, beforeAll, inject } from "vitest";
 import { findAuthUser, runAccessTokenHook } from "../../scripts/lib/auth.ts";
 import { createDatabase, dropDatabase, withDatabase } from "../../scripts/lib/database.ts";
+import type { Database } from "../../types/database.ts";
 import { serverUrl } from "./env.ts";
+
+type Public = Database["public"];
+/** A row of a public table or view, as supabase-js types it (types/database.ts). */
+export type TableRow<T extends keyof (Public["Tables"] & Public["Views"])> = (Public["Tables"] & Public["Views"])[T] extends {
+  Row: infer R;
+}
+  ? R
+  : never;
+/**
+ * A table row as postgres.js reads it (db.request, db.admin): the named timestamp columns arrive as
+ * Date (PostgREST's JSON has strings there, which is what TableRow and the RPC results say).
+ */
+export type DriverRow<T extends keyof (Public["Tables"] & Public["Views"]), Dates extends keyof TableRow<T> = never> = Omit<
+  TableRow<T>,
+  Dates
+> & { [K in Dates]: Date | Extract<TableRow<T>[K], null> };
+/** Every RPC a client can call, with its named arguments and what it returns (types/database.ts). */
+export type RpcName = keyof Public["Functions"] & string;
+/** Named arguments; null is SQL null, as PostgREST passes a JSON null. */
+export type RpcArgs<N extends RpcName> = { [K in keyof Public["Functions"][N]["Args"]]: Public["Functions"][N]["Args"][K] | null };
+export type RpcReturns<N extends RpcName> = Public["Functions"][N]["Returns"];
+/** One row of an RPC that returns rows (a set, or the one row PostgREST answers as an object). */
+export type RpcRow<N extends RpcName> = RpcReturns<N> extends readonly (infer R)[] ? R : RpcReturns<N>;
+/** The first id of an actor's user (tests always sign in users with one). */
+export function idOf(actor: Actor): string {
+  if (!actor.user) throw new Error("this actor has no user");
+  return actor.user.id;
+}
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -65,28 +94,25 @@ export class TestDatabase {
     return result as T;
   }
 
-  /** POST /rpc/<fn> with named arguments, as PostgREST calls a function. */
-  async rpc<T = unknown>(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T> {
-    const names = Object.keys(args);
-    const call = `select public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")}) as result`;
-    const rows = await this.request(
-      actor,
-      (tx) =>
-        tx.unsafe(
-          call,
-          names.map((n) => toParam(args[n])),
-        ),
-      {
-        path: `/rpc/${fn}`,
-      },
-    );
-    return (rows[0] as unknown as { result: T }).result;
+  /**
+   * POST /rpc/<fn> with named arguments, as PostgREST calls a function: the result comes back as
+   * PostgREST's JSON (to_json: timestamps as strings, bigint as numbers, void as null), so it is
+   * what supabase-js gets and what types/database.ts says.
+   */
+  rpc<N extends RpcName>(actor: Actor, fn: N, args?: RpcArgs<N>): Promise<RpcReturns<N>> {
+    return this.rpcUnchecked(actor, fn, args as Record<string, unknown> | undefined) as Promise<RpcReturns<N>>;
   }
 
-  /** A set-returning RPC, as PostgREST selects from it. */
-  async rpcRows<T = Record<string, unknown>>(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T[]> {
+  /** A set-returning RPC, as PostgREST selects from it (GET /rpc/<fn>): the rows as JSON. */
+  rpcRows<N extends RpcName>(actor: Actor, fn: N, args?: RpcArgs<N>): Promise<RpcRow<N>[]> {
+    return this.rpcRowsUnchecked(actor, fn, args as Record<string, unknown> | undefined) as Promise<RpcRow<N>[]>;
+  }
+
+  /** `rpc` without the types: for calls that are malformed on purpose (wrong types, unknown arguments). */
+  async rpcUnchecked(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<unknown> {
     const names = Object.keys(args);
-    const call = `select * from public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")})`;
+    const call = `select case when pg_typeof(r) = 'void'::regtype then null else to_json(r) end as result
+      from (select public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")}) as r) as call`;
     const rows = await this.request(
       actor,
       (tx) =>
@@ -94,12 +120,26 @@ export class TestDatabase {
           call,
           names.map((n) => toParam(args[n])),
         ),
-      {
-        method: "GET",
-        path: `/rpc/${fn}`,
-      },
+      { path: `/rpc/${fn}` },
     );
-    return rows as unknown as T[];
+    return (rows[0] as unknown as { result: unknown }).result;
+  }
+
+  /** `rpcRows` without the types: for calls that are malformed on purpose. */
+  async rpcRowsUnchecked(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<unknown[]> {
+    const names = Object.keys(args);
+    const call = `select coalesce(json_agg(r), '[]') as result
+      from public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")}) as r`;
+    const rows = await this.request(
+      actor,
+      (tx) =>
+        tx.unsafe(
+          call,
+          names.map((n) => toParam(args[n])),
+        ),
+      { method: "GET", path: `/rpc/${fn}` },
+    );
+    return (rows[0] as unknown as { result: unknown[] }).result;
   }
 
   /** GoTrue's email sign-up, statement by statement, as supabase_auth_admin in one transaction. */

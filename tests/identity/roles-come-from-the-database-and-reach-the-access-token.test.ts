@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
+import { anon, idOf, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 
 const db = useTestDatabase();
@@ -85,17 +85,17 @@ describe("set_user_role", () => {
   it("refuses non-admins, moderators included, and changes nothing", async () => {
     const moderatorAdmin = await db().makeAdmin(await db().newUser("mod_maker"));
     const moderator = await db().newUser("a_moderator");
-    await db().rpc(moderatorAdmin, "set_user_role", { user_id: moderator.user?.id, role: "moderator", granted: true });
+    await db().rpc(moderatorAdmin, "set_user_role", { user_id: idOf(moderator), role: "moderator", granted: true });
     const target = await db().newUser("not_promoted");
     for (const actor of [moderator, target]) {
       await expectDbError(
-        db().rpc(actor, "set_user_role", { user_id: target.user?.id, role: "admin", granted: true }),
+        db().rpc(actor, "set_user_role", { user_id: idOf(target), role: "admin", granted: true }),
         "42501",
         /only platform admins can change roles/,
       );
     }
     await expectDbError(
-      db().rpc(anon, "set_user_role", { user_id: target.user?.id, role: "admin", granted: true }),
+      db().rpc(anon, "set_user_role", { user_id: idOf(target), role: "admin", granted: true }),
       "42501",
       /permission denied/,
     );
@@ -106,12 +106,12 @@ describe("set_user_role", () => {
     const admin = await db().makeAdmin(await db().newUser("careful_admin"));
     const target = await db().newUser("managed_roles");
     await expectDbError(
-      db().rpc(admin, "set_user_role", { user_id: target.user?.id, role: "user", granted: false }),
+      db().rpc(admin, "set_user_role", { user_id: idOf(target), role: "user", granted: false }),
       "22023",
       /role user is managed by the database/,
     );
     await expectDbError(
-      db().rpc(admin, "set_user_role", { user_id: target.user?.id, role: "group_owner", granted: true }),
+      db().rpc(admin, "set_user_role", { user_id: idOf(target), role: "group_owner", granted: true }),
       "22023",
       /role group_owner is managed by the database/,
     );
@@ -121,7 +121,7 @@ describe("set_user_role", () => {
       /user not found/,
     );
     await expectDbError(
-      db().rpc(admin, "set_user_role", { user_id: admin.user?.id, role: "admin", granted: false }),
+      db().rpc(admin, "set_user_role", { user_id: idOf(admin), role: "admin", granted: false }),
       "22023",
       /cannot remove their own admin role/,
     );
@@ -134,7 +134,7 @@ describe("set_user_role", () => {
     const actor = await db().signIn(user);
     const target = await db().newUser("target_of_unconfirmed");
     await expectDbError(
-      db().rpc(actor, "set_user_role", { user_id: target.user?.id, role: "moderator", granted: true }),
+      db().rpc(actor, "set_user_role", { user_id: idOf(target), role: "moderator", granted: true }),
       "42501",
       /confirm your email/,
     );

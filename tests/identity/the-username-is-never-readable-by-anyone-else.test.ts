@@ -60,7 +60,7 @@ describe("the login username", () => {
 
   it("is readable by its owner through my_account, with email, roles and profile", async () => {
     const owner = await db().newUser("Own_Account_Name", { displayName: "Owner" });
-    const account = await db().rpc<Record<string, unknown>>(owner, "my_account");
+    const account = await db().rpc(owner, "my_account");
     expect(account).toMatchObject({
       id: owner.user?.id,
       username: "own_account_name",

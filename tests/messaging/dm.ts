@@ -2,37 +2,16 @@
 // public.messages), and a snapshot of everything messaging touches, to prove a refused action
 // changed nothing.
 import { expect } from "vitest";
-import type { Actor, TestDatabase } from "../helpers/db.ts";
+import type { Actor, DriverRow, RpcRow, TestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 
 export { block, follow, idOf, mute, unblock } from "../people/graph.ts";
 
-export interface MessageRow {
-  id: string;
-  conversation_id: string;
-  sender_id: string;
-  seq: string;
-  body: string | null;
-  created_at: Date;
-  edited_at: Date | null;
-  deleted_at: Date | null;
-}
+/** A messages row as postgres.js reads it (seq is bigint: a string). */
+export type MessageRow = Omit<DriverRow<"messages", "created_at" | "edited_at" | "deleted_at">, "seq"> & { seq: string };
 
-export interface ConversationItem {
-  conversation_id: string;
-  other_user_id: string;
-  other_display_name: string | null;
-  other_avatar_path: string | null;
-  state: "request" | "accepted" | "declined";
-  started_by: string;
-  last_message_id: string | null;
-  last_message_sender_id: string | null;
-  last_message_body: string | null;
-  last_message_deleted_at: Date | null;
-  last_message_at: Date;
-  unread_count: number;
-  cursor: string;
-}
+/** One row of my_conversations, as PostgREST answers it. */
+export type ConversationItem = RpcRow<"my_conversations">;
 
 function other(target: Actor | string): string {
   if (typeof target === "string") return target;
@@ -42,7 +21,7 @@ function other(target: Actor | string): string {
 
 /** supabase.rpc('start_conversation', { other_user }). */
 export function startConversation(db: TestDatabase, actor: Actor, target: Actor | string): Promise<string> {
-  return db.rpc<string>(actor, "start_conversation", { other_user: other(target) });
+  return db.rpc(actor, "start_conversation", { other_user: other(target) });
 }
 
 /** supabase.from('messages').insert({ conversation_id, body }).select().single(). */
@@ -76,7 +55,7 @@ export function decline(db: TestDatabase, actor: Actor, conversationId: string):
 }
 
 export function markRead(db: TestDatabase, actor: Actor, conversationId: string): Promise<number> {
-  return db.rpc<number>(actor, "mark_conversation_read", { conversation_id: conversationId });
+  return db.rpc(actor, "mark_conversation_read", { conversation_id: conversationId });
 }
 
 export function inbox(
@@ -84,7 +63,7 @@ export function inbox(
   actor: Actor,
   options: { cursor?: string | null; pageSize?: number; requests?: boolean } = {},
 ): Promise<ConversationItem[]> {
-  return db.rpcRows<ConversationItem>(actor, "my_conversations", {
+  return db.rpcRows(actor, "my_conversations", {
     cursor: options.cursor ?? null,
     page_size: options.pageSize ?? 30,
     requests: options.requests ?? false,
@@ -100,7 +79,7 @@ export function messagesOf(
   actor: Actor,
   conversationId: string,
   options: { cursor?: string | null; pageSize?: number } = {},
-): Promise<(MessageRow & { cursor: string })[]> {
+): Promise<RpcRow<"conversation_messages">[]> {
   return db.rpcRows(actor, "conversation_messages", {
     conversation_id: conversationId,
     cursor: options.cursor ?? null,

@@ -2,20 +2,12 @@
 // the tables), and a snapshot of everything the graph touches, to prove a refused action changed nothing.
 import postgres from "postgres";
 import { expect } from "vitest";
-import type { Actor, TestDatabase, Tx } from "../helpers/db.ts";
+import { type Actor, type DriverRow, idOf, type TestDatabase, type Tx } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 
-export function idOf(actor: Actor): string {
-  if (!actor.user) throw new Error("this actor has no user");
-  return actor.user.id;
-}
+export { idOf };
 
-export interface FollowRow {
-  follower_id: string;
-  followee_id: string;
-  status: "pending" | "accepted";
-  accepted_at: Date | null;
-}
+export type FollowRow = Pick<DriverRow<"follows", "accepted_at">, "follower_id" | "followee_id" | "status" | "accepted_at">;
 
 /** POST /follows {followee_id} with Prefer: return=representation. */
 export async function follow(db: TestDatabase, actor: Actor, target: Actor | string): Promise<FollowRow> {

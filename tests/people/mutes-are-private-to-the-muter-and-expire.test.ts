@@ -20,7 +20,7 @@ async function isMuting(muter: Actor, muted: Actor): Promise<boolean> {
 }
 
 async function relationship(actor: Actor, other: Actor): Promise<Record<string, boolean>> {
-  return db().rpc(actor, "relationship", { other: idOf(other) });
+  return (await db().rpc(actor, "relationship", { other: idOf(other) })) as Record<string, boolean>;
 }
 
 describe("a mute", () => {

@@ -66,7 +66,7 @@ describe("media storage paths", () => {
   it("accept the author's own folder and refuse another user's folder, naming the block", async () => {
     const mine = `post-media/${idOf(author)}/photo.jpg`;
     const post = await createPost(db(), author, { blocks: [text("look"), { type: "image", value: mine }] });
-    expect(post.content.blocks[1]).toEqual({ type: "image", value: mine });
+    expect((post.content as { blocks: unknown[] }).blocks[1]).toEqual({ type: "image", value: mine });
     const before = await contentSnapshot(db());
     const theirs = `post-media/${idOf(cast.stranger)}/photo.jpg`;
     const e = await expectDbError(

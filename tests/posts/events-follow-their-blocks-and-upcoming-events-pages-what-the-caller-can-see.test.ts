@@ -2,7 +2,7 @@
 // the user's own with exact counts; upcoming_events pages, soonest first, only events the caller sees.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Cast, castAround } from "../groups/fixtures.ts";
-import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
+import { type Actor, anon, type DriverRow, type RpcRow, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { block, newUsers, parallelClients } from "../people/graph.ts";
 import { contentSnapshot, createPost, eventBlock, idOf, inDays, rsvp, text } from "./fixtures.ts";
@@ -11,19 +11,7 @@ const db = useTestDatabase();
 let cast: Cast;
 let author: Actor;
 
-interface EventRow {
-  id: string;
-  post_id: string;
-  group_id: string | null;
-  block_index: number;
-  title: string;
-  starts_at: Date;
-  ends_at: Date;
-  location: string | null;
-  going_count: number;
-  interested_count: number;
-  not_going_count: number;
-}
+type EventRow = DriverRow<"events", "starts_at" | "ends_at">;
 
 beforeAll(async () => {
   cast = await castAround(db(), { visibility: "private" });
@@ -34,8 +22,9 @@ async function eventsOf(postId: string): Promise<EventRow[]> {
   return db().admin<EventRow[]>`select * from public.events where post_id = ${postId} order by block_index`;
 }
 
-async function upcoming(actor: Actor, args: Record<string, unknown> = {}): Promise<EventRow[]> {
-  return db().rpcRows<EventRow>(actor, "upcoming_events", args);
+async function upcoming(actor: Actor, args: Record<string, unknown> = {}): Promise<RpcRow<"upcoming_events">[]> {
+  // Unchecked: the tests also send arguments the database must refuse.
+  return db().rpcRowsUnchecked(actor, "upcoming_events", args) as Promise<RpcRow<"upcoming_events">[]>;
 }
 
 describe("events", () => {
@@ -172,7 +161,8 @@ describe("upcoming_events", () => {
       group_id: cast.group.id,
       blocks: [eventBlock("Secret", inDays(25))],
     });
-    const mine = (rows: EventRow[]) => rows.filter((e) => [publicPost.id, groupPost.id].includes(e.post_id)).map((e) => e.title);
+    const mine = (rows: RpcRow<"upcoming_events">[]) =>
+      rows.filter((e) => [publicPost.id, groupPost.id].includes(e.post_id)).map((e) => e.title);
 
     expect(mine(await upcoming(anon, { page_size: 100 }))).toEqual(["Sooner", "Later"]);
     expect(mine(await upcoming(cast.stranger, { page_size: 100 }))).toEqual(["Sooner", "Later"]);
@@ -189,7 +179,7 @@ describe("upcoming_events", () => {
     let page = await upcoming(cast.member, { page_size: 1 });
     while (page.length > 0) {
       titles.push(...mine(page));
-      const last = page[page.length - 1] as EventRow;
+      const last = page[page.length - 1] as RpcRow<"upcoming_events">;
       page = await upcoming(cast.member, { page_size: 1, after_starts_at: last.starts_at, after_id: last.id });
     }
     expect(titles).toEqual(["Sooner", "Secret", "Later"]);

@@ -1,0 +1,62 @@
+-- Seed posts: every block type (text plain and markdown, image, video, embed, event, schedule,
+-- donation), profile posts of every user but eve, and group posts with titles in the three active
+-- groups. Inserted as the service connection with created_at spread over the last days, through the
+-- triggers (content rules, posts_count, fan-out into the home-feed inboxes, events from event blocks).
+--   40…01–10 profile posts   40…11–12 photo walks   40…13–14 book club   40…15–17 choir
+insert into public.posts (id, author_id, group_id, title, content, created_at)
+select v.id::uuid, v.author_id::uuid, v.group_id::uuid, v.title, v.content::jsonb, now() - v.age::interval
+from (values
+  (1, '40000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002', null, null,
+    '{"blocks": [{"type": "text", "value": "Hello, threads! First post from the harbour."}, {"type": "image", "value": "https://picsum.photos/id/1011/800/600", "meta": {"alt": "A boat on a calm lake", "width": 800, "height": 600}}]}',
+    '3 days'),
+  (2, '40000000-0000-4000-8000-000000000002', 'f0000000-0000-4000-8000-000000000006', null, 'Golden hour',
+    '{"schema_version": 1, "blocks": [{"type": "image", "value": "https://picsum.photos/id/1015/1200/800", "meta": {"alt": "A river valley at sunset", "width": 1200, "height": 800}}, {"type": "text", "value": "Shot at **f/8**, no filter. Tips in the [photo walks](https://example.org/photo-walks) group.", "meta": {"format": "markdown"}}]}',
+    '2 days 20 hours'),
+  (3, '40000000-0000-4000-8000-000000000003', 'f0000000-0000-4000-8000-000000000006', null, null,
+    '{"blocks": [{"type": "video", "value": "https://media.example.org/videos/tide.mp4", "meta": {"alt": "The tide coming in, timelapse", "width": 1920, "height": 1080, "autoplay": false}}, {"type": "text", "value": "Two hours of tide in twenty seconds."}]}',
+    '2 days'),
+  (4, '40000000-0000-4000-8000-000000000004', 'a0000000-0000-4000-8000-000000000001', null, 'Welcome',
+    '{"blocks": [{"type": "text", "value": "## Welcome to threads\n\nBe kind, credit your photos, and say hi in a **group**.", "meta": {"format": "markdown"}}]}',
+    '4 days'),
+  (5, '40000000-0000-4000-8000-000000000005', 'c0000000-0000-4000-8000-000000000003', null, null,
+    '{"blocks": [{"type": "text", "value": "Followers only: halfway through the book and I cannot put it down.", "meta": {"format": "plain"}}]}',
+    '1 day 12 hours'),
+  (6, '40000000-0000-4000-8000-000000000006', 'd0000000-0000-4000-8000-000000000004', null, null,
+    '{"blocks": [{"type": "text", "value": "The open movie everyone should see once."}, {"type": "embed", "value": "https://www.youtube.com/watch?v=aqz-KE-bpKQ", "meta": {"provider": "youtube"}}]}',
+    '1 day 6 hours'),
+  (7, '40000000-0000-4000-8000-000000000007', '70000000-0000-4000-8000-000000000007', null, null,
+    '{"blocks": [{"type": "text", "value": "Tenors wanted! We rehearse on Tuesdays."}]}',
+    '1 day'),
+  (8, '40000000-0000-4000-8000-000000000008', '80000000-0000-4000-8000-000000000008', null, null,
+    '{"blocks": [{"type": "text", "value": "A quiet evening with a good book."}]}',
+    '20 hours'),
+  (9, '40000000-0000-4000-8000-000000000009', '90000000-0000-4000-8000-000000000009', null, null,
+    '{"blocks": [{"type": "text", "value": "On repeat while reading:"}, {"type": "embed", "value": "https://open.spotify.com/album/1ATL5GLyefJaxhQzSPVrLX", "meta": {"provider": "spotify"}}]}',
+    '16 hours'),
+  (10, '40000000-0000-4000-8000-000000000010', '10000000-0000-4000-8000-000000000010', null, null,
+    '{"blocks": [{"type": "text", "value": "Hi everyone, just moved here. Where do people meet?"}]}',
+    '12 hours'),
+  (11, '40000000-0000-4000-8000-000000000011', 'f0000000-0000-4000-8000-000000000006', '30000000-0000-4000-8000-000000000001', 'October photo walk',
+    '{"blocks": [{"type": "text", "value": "We meet at the lighthouse. Bring any camera, a phone is fine."}, {"type": "event", "value": {"title": "Photo walk: the old harbour", "start": "2030-10-05T09:00:00+02:00", "end": "2030-10-05T12:00:00+02:00", "location": "The lighthouse"}}]}',
+    '2 days 12 hours'),
+  (12, '40000000-0000-4000-8000-000000000012', 'b0000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000001', 'Favourite shots from the harbour',
+    '{"blocks": [{"type": "image", "value": "https://picsum.photos/id/1036/800/533", "meta": {"alt": "Snowy mountains over the harbour", "width": 800, "height": 533}}]}',
+    '10 hours'),
+  (13, '40000000-0000-4000-8000-000000000013', 'c0000000-0000-4000-8000-000000000003', '30000000-0000-4000-8000-000000000002', 'This month: Piranesi',
+    '{"blocks": [{"type": "text", "value": "We read *Piranesi* by Susanna Clarke.\n\n- chapters 1–5 by the 10th\n- the rest by the 24th", "meta": {"format": "markdown"}}]}',
+    '1 day 18 hours'),
+  (14, '40000000-0000-4000-8000-000000000014', '80000000-0000-4000-8000-000000000008', '30000000-0000-4000-8000-000000000002', 'A question about chapter 3',
+    '{"blocks": [{"type": "text", "value": "Does anyone else think the statues are a map?"}]}',
+    '8 hours'),
+  (15, '40000000-0000-4000-8000-000000000015', '70000000-0000-4000-8000-000000000007', '30000000-0000-4000-8000-000000000003', 'Weekly rehearsals',
+    '{"blocks": [{"type": "text", "value": "Visitors are welcome at every rehearsal."}, {"type": "schedule", "value": [{"day": "Tue", "time": "19:00", "activity": "Full rehearsal"}, {"day": "Thu", "time": "18:30", "activity": "Sectionals"}, {"day": "Sat", "time": "10:00", "activity": "Youth choir"}]}]}',
+    '3 days 6 hours'),
+  (16, '40000000-0000-4000-8000-000000000016', 'f0000000-0000-4000-8000-000000000006', '30000000-0000-4000-8000-000000000003', 'Help us fix the organ',
+    '{"blocks": [{"type": "text", "value": "The church organ we sing with needs new pipes."}, {"type": "donation", "value": {"title": "Organ restoration fund", "target": 12500, "currency": "EUR", "link": "https://donate.example.org/riverside-organ"}}]}',
+    '6 hours'),
+  (17, '40000000-0000-4000-8000-000000000017', '70000000-0000-4000-8000-000000000007', '30000000-0000-4000-8000-000000000003', 'Winter concert',
+    '{"blocks": [{"type": "text", "value": "Our winter concert: carols old and new."}, {"type": "event", "value": {"title": "Riverside Choir winter concert", "start": "2030-12-14T19:00:00Z", "end": "2030-12-14T21:00:00Z", "location": "St. Mary''s Church"}}]}',
+    '2 hours')
+) as v (n, id, author_id, group_id, title, content, age)
+where not exists (select from public.posts p where p.id = v.id::uuid)
+order by v.n;
