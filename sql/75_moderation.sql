@@ -988,7 +988,7 @@ begin
     select c.author_id, p.group_id, c.removed_reason into t_user, t_group, t_removed
     from public.comments c join public.posts p on p.id = c.post_id where c.id = moderate.target_id for no key update of c;
   elsif kind = 'message' then
-    select m.sender_id, null, m.removed_reason into t_user, t_group, t_removed
+    select m.sender_id, null::uuid, m.removed_reason into t_user, t_group, t_removed
     from public.messages m where m.id = moderate.target_id for no key update;
   elsif kind = 'profile' then
     select p.id, moderate.group_id into t_user, t_group from public.profiles p where p.id = moderate.target_id;

@@ -10,6 +10,69 @@ export type Json =
 export type Database = {
   private: {
     Tables: {
+      account_deletions: {
+        Row: {
+          deletes_at: string
+          requested_at: string
+          user_id: string
+        }
+        Insert: {
+          deletes_at: string
+          requested_at?: string
+          user_id: string
+        }
+        Update: {
+          deletes_at?: string
+          requested_at?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
+      account_exports: {
+        Row: {
+          created_at: string
+          expires_at: string
+          id: string
+          object_path: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          expires_at: string
+          id?: string
+          object_path: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          expires_at?: string
+          id?: string
+          object_path?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
+      account_settings: {
+        Row: {
+          deletion_grace: string
+          export_ttl: string
+          id: boolean
+          reauthentication_window: string
+        }
+        Insert: {
+          deletion_grace?: string
+          export_ttl?: string
+          id?: boolean
+          reauthentication_window?: string
+        }
+        Update: {
+          deletion_grace?: string
+          export_ttl?: string
+          id?: boolean
+          reauthentication_window?: string
+        }
+        Relationships: []
+      }
       feed_big_authors: {
         Row: {
           author_id: string
@@ -130,7 +193,6 @@ export type Database = {
           id: string
           reason: string | null
           reviewer_id: string | null
-          reviewer_role: string
         }
         Insert: {
           created_at?: string
@@ -140,7 +202,6 @@ export type Database = {
           id?: string
           reason?: string | null
           reviewer_id?: string | null
-          reviewer_role?: string
         }
         Update: {
           created_at?: string
@@ -150,31 +211,27 @@ export type Database = {
           id?: string
           reason?: string | null
           reviewer_id?: string | null
-          reviewer_role?: string
         }
         Relationships: []
       }
-      moderation_settings: {
+      rate_limit_buckets: {
         Row: {
-          auto_hide_threshold: number
-          id: boolean
-          reports_per_hour: number
-          severe_categories: string[]
-          updated_at: string
+          action: string
+          tat: string
+          tolerance: string
+          user_id: string
         }
         Insert: {
-          auto_hide_threshold?: number
-          id?: boolean
-          reports_per_hour?: number
-          severe_categories?: string[]
-          updated_at?: string
+          action: string
+          tat: string
+          tolerance: string
+          user_id: string
         }
         Update: {
-          auto_hide_threshold?: number
-          id?: boolean
-          reports_per_hour?: number
-          severe_categories?: string[]
-          updated_at?: string
+          action?: string
+          tat?: string
+          tolerance?: string
+          user_id?: string
         }
         Relationships: []
       }
@@ -187,6 +244,21 @@ export type Database = {
         }
         Update: {
           username?: string
+        }
+        Relationships: []
+      }
+      throttle_settings: {
+        Row: {
+          enabled: boolean
+          id: boolean
+        }
+        Insert: {
+          enabled?: boolean
+          id?: boolean
+        }
+        Update: {
+          enabled?: boolean
+          id?: boolean
         }
         Relationships: []
       }
@@ -217,7 +289,14 @@ export type Database = {
         Args: { conversation_id: string }
         Returns: undefined
       }
-      actor_label: { Args: Record<PropertyKey, never>; Returns: string }
+      account_archive: { Args: { target_user: string }; Returns: Json }
+      account_objects: {
+        Args: { target_user: string }
+        Returns: {
+          bucket_id: string
+          name: string
+        }[]
+      }
       add_reaction_counts: {
         Args: { counts: Json; delta: Json }
         Returns: Json
@@ -235,7 +314,6 @@ export type Database = {
         Args: { delta: number; followees: string[]; followers: string[] }
         Returns: undefined
       }
-      appeal: { Args: { log_id: string; statement: string }; Returns: string }
       apply_reaction_deltas: { Args: { deltas: Json }; Returns: undefined }
       apply_rsvp_deltas: { Args: { deltas: Json }; Returns: undefined }
       assert_own_post_media: {
@@ -247,7 +325,6 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: string[]
       }
-      can_handle_content: { Args: { target_group: string }; Returns: boolean }
       can_manage_group: { Args: { target_group: string }; Returns: boolean }
       can_moderate_post: { Args: { post: string }; Returns: boolean }
       can_see_comment: { Args: { comment: string }; Returns: boolean }
@@ -272,6 +349,10 @@ export type Database = {
       }
       can_use_realtime_topic: {
         Args: { extension: string; sending: boolean; topic: string }
+        Returns: boolean
+      }
+      cancel_account_deletion: {
+        Args: { target_user: string }
         Returns: boolean
       }
       check_institution_links: { Args: { links: Json }; Returns: boolean }
@@ -326,19 +407,11 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: boolean
       }
-      decide_appeal: {
-        Args: { appeal_id: string; granted: boolean; reason: string }
-        Returns: string
-      }
       decline_message_request: {
         Args: { conversation_id: string }
         Returns: undefined
       }
       decode_cursor: {
-        Args: { cursor: string }
-        Returns: Record<string, unknown>
-      }
-      decode_queue_cursor: {
         Args: { cursor: string }
         Returns: Record<string, unknown>
       }
@@ -348,10 +421,21 @@ export type Database = {
         Returns: string
       }
       drain_feed_queue: { Args: { max_posts?: number }; Returns: number }
+      due_account_deletions: {
+        Args: { max_users?: number }
+        Returns: {
+          objects: Json
+          user_id: string
+        }[]
+      }
       encode_cursor: { Args: { at: string; id: string }; Returns: string }
-      encode_queue_cursor: {
-        Args: { at: string; id: string; reporters: number }
-        Returns: string
+      expired_account_exports: {
+        Args: { max_exports?: number }
+        Returns: {
+          id: string
+          object_path: string
+          user_id: string
+        }[]
       }
       feed_backfill: {
         Args: { author: string; reader: string; target_group: string }
@@ -376,6 +460,7 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      forget_account_export: { Args: { export_id: string }; Returns: undefined }
       group_feed_ids: {
         Args: {
           before_at: string
@@ -409,7 +494,6 @@ export type Database = {
         Args: { target_group: string; target_user: string }
         Returns: "owner" | "admin" | "member"
       }
-      handled_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       has_role: {
         Args: { target_role: "admin" | "moderator" | "group_owner" | "user" }
         Returns: boolean
@@ -437,17 +521,8 @@ export type Database = {
         Returns: string
       }
       is_blocked_between: { Args: { a: string; b: string }; Returns: boolean }
-      is_group_banned: {
-        Args: { target_group: string; target_user: string }
-        Returns: boolean
-      }
       is_group_member: { Args: { target_group: string }; Returns: boolean }
       is_muting: { Args: { muted: string; muter: string }; Returns: boolean }
-      is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
-      is_platform_moderator: {
-        Args: Record<PropertyKey, never>
-        Returns: boolean
-      }
       join_group: {
         Args: { answer: string; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -464,55 +539,11 @@ export type Database = {
         }
       }
       lock_profiles: { Args: { a: string; b: string }; Returns: undefined }
-      log_moderation: {
-        Args: {
-          action: string
-          after: Json
-          before: Json
-          group_id: string
-          reason: string
-          target_id: string
-          target_kind: string
-          target_user_id: string
-          until: string
-        }
-        Returns: string
-      }
       login_email: { Args: { identifier: string }; Returns: string }
       managed_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       mark_conversation_read: {
         Args: { conversation_id: string }
         Returns: number
-      }
-      member_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
-      moderate: {
-        Args: {
-          action: string
-          group_id?: string
-          reason: string
-          report_ids?: string[]
-          target_id: string
-          target_kind: string
-          until?: string
-        }
-        Returns: string
-      }
-      moderation_notice: { Args: { log_id: string }; Returns: Json }
-      moderation_queue: {
-        Args: {
-          category: string
-          cursor: string
-          group_id: string
-          page_size: number
-          target_kind: string
-        }
-        Returns: unknown[]
-        SetofOptions: {
-          from: "*"
-          to: "moderation_queue_item"
-          isOneToOne: false
-          isSetofReturn: true
-        }
       }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
       my_conversation_ids: {
@@ -541,19 +572,14 @@ export type Database = {
             | "institution_rejected"
             | "message_request"
             | "report_resolved"
-            | "moderation_action"
-            | "appeal_decided"
-            | "moderation_queue"
+            | "export_ready"
           recipient: string
           subject_id?: string
         }
         Returns: undefined
       }
-      notify_moderator: {
-        Args: { category: string; moderator: string }
-        Returns: undefined
-      }
       owned_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
+      pending_account_deletion: { Args: { target_user: string }; Returns: Json }
       post_media_problem: {
         Args: { author: string; content: Json }
         Returns: string
@@ -605,10 +631,6 @@ export type Database = {
         Args: { target_user: string }
         Returns: undefined
       }
-      refuse_if_suspended: {
-        Args: Record<PropertyKey, never>
-        Returns: undefined
-      }
       remove_group_member: {
         Args: { target_group: string; target_user: string }
         Returns: undefined
@@ -616,15 +638,6 @@ export type Database = {
       require_active_group: { Args: { g: unknown }; Returns: undefined }
       require_can_act: { Args: Record<PropertyKey, never>; Returns: string }
       require_feed_reader: { Args: { me: string }; Returns: undefined }
-      resolve_reports: {
-        Args: {
-          log_id: string
-          outcome: string
-          target_id: string
-          target_kind: string
-        }
-        Returns: undefined
-      }
       respond_to_invite: {
         Args: { accept: boolean; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -636,6 +649,10 @@ export type Database = {
       review_join_request: {
         Args: { approve: boolean; target_group: string; target_user: string }
         Returns: undefined
+      }
+      schedule_account_deletion: {
+        Args: { authenticated_at: string; target_user: string }
+        Returns: Json
       }
       set_member_role: {
         Args: {
@@ -653,8 +670,9 @@ export type Database = {
         }
         Returns: undefined
       }
+      start_account_export: { Args: Record<PropertyKey, never>; Returns: Json }
       start_conversation: { Args: { other_user: string }; Returns: string }
-      throttle_reports: { Args: { reporter: string }; Returns: undefined }
+      throttle: { Args: { action: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined
