@@ -2,11 +2,16 @@
 -- operation and role on each platform table.
 -- Storage: avatars (profiles) and post-media (posts) share one rule: public reads, writes only in
 -- one's own folder <user id>/…, with a confirmed email; replacing and deleting are the uploader's.
+-- exports (accounts, sql/82_accounts.sql) is private: its owner reads <user id>/…; only the account
+-- function writes and removes archives, through the Storage API (service role).
 -- Realtime: private.can_use_realtime_topic (sql/80_storage_and_realtime.sql) decides every topic.
 
-create policy "Anyone can read avatars and post media"
+create policy "Anyone reads avatars and post media; owners read their exports"
   on storage.objects for select to anon, authenticated
-  using (bucket_id in ('avatars', 'post-media'));
+  using (
+    bucket_id in ('avatars', 'post-media')
+    or (bucket_id = 'exports' and (storage.foldername(name))[1] = (select auth.uid())::text)
+  );
 
 create policy "Confirmed users can upload avatars and post media to own folder"
   on storage.objects for insert to authenticated
