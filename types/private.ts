@@ -130,6 +130,7 @@ export type Database = {
           id: string
           reason: string | null
           reviewer_id: string | null
+          reviewer_role: string
         }
         Insert: {
           created_at?: string
@@ -139,6 +140,7 @@ export type Database = {
           id?: string
           reason?: string | null
           reviewer_id?: string | null
+          reviewer_role?: string
         }
         Update: {
           created_at?: string
@@ -148,6 +150,31 @@ export type Database = {
           id?: string
           reason?: string | null
           reviewer_id?: string | null
+          reviewer_role?: string
+        }
+        Relationships: []
+      }
+      moderation_settings: {
+        Row: {
+          auto_hide_threshold: number
+          id: boolean
+          reports_per_hour: number
+          severe_categories: string[]
+          updated_at: string
+        }
+        Insert: {
+          auto_hide_threshold?: number
+          id?: boolean
+          reports_per_hour?: number
+          severe_categories?: string[]
+          updated_at?: string
+        }
+        Update: {
+          auto_hide_threshold?: number
+          id?: boolean
+          reports_per_hour?: number
+          severe_categories?: string[]
+          updated_at?: string
         }
         Relationships: []
       }
@@ -190,6 +217,7 @@ export type Database = {
         Args: { conversation_id: string }
         Returns: undefined
       }
+      actor_label: { Args: Record<PropertyKey, never>; Returns: string }
       add_reaction_counts: {
         Args: { counts: Json; delta: Json }
         Returns: Json
@@ -207,6 +235,7 @@ export type Database = {
         Args: { delta: number; followees: string[]; followers: string[] }
         Returns: undefined
       }
+      appeal: { Args: { log_id: string; statement: string }; Returns: string }
       apply_reaction_deltas: { Args: { deltas: Json }; Returns: undefined }
       apply_rsvp_deltas: { Args: { deltas: Json }; Returns: undefined }
       assert_own_post_media: {
@@ -218,6 +247,7 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: string[]
       }
+      can_handle_content: { Args: { target_group: string }; Returns: boolean }
       can_manage_group: { Args: { target_group: string }; Returns: boolean }
       can_moderate_post: { Args: { post: string }; Returns: boolean }
       can_see_comment: { Args: { comment: string }; Returns: boolean }
@@ -296,11 +326,19 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: boolean
       }
+      decide_appeal: {
+        Args: { appeal_id: string; granted: boolean; reason: string }
+        Returns: string
+      }
       decline_message_request: {
         Args: { conversation_id: string }
         Returns: undefined
       }
       decode_cursor: {
+        Args: { cursor: string }
+        Returns: Record<string, unknown>
+      }
+      decode_queue_cursor: {
         Args: { cursor: string }
         Returns: Record<string, unknown>
       }
@@ -311,6 +349,10 @@ export type Database = {
       }
       drain_feed_queue: { Args: { max_posts?: number }; Returns: number }
       encode_cursor: { Args: { at: string; id: string }; Returns: string }
+      encode_queue_cursor: {
+        Args: { at: string; id: string; reporters: number }
+        Returns: string
+      }
       feed_backfill: {
         Args: { author: string; reader: string; target_group: string }
         Returns: undefined
@@ -367,6 +409,7 @@ export type Database = {
         Args: { target_group: string; target_user: string }
         Returns: "owner" | "admin" | "member"
       }
+      handled_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       has_role: {
         Args: { target_role: "admin" | "moderator" | "group_owner" | "user" }
         Returns: boolean
@@ -394,8 +437,17 @@ export type Database = {
         Returns: string
       }
       is_blocked_between: { Args: { a: string; b: string }; Returns: boolean }
+      is_group_banned: {
+        Args: { target_group: string; target_user: string }
+        Returns: boolean
+      }
       is_group_member: { Args: { target_group: string }; Returns: boolean }
       is_muting: { Args: { muted: string; muter: string }; Returns: boolean }
+      is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
+      is_platform_moderator: {
+        Args: Record<PropertyKey, never>
+        Returns: boolean
+      }
       join_group: {
         Args: { answer: string; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -412,11 +464,54 @@ export type Database = {
         }
       }
       lock_profiles: { Args: { a: string; b: string }; Returns: undefined }
+      log_moderation: {
+        Args: {
+          action: string
+          after: Json
+          before: Json
+          group_id: string
+          reason: string
+          target_id: string
+          target_kind: string
+          target_user_id: string
+          until: string
+        }
+        Returns: string
+      }
       login_email: { Args: { identifier: string }; Returns: string }
       managed_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       mark_conversation_read: {
         Args: { conversation_id: string }
         Returns: number
+      }
+      moderate: {
+        Args: {
+          action: string
+          group_id?: string
+          reason: string
+          report_ids?: string[]
+          target_id: string
+          target_kind: string
+          until?: string
+        }
+        Returns: string
+      }
+      moderation_notice: { Args: { log_id: string }; Returns: Json }
+      moderation_queue: {
+        Args: {
+          category: string
+          cursor: string
+          group_id: string
+          page_size: number
+          target_kind: string
+        }
+        Returns: unknown[]
+        SetofOptions: {
+          from: "*"
+          to: "moderation_queue_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
       my_conversation_ids: {
@@ -445,9 +540,16 @@ export type Database = {
             | "institution_rejected"
             | "message_request"
             | "report_resolved"
+            | "moderation_action"
+            | "appeal_decided"
+            | "moderation_queue"
           recipient: string
           subject_id?: string
         }
+        Returns: undefined
+      }
+      notify_moderator: {
+        Args: { category: string; moderator: string }
         Returns: undefined
       }
       owned_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
@@ -502,6 +604,10 @@ export type Database = {
         Args: { target_user: string }
         Returns: undefined
       }
+      refuse_if_suspended: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
+      }
       remove_group_member: {
         Args: { target_group: string; target_user: string }
         Returns: undefined
@@ -509,6 +615,15 @@ export type Database = {
       require_active_group: { Args: { g: unknown }; Returns: undefined }
       require_can_act: { Args: Record<PropertyKey, never>; Returns: string }
       require_feed_reader: { Args: { me: string }; Returns: undefined }
+      resolve_reports: {
+        Args: {
+          log_id: string
+          outcome: string
+          target_id: string
+          target_kind: string
+        }
+        Returns: undefined
+      }
       respond_to_invite: {
         Args: { accept: boolean; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -538,6 +653,7 @@ export type Database = {
         Returns: undefined
       }
       start_conversation: { Args: { other_user: string }; Returns: string }
+      throttle_reports: { Args: { reporter: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined
