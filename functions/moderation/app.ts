@@ -133,9 +133,7 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
     }
 
     if (input.action === "appeal") {
-      const appealId = await asCaller(db, claims, (tx) =>
-        call(tx, "public.appeal", { log_id: input.log_id, statement: input.statement }),
-      );
+      const appealId = await asCaller(db, claims, (tx) => call(tx, "public.appeal", { log_id: input.log_id, statement: input.statement }));
       return c.json({ appeal_id: appealId, log_id: input.log_id, status: "pending" }, 200);
     }
 
