@@ -212,8 +212,9 @@ end
 $$;
 comment on function private.groups_record_review() is 'Trigger after a pending institution is approved or rejected, by any path: the audit row (reviewer = the signed-in admin, or the operator''s database role) and the creator''s notification.';
 
+-- Not `update of status`: a raw `set verified = true` changes status only through the trigger above.
 create trigger groups_record_review
-  after update of status on public.groups
+  after update on public.groups
   for each row
   when (old.kind = 'institution' and old.status = 'pending' and new.status in ('active', 'rejected'))
   execute function private.groups_record_review();

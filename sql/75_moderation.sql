@@ -587,7 +587,7 @@ set search_path = ''
 as $$
 begin
   if private.is_group_banned(new.group_id, new.user_id) then
-    if tg_table_name = 'group_members' and new.status = 'invited' then
+    if tg_table_name = 'group_members' and to_jsonb(new) ->> 'status' = 'invited' then
       raise exception 'this user is banned from this group' using errcode = '42501';
     end if;
     raise exception 'you are banned from this group' using errcode = '42501',
@@ -631,7 +631,7 @@ $$;
 comment on function private.log_group_moderation() is 'Trigger after a group''s status changes by a moderation decision (suspended, lifted, an institution approved or rejected), by any path: logs it.';
 
 create trigger groups_log_moderation
-  after update of status on public.groups
+  after update on public.groups
   for each row
   when (
     (old.status = 'pending' and new.status in ('active', 'rejected'))
@@ -1003,14 +1003,14 @@ begin
   end if;
 
   if not operator then
-    if kind in ('post', 'comment') or act in ('group_ban', 'group_unban') then
+    if t_group is not null and (kind in ('post', 'comment') or act in ('group_ban', 'group_unban')) then
       if not private.can_handle_content(t_group) then
         raise exception 'only the group''s owners and admins and platform moderators can % this', act using errcode = '42501';
       end if;
     elsif not private.is_platform_moderator() then
       raise exception 'only platform moderators and admins can % this', act using errcode = '42501';
     end if;
-    if t_user = me and act <> 'dismiss' then
+    if t_user = me then
       raise exception 'you cannot moderate yourself or your own content' using errcode = '42501',
         hint = 'Another moderator must do it.';
     end if;

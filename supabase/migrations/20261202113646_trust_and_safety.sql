@@ -14,6 +14,8 @@ DROP POLICY "Users can read comments on visible posts from unblocked users" ON "
 
 DROP POLICY "Anyone can read events of posts they can see" ON "public"."events";
 
+DROP POLICY "Users can read active, created or managed groups; admins all" ON "public"."groups";
+
 DROP POLICY "Participants can read the messages of their conversations" ON "public"."messages";
 
 DROP POLICY "Anon can read posts of public profiles and active public groups" ON "public"."posts";
@@ -222,6 +224,27 @@ begin
     return false;
   end if;
   return private.can_see_post_id(e.post_id);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION private.can_see_group(target_group uuid)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  return exists (
+    select from public.groups g
+    where g.id = can_see_group.target_group
+      and (
+        g.status = 'active'
+        or g.created_by = (select auth.uid())
+        or g.id in (select private.managed_group_ids())
+        or (g.status = 'suspended' and g.id in (select private.member_group_ids()))
+        or private.has_role('admin')
+      )
+  );
 end
 $function$;
 
@@ -1103,6 +1126,21 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION private.member_group_ids()
+ RETURNS SETOF uuid
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  return query
+  select m.group_id from public.group_members m
+  where m.user_id = (select auth.uid()) and m.status = 'active';
+end
+$function$;
+
+ALTER FUNCTION "private"."member_group_ids"() OWNER TO "postgres";
+
 CREATE OR REPLACE FUNCTION private.messages_before_update()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1215,14 +1253,14 @@ begin
   end if;
 
   if not operator then
-    if kind in ('post', 'comment') or act in ('group_ban', 'group_unban') then
+    if t_group is not null and (kind in ('post', 'comment') or act in ('group_ban', 'group_unban')) then
       if not private.can_handle_content(t_group) then
         raise exception 'only the group''s owners and admins and platform moderators can % this', act using errcode = '42501';
       end if;
     elsif not private.is_platform_moderator() then
       raise exception 'only platform moderators and admins can % this', act using errcode = '42501';
     end if;
-    if t_user = me and act <> 'dismiss' then
+    if t_user = me then
       raise exception 'you cannot moderate yourself or your own content' using errcode = '42501',
         hint = 'Another moderator must do it.';
     end if;
@@ -1777,7 +1815,7 @@ CREATE OR REPLACE FUNCTION private.refuse_banned_member()
 AS $function$
 begin
   if private.is_group_banned(new.group_id, new.user_id) then
-    if tg_table_name = 'group_members' and new.status = 'invited' then
+    if tg_table_name = 'group_members' and to_jsonb(new) ->> 'status' = 'invited' then
       raise exception 'this user is banned from this group' using errcode = '42501';
     end if;
     raise exception 'you are banned from this group' using errcode = '42501',
@@ -2212,9 +2250,9 @@ CREATE TRIGGER group_follows_refuse_banned BEFORE INSERT ON public.group_follows
 
 CREATE TRIGGER group_members_refuse_banned BEFORE INSERT OR UPDATE OF status, invite_expires_at ON public.group_members FOR EACH ROW EXECUTE FUNCTION private.refuse_banned_member();
 
-CREATE TRIGGER groups_log_moderation AFTER UPDATE OF status ON public.groups FOR EACH ROW WHEN ((((old.status = 'pending'::public.group_status) AND (new.status = ANY (ARRAY['active'::public.group_status, 'rejected'::public.group_status]))) OR ((old.status <> 'suspended'::public.group_status) AND (new.status = 'suspended'::public.group_status)) OR ((old.status = 'suspended'::public.group_status) AND (new.status <> 'suspended'::public.group_status)))) EXECUTE FUNCTION private.log_group_moderation();
+CREATE TRIGGER groups_log_moderation AFTER UPDATE ON public.groups FOR EACH ROW WHEN ((((old.status = 'pending'::public.group_status) AND (new.status = ANY (ARRAY['active'::public.group_status, 'rejected'::public.group_status]))) OR ((old.status <> 'suspended'::public.group_status) AND (new.status = 'suspended'::public.group_status)) OR ((old.status = 'suspended'::public.group_status) AND (new.status <> 'suspended'::public.group_status)))) EXECUTE FUNCTION private.log_group_moderation();
 
-CREATE TRIGGER groups_record_review AFTER UPDATE OF status ON public.groups FOR EACH ROW WHEN (((old.kind = 'institution'::public.group_kind) AND (old.status = 'pending'::public.group_status) AND (new.status = ANY (ARRAY['active'::public.group_status, 'rejected'::public.group_status])))) EXECUTE FUNCTION private.groups_record_review();
+CREATE TRIGGER groups_record_review AFTER UPDATE ON public.groups FOR EACH ROW WHEN (((old.kind = 'institution'::public.group_kind) AND (old.status = 'pending'::public.group_status) AND (new.status = ANY (ARRAY['active'::public.group_status, 'rejected'::public.group_status])))) EXECUTE FUNCTION private.groups_record_review();
 
 CREATE TRIGGER groups_review_decision BEFORE UPDATE OF status, verified ON public.groups FOR EACH ROW WHEN (((old.kind = 'institution'::public.group_kind) AND (old.status = 'pending'::public.group_status))) EXECUTE FUNCTION private.groups_review_decision();
 
@@ -2251,6 +2289,8 @@ CREATE POLICY "Users can read comments on visible posts from unblocked users" ON
 CREATE POLICY "Anyone can read events of posts they can see" ON "public"."events" FOR SELECT TO "anon", "authenticated" USING (private.can_see_post_id(post_id));
 
 CREATE POLICY "Banned users, group managers and moderators can read group bans" ON "public"."group_bans" FOR SELECT TO "authenticated" USING (((user_id = ( SELECT auth.uid() AS uid)) OR (group_id IN ( SELECT private.handled_group_ids() AS handled_group_ids)) OR ( SELECT private.is_platform_moderator() AS is_platform_moderator)));
+
+CREATE POLICY "Users can read active, created or managed groups; admins all" ON "public"."groups" FOR SELECT TO "authenticated" USING (((status = 'active'::public.group_status) OR (created_by = ( SELECT auth.uid() AS uid)) OR (id IN ( SELECT private.managed_group_ids() AS managed_group_ids)) OR ((status = 'suspended'::public.group_status) AND (id IN ( SELECT private.member_group_ids() AS member_group_ids))) OR ( SELECT private.has_role('admin'::public.app_role) AS has_role)));
 
 CREATE POLICY "Participants can read the messages of their conversations" ON "public"."messages" FOR SELECT TO "authenticated" USING (((conversation_id IN ( SELECT private.my_conversation_ids() AS my_conversation_ids)) AND ((removed_at IS NULL) OR (sender_id = ( SELECT auth.uid() AS uid)))));
 
@@ -2394,6 +2434,8 @@ COMMENT ON FUNCTION "private"."can_see_comment"(uuid) IS 'True when the comment 
 
 COMMENT ON FUNCTION "private"."can_see_event"(uuid) IS 'True when the event exists and the caller can see its post (not removed, sql/75_moderation.sql).';
 
+COMMENT ON FUNCTION "private"."can_see_group"(uuid) IS 'True when the caller may see the group: it is active, or the caller created, owns or administers it, or is an active member of it while it is suspended (sql/75_moderation.sql), or is a platform admin.';
+
 COMMENT ON FUNCTION "private"."can_see_post"(uuid, uuid) IS 'Who sees a post of this author in this group (null: a profile post): the author; nobody across a block; anyone for public profiles and active public groups; accepted followers of private profiles; active members of active private groups and of suspended groups. Removed posts are the callers'' business (removed_at): see can_see_post_id and the posts policies.';
 
 COMMENT ON FUNCTION "private"."can_see_post_id"(uuid) IS 'private.can_see_post for a post named by id (false when it does not exist; a removed post only for its author): for rows that hang off a post (revisions, comments, reactions, bookmarks, events).';
@@ -2433,6 +2475,8 @@ COMMENT ON FUNCTION "private"."log_group_moderation"() IS 'Trigger after a group
 COMMENT ON FUNCTION "private"."log_moderation"(text, text, uuid, uuid, uuid, text, timestamp with time zone, jsonb, jsonb) IS 'Appends one moderation_log row (actor: the signed-in user, system for auto-hide, or the operator''s role; reason and report ids from moderate()''s moderation.context when set) and notifies the user concerned (moderation_action: action, reason, end). Called by the moderated tables'' triggers.';
 
 COMMENT ON FUNCTION "private"."log_sanction_row"() IS 'Trigger after a suspension or group ban is written or deleted, by any path: logs suspend/unsuspend or group_ban/group_unban and notifies the user.';
+
+COMMENT ON FUNCTION "private"."member_group_ids"() IS 'The groups the caller is an active member of, any role (for policies: id in (select …)).';
 
 COMMENT ON FUNCTION "private"."moderate"(text, text, uuid, text, timestamp with time zone, uuid[], uuid) IS 'One moderation action (see public.moderate): checks input, target and the caller''s power, changes the moderated row (whose trigger logs it), resolves the reports, returns the log row.';
 
@@ -2647,6 +2691,16 @@ REVOKE ALL ON FUNCTION "private"."log_sanction_row"() FROM PUBLIC;
 REVOKE ALL ON FUNCTION "private"."log_sanction_row"() FROM "postgres";
 
 GRANT EXECUTE ON FUNCTION "private"."log_sanction_row"() TO "postgres";
+
+REVOKE ALL ON FUNCTION "private"."member_group_ids"() FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION "private"."member_group_ids"() TO "authenticated";
+
+REVOKE ALL ON FUNCTION "private"."member_group_ids"() FROM "postgres";
+
+GRANT EXECUTE ON FUNCTION "private"."member_group_ids"() TO "postgres";
+
+GRANT EXECUTE ON FUNCTION "private"."member_group_ids"() TO "service_role";
 
 REVOKE ALL ON FUNCTION "private"."moderate"(text, text, uuid, text, timestamp with time zone, uuid[], uuid) FROM PUBLIC;
 
