@@ -484,6 +484,7 @@ export type Database = {
         Args: { conversation_id: string }
         Returns: number
       }
+      member_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       moderate: {
         Args: {
           action: string
