@@ -707,7 +707,7 @@ export type Database = {
           removed_at?: string | null
           removed_reason?: string | null
           sender_id?: string
-          seq: number
+          seq?: number
         }
         Update: {
           body?: string | null
