@@ -105,7 +105,7 @@ comment on column public.reports.category is 'spam | harassment | hate | violenc
 comment on column public.reports.details is 'Optional words of the reporter, 1–1,000 characters.';
 comment on column public.reports.evidence is 'Set by the database for a reported direct message: that message and up to 4 before it in the conversation, frozen at report time ([{id, sender_id, seq, body, created_at}], oldest first).';
 comment on column public.reports.status is 'open | actioned | dismissed.';
-comment on column public.reports.outcome is 'Once resolved: dismissed, or the action taken (remove, suspend, …).';
+comment on column public.reports.outcome is 'Once resolved: dismissed, or the actions taken, comma-separated (remove, remove,suspend, …).';
 comment on column public.reports.log_id is 'The moderation_log row that resolved it.';
 comment on column public.reports.created_at is 'When it was first made.';
 comment on column public.reports.updated_at is 'When it last changed (a repeat report updates category and details).';
@@ -1026,17 +1026,18 @@ begin
     end if;
   end if;
 
-  -- The linked reports must be open reports the caller may handle.
+  -- The linked reports must be open reports the caller may handle (or resolved earlier in this same
+  -- transaction: the moderation edge function resolves reports with several actions at once).
   if moderate.report_ids is not null then
     for rep in
-      select r.id, r.status, r.target_kind, r.group_id, r.target_user_id
+      select r.id, r.status, r.target_kind, r.group_id, r.target_user_id, r.resolved_at
       from public.reports r where r.id = any (moderate.report_ids)
     loop
       if not operator and (not private.can_handle_content(case when rep.target_kind in ('post', 'comment') then rep.group_id end)
           or rep.target_user_id = me) then
         raise exception 'report not found' using errcode = 'PT404';
       end if;
-      if rep.status <> 'open' then
+      if rep.status <> 'open' and rep.resolved_at <> now() then
         raise exception 'report % is already resolved', rep.id using errcode = 'PT409';
       end if;
     end loop;
@@ -1143,6 +1144,11 @@ begin
     loop
       perform private.resolve_reports(rep.target_kind, rep.target_id, case when act = 'dismiss' then 'dismissed' else act end, logged);
     end loop;
+    -- Reports resolved by an earlier action of this transaction record this one too.
+    update public.reports r set outcome = r.outcome || ',' || act
+    where r.id = any (moderate.report_ids) and r.status = 'actioned' and r.resolved_at = now()
+      and r.log_id is distinct from logged and act <> 'dismiss'
+      and not (act = any (string_to_array(r.outcome, ',')));
   end if;
   perform set_config('moderation.context', '', true);
   return logged;

@@ -31,7 +31,8 @@ describe("appeals", () => {
     ]);
     // The moderator who acted cannot decide; others who are not moderators cannot see it.
     await expectDbError(decide(c.moderator, appealId, true, "ok"), "42501", /another moderator/);
-    for (const actor of [c.bystander, c.groupOwner, c.reporter]) await expectDbError(decide(actor, appealId, true, "ok"), "PT404", /appeal not found/);
+    for (const actor of [c.bystander, c.groupOwner, c.reporter])
+      await expectDbError(decide(actor, appealId, true, "ok"), "PT404", /appeal not found/);
     // The suspended user writes nothing but the appeal itself.
     await expectDbError(decide(c.reported, appealId, true, "ok"), "PT403", /suspended/);
     await expectDbError(decide(c.admin, appealId, true, " "), "22023", /reason must be/);

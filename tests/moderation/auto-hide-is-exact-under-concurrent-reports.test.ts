@@ -28,7 +28,9 @@ describe("auto-hide", () => {
     const outcomes = await Promise.allSettled(more.map((u) => report(db(), u, "post", post)));
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
     for (const o of outcomes) if (o.status === "rejected") expect((o.reason as { code: string }).code).toBe("PT404");
-    expect(await db().admin`select count(distinct reporter_id)::int as n from public.reports where target_id = ${post}`).toEqual([{ n: 4 }]);
+    expect(await db().admin`select count(distinct reporter_id)::int as n from public.reports where target_id = ${post}`).toEqual([
+      { n: 4 },
+    ]);
     expect(await db().admin`select removed_reason from public.posts where id = ${post}`).toEqual([{ removed_reason: "under review" }]);
     expect(await db().admin`select actor_id, actor_role, action from public.moderation_log where target_id = ${post}`).toEqual([
       { actor_id: null, actor_role: "system", action: "auto_hide" },
@@ -40,7 +42,9 @@ describe("auto-hide", () => {
     // Dismissing the reports puts it back.
     await moderate(db(), c.moderator, "dismiss", "post", post, "fine after all");
     expect(await db().admin`select removed_at from public.posts where id = ${post}`).toEqual([{ removed_at: null }]);
-    expect(await db().admin`select count(*)::int as n from public.reports where target_id = ${post} and status = 'dismissed'`).toEqual([{ n: 4 }]);
+    expect(await db().admin`select count(*)::int as n from public.reports where target_id = ${post} and status = 'dismissed'`).toEqual([
+      { n: 4 },
+    ]);
   });
 
   it("the hide happens at exactly the threshold, whichever concurrent report crosses it", async () => {
@@ -54,9 +58,9 @@ describe("auto-hide", () => {
       const last = await reporters(3);
       const outcomes = await Promise.allSettled(last.map((u) => report(db(), u, "post", post)));
       expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
-      expect(await db().admin`select count(*)::int as n from public.moderation_log where target_id = ${post} and action = 'auto_hide'`).toEqual([
-        { n: 1 },
-      ]);
+      expect(
+        await db().admin`select count(*)::int as n from public.moderation_log where target_id = ${post} and action = 'auto_hide'`,
+      ).toEqual([{ n: 1 }]);
     }
   });
 
@@ -69,10 +73,9 @@ describe("auto-hide", () => {
     expect(await db().request(c.reported, (tx) => tx`select removed_reason from public.messages where id = ${c.message}`)).toEqual([
       { removed_reason: "a threat" },
     ]);
-    expect((await db().admin`select action from public.moderation_log where target_id = ${c.message} order by created_at`).map((r) => r.action)).toEqual([
-      "auto_hide",
-      "remove",
-    ]);
+    expect(
+      (await db().admin`select action from public.moderation_log where target_id = ${c.message} order by created_at`).map((r) => r.action),
+    ).toEqual(["auto_hide", "remove"]);
     expect(idOf(c.reported)).toBeTruthy();
   });
 });

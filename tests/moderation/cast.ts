@@ -40,7 +40,10 @@ export async function createGroup(db: TestDatabase, owner: Actor, visibility: "p
   const slug = unique("g").replaceAll("_", "-");
   const [row] = await db.request(
     owner,
-    (tx) => tx<{ id: string }[]>`insert into public.groups (kind, slug, name, visibility) values ('generic', ${slug}, 'A Group', ${visibility}) returning id`,
+    (tx) =>
+      tx<
+        { id: string }[]
+      >`insert into public.groups (kind, slug, name, visibility) values ('generic', ${slug}, 'A Group', ${visibility}) returning id`,
   );
   return (row as { id: string }).id;
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, idOf, moderate } from "./cast.ts";
+import { castOf, idOf, moderate, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -21,13 +21,21 @@ describe("group bans", () => {
       "42501",
       /you are banned from this group/,
     );
-    await expectDbError(db().rpc(c.groupOwner, "invite_to_group", { group_id: g, user_id: idOf(c.reported) }), "42501", /this user is banned/);
+    await expectDbError(
+      db().rpc(c.groupOwner, "invite_to_group", { group_id: g, user_id: idOf(c.reported) }),
+      "42501",
+      /this user is banned/,
+    );
     expect(await db().request(c.reported, (tx) => tx`select reason from public.group_bans`)).toEqual([{ reason: "repeated spam" }]);
     expect(await db().request(c.groupOwner, (tx) => tx`select user_id from public.group_bans`)).toEqual([{ user_id: idOf(c.reported) }]);
     expect(await db().request(c.otherGroupAdmin, (tx) => tx`select 1 from public.group_bans`)).toEqual([]);
     await moderate(db(), c.groupOwner, "group_unban", "profile", idOf(c.reported), null, { group_id: g });
     await db().rpc(c.reported, "join_group", { group_id: g });
-    await expectDbError(moderate(db(), c.groupOwner, "group_unban", "profile", idOf(c.reported), null, { group_id: g }), "PT409", /not banned/);
+    await expectDbError(
+      moderate(db(), c.groupOwner, "group_unban", "profile", idOf(c.reported), null, { group_id: g }),
+      "PT409",
+      /not banned/,
+    );
   });
 
   it("a ban with an end stops counting when it ends", async () => {
@@ -52,8 +60,12 @@ describe("group bans", () => {
       /only the group's owners and admins/,
     );
     await expectDbError(moderate(db(), c.bystander, "group_ban", "profile", idOf(c.reported), "x", { group_id: g }), "42501");
-    await expectDbError(moderate(db(), c.moderator, "group_ban", "profile", idOf(c.groupOwner), "x", { group_id: g }), "PT409", /owner of a group cannot be banned/);
-    const otherAdmin = await db().newUser("adm2_" + Math.random().toString(16).slice(2, 8));
+    await expectDbError(
+      moderate(db(), c.moderator, "group_ban", "profile", idOf(c.groupOwner), "x", { group_id: g }),
+      "PT409",
+      /owner of a group cannot be banned/,
+    );
+    const otherAdmin = await db().newUser(unique("adm2"));
     await db().rpc(otherAdmin, "join_group", { group_id: g });
     await db().rpc(c.groupOwner, "set_member_role", { group_id: g, user_id: idOf(otherAdmin), role: "admin" });
     await expectDbError(

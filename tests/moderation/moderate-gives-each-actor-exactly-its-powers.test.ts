@@ -73,7 +73,9 @@ describe("moderate", () => {
     await moderate(db(), c.moderator, "suspend_group", "group", c.groupId, "coordinated spam");
     const feed = (actor: Actor) => db().rpcRows<{ post_id: string }>(actor, "group_feed", { group_id: c.groupId, page_size: 10 });
     expect((await feed(c.bystander)).map((r) => r.post_id)).toContain(c.groupPost);
-    expect(await db().request(c.bystander, (tx) => tx`select status from public.groups where id = ${c.groupId}`)).toEqual([{ status: "suspended" }]);
+    expect(await db().request(c.bystander, (tx) => tx`select status from public.groups where id = ${c.groupId}`)).toEqual([
+      { status: "suspended" },
+    ]);
     const outsider = await db().newUser(unique("out"));
     expect(await feed(outsider)).toEqual([]);
     expect(await db().request(anon, (tx) => tx`select 1 from public.groups where id = ${c.groupId}`)).toEqual([]);
@@ -131,6 +133,8 @@ describe("moderate", () => {
     const [row] = await db().admin`select actor_id, actor_role, action, reason from public.moderation_log where id = ${logId}`;
     expect(row).toEqual({ actor_id: null, actor_role: "operator:postgres", action: "remove", reason: "operator cleanup" });
     await moderateAsOperator(db(), "group_ban", "profile", idOf(c.reported), "operator ban", { group_id: c.groupId });
-    expect(await db().admin`select 1 from public.group_members where group_id = ${c.groupId} and user_id = ${idOf(c.reported)}`).toEqual([]);
+    expect(await db().admin`select 1 from public.group_members where group_id = ${c.groupId} and user_id = ${idOf(c.reported)}`).toEqual(
+      [],
+    );
   });
 });

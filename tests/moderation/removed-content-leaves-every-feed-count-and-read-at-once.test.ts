@@ -109,9 +109,9 @@ describe("removal", () => {
     await expectDbError(comment(db(), c.bystander, c.profilePost, "one more"), "PT409", /this post is locked/);
     await expectDbError(db().rpc(c.bystander, "react", { kind: "like", post_id: c.profilePost }), "PT409", /this post is locked/);
     await expectDbError(db().rpc(c.bystander, "react", { kind: "like", comment_id: c.profileComment }), "PT409", /this post is locked/);
-    expect(await db().request(c.bystander, (tx) => tx`select locked_at is not null as locked from public.posts where id = ${c.profilePost}`)).toEqual([
-      { locked: true },
-    ]);
+    expect(
+      await db().request(c.bystander, (tx) => tx`select locked_at is not null as locked from public.posts where id = ${c.profilePost}`),
+    ).toEqual([{ locked: true }]);
     await expectDbError(moderate(db(), c.moderator, "lock", "post", c.profilePost, "again"), "PT409", /already locked/);
     await moderate(db(), c.moderator, "unlock", "post", c.profilePost, null);
     await comment(db(), c.bystander, c.profilePost, "calm now");

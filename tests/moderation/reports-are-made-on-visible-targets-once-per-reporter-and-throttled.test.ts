@@ -34,7 +34,8 @@ describe("reports", () => {
     // Clients may also insert the row itself (supabase.from('reports').insert(...)).
     const [inserted] = await db().request(
       c.bystander,
-      (tx) => tx`insert into public.reports (target_kind, target_id, category) values ('post', ${c.groupPost}, 'spam') returning reporter_id`,
+      (tx) =>
+        tx`insert into public.reports (target_kind, target_id, category) values ('post', ${c.groupPost}, 'spam') returning reporter_id`,
     );
     expect(inserted).toEqual({ reporter_id: idOf(c.bystander) });
   });

@@ -18,11 +18,18 @@ describe("suspensions", () => {
     const u = c.reported;
     const writes: [string, () => Promise<unknown>][] = [
       ["create_post", () => createPost(db(), u, "more spam")],
-      ["insert posts", () => db().request(u, (tx) => tx`insert into public.posts (content) values (${tx.json({ blocks: [{ type: "text", value: "x" }] })})`)],
+      [
+        "insert posts",
+        () =>
+          db().request(u, (tx) => tx`insert into public.posts (content) values (${tx.json({ blocks: [{ type: "text", value: "x" }] })})`),
+      ],
       ["update posts", () => db().request(u, (tx) => tx`update public.posts set title = 'edited' where id = ${c.profilePost}`)],
       ["comment", () => db().request(u, (tx) => tx`insert into public.comments (post_id, body) values (${c.groupPost}, 'hi')`)],
       ["react", () => db().rpc(u, "react", { kind: "like", post_id: c.groupPost })],
-      ["message", () => db().request(u, (tx) => tx`insert into public.messages (conversation_id, body) values (${c.conversationId}, 'hey')`)],
+      [
+        "message",
+        () => db().request(u, (tx) => tx`insert into public.messages (conversation_id, body) values (${c.conversationId}, 'hey')`),
+      ],
       ["start_conversation", () => db().rpc(u, "start_conversation", { other_user: idOf(c.bystander) })],
       ["follow", () => db().request(u, (tx) => tx`insert into public.follows (followee_id) values (${idOf(c.bystander)})`)],
       ["profile", () => db().request(u, (tx) => tx`update public.profiles set bio = 'new' where id = ${idOf(u)}`)],
@@ -83,7 +90,10 @@ describe("suspensions", () => {
       { user_id: idOf(otherModerator) },
     ]);
     // A suspended moderator cannot moderate either.
-    await expectDbError(moderate(db(), await db().signIn(otherModerator.user as NonNullable<Actor["user"]>), "warn", "profile", target, "x"), "PT403");
+    await expectDbError(
+      moderate(db(), await db().signIn(otherModerator.user as NonNullable<Actor["user"]>), "warn", "profile", target, "x"),
+      "PT403",
+    );
   });
 
   it("an operator suspends from Studio with no JWT, and the user reads their own suspension row", async () => {
@@ -92,7 +102,9 @@ describe("suspensions", () => {
     await expectDbError(createPost(db(), c.reported, "x"), "PT403");
     expect(await db().request(c.reported, (tx) => tx`select reason from public.suspensions`)).toEqual([{ reason: "operator says so" }]);
     expect(await db().request(c.bystander, (tx) => tx`select reason from public.suspensions`)).toEqual([]);
-    expect(await db().request(c.moderator, (tx) => tx`select reason from public.suspensions where user_id = ${idOf(c.reported)}`)).toHaveLength(1);
+    expect(
+      await db().request(c.moderator, (tx) => tx`select reason from public.suspensions where user_id = ${idOf(c.reported)}`),
+    ).toHaveLength(1);
     await expectDbError(
       db().request(c.moderator, (tx) => tx`delete from public.suspensions`),
       "42501",

@@ -33,11 +33,34 @@ describe("the moderation log", () => {
     );
   });
 
+  it("several actions in one transaction resolve the reports once and record every action", async () => {
+    const c = await castOf(db());
+    const r = await report(db(), c.reporter, "post", c.profilePost);
+    const logs = await db().request(c.moderator, async (tx) => {
+      const [a] = await tx`select public.moderate('remove', 'post', ${c.profilePost}, 'spam', null, ${[r]}::uuid[]) as id`;
+      const [b] = await tx`select public.moderate('suspend', 'profile', ${idOf(c.reported)}, 'spam wave', null, ${[r]}::uuid[]) as id`;
+      return [a?.id, b?.id];
+    });
+    expect(await db().admin`select status, outcome, log_id from public.reports where id = ${r}`).toEqual([
+      { status: "actioned", outcome: "remove,suspend", log_id: logs[0] },
+    ]);
+    expect(await db().admin`select report_ids from public.moderation_log where id = ${logs[1] as string}`).toEqual([{ report_ids: [r] }]);
+    // In a later transaction the report is resolved for good.
+    await expectDbError(moderate(db(), c.moderator, "warn", "profile", idOf(c.reported), "x", { report_ids: [r] }), "PT409", /already resolved/);
+    expect(
+      await db().request(c.reporter, (tx) => tx`select count(*)::int as n from public.notifications where kind = 'report_resolved'`),
+    ).toEqual([{ n: 1 }]);
+  });
+
   it("service_role and an operator editing rows in Studio (no JWT) leave the same rows", async () => {
     const c = await castOf(db());
-    await db().request(serviceRole, (tx) => tx`update public.posts set removed_at = now(), removed_reason = 'via service' where id = ${c.profilePost}`);
+    await db().request(
+      serviceRole,
+      (tx) => tx`update public.posts set removed_at = now(), removed_reason = 'via service' where id = ${c.profilePost}`,
+    );
     await db().admin`update public.comments set removed_at = now(), removed_reason = 'via studio' where id = ${c.profileComment}`;
-    await db().admin`insert into public.suspensions (user_id, until, reason) values (${idOf(c.reported)}, now() + interval '1 day', 'studio suspension')`;
+    await db()
+      .admin`insert into public.suspensions (user_id, until, reason) values (${idOf(c.reported)}, now() + interval '1 day', 'studio suspension')`;
     await db().admin`delete from public.suspensions where user_id = ${idOf(c.reported)}`;
     await db().admin`update public.groups set status = 'suspended' where id = ${c.otherGroupId}`;
     expect(await logOf(c.profilePost)).toEqual([
@@ -54,7 +77,8 @@ describe("the moderation log", () => {
     // The user concerned is notified whichever path acted.
     const notes = await db().request(
       c.reported,
-      (tx) => tx`select data->>'action' as action, data->>'reason' as reason from public.notifications where kind = 'moderation_action' order by created_at`,
+      (tx) =>
+        tx`select data->>'action' as action, data->>'reason' as reason from public.notifications where kind = 'moderation_action' order by created_at`,
     );
     expect(notes).toEqual(
       expect.arrayContaining([
@@ -69,21 +93,41 @@ describe("the moderation log", () => {
     const c = await castOf(db());
     const logId = await moderate(db(), c.moderator, "warn", "profile", idOf(c.reported), "first warning");
     for (const actor of [c.moderator, c.admin, c.reported] as Actor[]) {
-      await expectDbError(db().request(actor, (tx) => tx`update public.moderation_log set reason = 'x' where id = ${logId}`), "42501", /permission denied/);
-      await expectDbError(db().request(actor, (tx) => tx`delete from public.moderation_log where id = ${logId}`), "42501", /permission denied/);
       await expectDbError(
-        db().request(actor, (tx) => tx`insert into public.moderation_log (actor_role, action, target_kind, target_id) values ('user', 'warn', 'profile', ${logId})`),
+        db().request(actor, (tx) => tx`update public.moderation_log set reason = 'x' where id = ${logId}`),
+        "42501",
+        /permission denied/,
+      );
+      await expectDbError(
+        db().request(actor, (tx) => tx`delete from public.moderation_log where id = ${logId}`),
+        "42501",
+        /permission denied/,
+      );
+      await expectDbError(
+        db().request(
+          actor,
+          (tx) =>
+            tx`insert into public.moderation_log (actor_role, action, target_kind, target_id) values ('user', 'warn', 'profile', ${logId})`,
+        ),
         "42501",
         /permission denied/,
       );
     }
-    await expectDbError(db().request(anon, (tx) => tx`select 1 from public.moderation_log`), "42501", /permission denied/);
+    await expectDbError(
+      db().request(anon, (tx) => tx`select 1 from public.moderation_log`),
+      "42501",
+      /permission denied/,
+    );
     await expectDbError(
       db().request(serviceRole, (tx) => tx`update public.moderation_log set reason = 'x' where id = ${logId}`),
       "42501",
       /permission denied/,
     );
-    await expectDbError(db().request(serviceRole, (tx) => tx`delete from public.moderation_log`), "42501", /permission denied/);
+    await expectDbError(
+      db().request(serviceRole, (tx) => tx`delete from public.moderation_log`),
+      "42501",
+      /permission denied/,
+    );
     await expectDbError(db().admin`update public.moderation_log set reason = 'x' where id = ${logId}`, "42501", /append-only/);
     await expectDbError(db().admin`delete from public.moderation_log where id = ${logId}`, "42501", /append-only/);
     await expectDbError(db().admin`truncate public.moderation_log cascade`, "42501", /append-only/);
@@ -118,7 +162,10 @@ describe("the moderation log", () => {
     const make = async (name: string) => {
       const [g] = await db().request(
         creator,
-        (tx) => tx<{ id: string }[]>`insert into public.groups (kind, slug, name) values ('institution', ${unique("inst").replaceAll("_", "-")}, ${name}) returning id`,
+        (tx) =>
+          tx<
+            { id: string }[]
+          >`insert into public.groups (kind, slug, name) values ('institution', ${unique("inst").replaceAll("_", "-")}, ${name}) returning id`,
       );
       return (g as { id: string }).id;
     };
@@ -146,10 +193,16 @@ describe("the moderation log", () => {
       { kind: "institution_approved", subject_id: viaUpdate },
       { kind: "institution_rejected", subject_id: viaReject },
     ]);
-    expect(await db().admin`select status, verified from public.groups where id = ${viaUpdate}`).toEqual([{ status: "active", verified: true }]);
+    expect(await db().admin`select status, verified from public.groups where id = ${viaUpdate}`).toEqual([
+      { status: "active", verified: true },
+    ]);
     expect((await logOf(viaUpdate)).map((r) => r.action)).toEqual(["approve_institution"]);
     // An API caller who is not an admin is still refused.
     const other = await make("Clinic Four");
-    await expectDbError(db().request(creator, (tx) => tx`select private.review_institution(${other}, 'approve')`), "42501", /only platform admins/);
+    await expectDbError(
+      db().request(creator, (tx) => tx`select private.review_institution(${other}, 'approve')`),
+      "42501",
+      /only platform admins/,
+    );
   });
 });

@@ -106,11 +106,13 @@ describe("the moderation queue", () => {
     const [item] = await queue(c.moderator, { target_kind: "message" });
     const evidence = item?.target_preview as { body: string; sender_id: string }[];
     expect(evidence.map((m) => m.body)).toEqual(["hello", "hi, who are you?", "you will regret it"]);
-    expect(await db().request(c.moderator, (tx) => tx`select evidence is not null as has from public.reports where id = ${reportId}`)).toEqual([
-      { has: true },
-    ]);
+    expect(
+      await db().request(c.moderator, (tx) => tx`select evidence is not null as has from public.reports where id = ${reportId}`),
+    ).toEqual([{ has: true }]);
     // The moderator still cannot read the conversation itself.
-    expect(await db().request(c.moderator, (tx) => tx`select 1 from public.messages where conversation_id = ${c.conversationId}`)).toEqual([]);
+    expect(await db().request(c.moderator, (tx) => tx`select 1 from public.messages where conversation_id = ${c.conversationId}`)).toEqual(
+      [],
+    );
     await expectDbError(db().rpcRows(c.moderator, "conversation_messages", { conversation_id: c.conversationId }), "PT404");
   });
 

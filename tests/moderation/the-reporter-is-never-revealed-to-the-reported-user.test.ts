@@ -49,7 +49,8 @@ describe("reporter anonymity", () => {
     expect(broadcasts.length).toBeGreaterThan(0);
     expect(JSON.stringify(broadcasts)).not.toContain(reporterId);
     // The DM topic carries the removal without a reporter either.
-    const dm = await db().admin`select payload from realtime.messages where topic = ${`dm:${c.conversationId}`} and event like 'message_re%'`;
+    const dm = await db()
+      .admin`select payload from realtime.messages where topic = ${`dm:${c.conversationId}`} and event like 'message_re%'`;
     expect(JSON.stringify(dm)).not.toContain("harassment");
   });
 
@@ -57,9 +58,17 @@ describe("reporter anonymity", () => {
     const c = await castOf(db());
     const r = await report(db(), c.reporter, "post", c.profilePost, "spam");
     await moderate(db(), c.moderator, "suspend", "profile", idOf(c.reported), "secret details of the sanction", { report_ids: [r] });
-    const notes = await db().request(c.reporter, (tx) => tx`select kind, actor_id, subject_id, data from public.notifications where kind = 'report_resolved'`);
+    const notes = await db().request(
+      c.reporter,
+      (tx) => tx`select kind, actor_id, subject_id, data from public.notifications where kind = 'report_resolved'`,
+    );
     expect(notes).toEqual([
-      { kind: "report_resolved", actor_id: null, subject_id: r, data: { report_id: r, target_kind: "post", status: "actioned", outcome: "actioned" } },
+      {
+        kind: "report_resolved",
+        actor_id: null,
+        subject_id: r,
+        data: { report_id: r, target_kind: "post", status: "actioned", outcome: "actioned" },
+      },
     ]);
     const [own] = await db().request(c.reporter, (tx) => tx`select status, outcome from public.reports where id = ${r}`);
     expect(own).toEqual({ status: "actioned", outcome: "suspend" });
