@@ -2,9 +2,10 @@
 // (docs/moderation.md). The caller's token is verified here; everything else runs as the caller in
 // one transaction (RLS and the RPCs' own checks apply: who may handle what is decided in the
 // database, not here):
-//   resolve        report ids + one or more actions + one reason: each action is public.moderate();
-//                  the first one carries the report ids, so they are checked and resolved with it;
-//                  all or nothing.
+//   resolve        report ids + one or more actions + one reason: each action is public.moderate()
+//                  with the report ids (checked: open or resolved earlier in this transaction, the
+//                  caller's to handle); the first resolves them, each records itself in their
+//                  outcome (remove,suspend) and its log row names them; all or nothing.
 //   appeal         the sanctioned user appeals one sanction (public.appeal).
 //   decide-appeal  another moderator grants or denies it (public.decide_appeal).
 // After the commit the user concerned is emailed about each sanction and each appeal decision when
@@ -116,12 +117,11 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
     if (input.action === "resolve") {
       const done = await asCaller(db, claims, async (tx) => {
         const results: { action: string; target_kind: string; target_id: string; log_id: string }[] = [];
-        for (const [i, s] of input.actions.entries()) {
-          // The first action carries the report ids: checked (open, the caller's to handle) and resolved with it.
+        for (const s of input.actions) {
           const { rows } = await sql<{ log_id: string }>`select public.moderate(
               action => ${s.action}, target_kind => ${s.target_kind}, target_id => ${s.target_id}::uuid,
               reason => ${input.reason}, until => ${s.until ?? null}::timestamptz,
-              report_ids => ${i === 0 ? input.report_ids : null}::uuid[], group_id => ${s.group_id ?? null}::uuid
+              report_ids => ${input.report_ids}::uuid[], group_id => ${s.group_id ?? null}::uuid
             ) as log_id`.execute(tx);
           results.push({ action: s.action, target_kind: s.target_kind, target_id: s.target_id, log_id: rows[0]?.log_id ?? "" });
         }

@@ -76,12 +76,12 @@ describe("moderation on Deno: resolve", () => {
       where id in ${db().admin(results.map((r) => r.log_id))} order by created_at`;
     expect(log).toEqual([
       { id: results[0]?.log_id, action: "remove", actor_id: idOf(c.moderator), reason: "Selling pills is spam.", report_ids: reportIds },
-      { id: results[1]?.log_id, action: "suspend", actor_id: idOf(c.moderator), reason: "Selling pills is spam.", report_ids: [] },
+      { id: results[1]?.log_id, action: "suspend", actor_id: idOf(c.moderator), reason: "Selling pills is spam.", report_ids: reportIds },
     ]);
-    // Both reports resolved together, by the first action; each reporter hears the outcome only.
+    // Both reports resolved together by the first action, recording both; each reporter hears the outcome only.
     expect(await reportsOf(post)).toEqual([
-      { reporter_id: idOf(c.reporter), status: "actioned", outcome: "remove", log_id: results[0]?.log_id },
-      { reporter_id: idOf(c.bystander), status: "actioned", outcome: "remove", log_id: results[0]?.log_id },
+      { reporter_id: idOf(c.reporter), status: "actioned", outcome: "remove,suspend", log_id: results[0]?.log_id },
+      { reporter_id: idOf(c.bystander), status: "actioned", outcome: "remove,suspend", log_id: results[0]?.log_id },
     ]);
     const [resolved] = await db().request(
       c.reporter,
