@@ -4,16 +4,16 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, createPost, idOf, makeModerator, moderate, unique } from "./cast.ts";
+import { castOf, createPost, idOf, makeModerator, moderate, rpc, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
 function appeal(actor: Actor, logId: string, statement: string) {
-  return db().rpc<string>(actor, "appeal", { log_id: logId, statement });
+  return rpc<string>(db(), actor, "appeal", { log_id: logId, statement });
 }
 
 function decide(actor: Actor, appealId: string, granted: boolean, reason: string | null) {
-  return db().rpc<string>(actor, "decide_appeal", { appeal_id: appealId, granted, reason });
+  return rpc<string>(db(), actor, "decide_appeal", { appeal_id: appealId, granted, reason });
 }
 
 describe("appeals", () => {

@@ -5,6 +5,19 @@
 import { randomBytes } from "node:crypto";
 import { type Actor, serviceRole, type TestDatabase } from "../helpers/db.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: moderation tests assert results rather than type them
+type Loose = any;
+
+/** supabase.rpc(fn, args) without the generated types (test values are asserted, not typed). */
+export function rpc<T = Loose>(db: TestDatabase, actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T> {
+  return db.rpcUnchecked(actor, fn, args) as Promise<T>;
+}
+
+/** A set-returning RPC (GET /rpc/fn), without the generated types. */
+export function rpcRows<T = Loose>(db: TestDatabase, actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<T[]> {
+  return db.rpcRowsUnchecked(actor, fn, args) as Promise<T[]>;
+}
+
 export function unique(prefix: string): string {
   return `${prefix}_${randomBytes(3).toString("hex")}`;
 }
@@ -20,7 +33,7 @@ export async function makeModerator(db: TestDatabase, actor: Actor): Promise<Act
 }
 
 export async function createPost(db: TestDatabase, actor: Actor, text: string, groupId: string | null = null): Promise<string> {
-  const [post] = await db.rpcRows<{ id: string }>(actor, "create_post", {
+  const [post] = await rpcRows<{ id: string }>(db, actor, "create_post", {
     content: { blocks: [{ type: "text", value: text }] },
     title: groupId ? "A title" : null,
     group_id: groupId,
@@ -49,15 +62,15 @@ export async function createGroup(db: TestDatabase, owner: Actor, visibility: "p
 }
 
 export async function join(db: TestDatabase, actor: Actor, groupId: string): Promise<void> {
-  await db.rpc(actor, "join_group", { group_id: groupId });
+  await rpc(db, actor, "join_group", { group_id: groupId });
 }
 
 export async function promote(db: TestDatabase, owner: Actor, groupId: string, member: Actor): Promise<void> {
-  await db.rpc(owner, "set_member_role", { group_id: groupId, user_id: idOf(member), role: "admin" });
+  await rpc(db, owner, "set_member_role", { group_id: groupId, user_id: idOf(member), role: "admin" });
 }
 
 export async function conversationWith(db: TestDatabase, a: Actor, b: Actor): Promise<string> {
-  return db.rpc<string>(a, "start_conversation", { other_user: idOf(b) });
+  return rpc<string>(db, a, "start_conversation", { other_user: idOf(b) });
 }
 
 export async function sendMessage(db: TestDatabase, actor: Actor, conversationId: string, body: string): Promise<string> {
@@ -76,7 +89,7 @@ export function report(
   category = "spam",
   details: string | null = null,
 ): Promise<string> {
-  return db.rpc<string>(actor, "report", { target_kind: targetKind, target_id: targetId, category, details });
+  return rpc<string>(db, actor, "report", { target_kind: targetKind, target_id: targetId, category, details });
 }
 
 export function moderate(
@@ -88,7 +101,7 @@ export function moderate(
   reason: string | null,
   extra: { until?: Date | null; report_ids?: string[] | null; group_id?: string | null } = {},
 ): Promise<string> {
-  return db.rpc<string>(actor, "moderate", {
+  return rpc<string>(db, actor, "moderate", {
     action,
     target_kind: targetKind,
     target_id: targetId,

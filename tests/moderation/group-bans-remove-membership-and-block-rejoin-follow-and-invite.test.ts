@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, idOf, moderate, unique } from "./cast.ts";
+import { castOf, idOf, moderate, rpc, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -15,14 +15,14 @@ describe("group bans", () => {
     await db().request(c.reported, (tx) => tx`delete from public.group_follows where group_id = ${g}`);
     await moderate(db(), c.groupAdmin, "group_ban", "profile", idOf(c.reported), "repeated spam", { group_id: g });
     expect(await db().admin`select 1 from public.group_members where group_id = ${g} and user_id = ${idOf(c.reported)}`).toEqual([]);
-    await expectDbError(db().rpc(c.reported, "join_group", { group_id: g }), "42501", /you are banned from this group/);
+    await expectDbError(rpc(db(), c.reported, "join_group", { group_id: g }), "42501", /you are banned from this group/);
     await expectDbError(
       db().request(c.reported, (tx) => tx`insert into public.group_follows (group_id) values (${g})`),
       "42501",
       /you are banned from this group/,
     );
     await expectDbError(
-      db().rpc(c.groupOwner, "invite_to_group", { group_id: g, user_id: idOf(c.reported) }),
+      rpc(db(), c.groupOwner, "invite_to_group", { group_id: g, user_id: idOf(c.reported) }),
       "42501",
       /this user is banned/,
     );
@@ -30,7 +30,7 @@ describe("group bans", () => {
     expect(await db().request(c.groupOwner, (tx) => tx`select user_id from public.group_bans`)).toEqual([{ user_id: idOf(c.reported) }]);
     expect(await db().request(c.otherGroupAdmin, (tx) => tx`select 1 from public.group_bans`)).toEqual([]);
     await moderate(db(), c.groupOwner, "group_unban", "profile", idOf(c.reported), null, { group_id: g });
-    await db().rpc(c.reported, "join_group", { group_id: g });
+    await rpc(db(), c.reported, "join_group", { group_id: g });
     await expectDbError(
       moderate(db(), c.groupOwner, "group_unban", "profile", idOf(c.reported), null, { group_id: g }),
       "PT409",
@@ -44,11 +44,11 @@ describe("group bans", () => {
       group_id: c.groupId,
       until: new Date(Date.now() + 3600_000),
     });
-    await expectDbError(db().rpc(c.reported, "join_group", { group_id: c.groupId }), "42501");
+    await expectDbError(rpc(db(), c.reported, "join_group", { group_id: c.groupId }), "42501");
     await db().admin`alter table public.group_bans disable trigger user`;
     await db().admin`update public.group_bans set until = now() - interval '1 second'`;
     await db().admin`alter table public.group_bans enable trigger user`;
-    await db().rpc(c.reported, "join_group", { group_id: c.groupId });
+    await rpc(db(), c.reported, "join_group", { group_id: c.groupId });
   });
 
   it("who may ban whom", async () => {
@@ -66,8 +66,8 @@ describe("group bans", () => {
       /owner of a group cannot be banned/,
     );
     const otherAdmin = await db().newUser(unique("adm2"));
-    await db().rpc(otherAdmin, "join_group", { group_id: g });
-    await db().rpc(c.groupOwner, "set_member_role", { group_id: g, user_id: idOf(otherAdmin), role: "admin" });
+    await rpc(db(), otherAdmin, "join_group", { group_id: g });
+    await rpc(db(), c.groupOwner, "set_member_role", { group_id: g, user_id: idOf(otherAdmin), role: "admin" });
     await expectDbError(
       moderate(db(), c.groupAdmin, "group_ban", "profile", idOf(otherAdmin), "x", { group_id: g }),
       "42501",

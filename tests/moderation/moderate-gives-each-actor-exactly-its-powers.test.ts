@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { type Cast, castOf, idOf, moderate, moderateAsOperator, unique } from "./cast.ts";
+import { type Cast, castOf, idOf, moderate, moderateAsOperator, rpc, rpcRows, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -71,7 +71,7 @@ describe("moderate", () => {
   it("a suspended group stays readable by its members only, takes no posts or joins, and comes back", async () => {
     const c = await castOf(db());
     await moderate(db(), c.moderator, "suspend_group", "group", c.groupId, "coordinated spam");
-    const feed = (actor: Actor) => db().rpcRows<{ post_id: string }>(actor, "group_feed", { group_id: c.groupId, page_size: 10 });
+    const feed = (actor: Actor) => rpcRows<{ post_id: string }>(db(), actor, "group_feed", { group_id: c.groupId, page_size: 10 });
     expect((await feed(c.bystander)).map((r) => r.post_id)).toContain(c.groupPost);
     expect(await db().request(c.bystander, (tx) => tx`select status from public.groups where id = ${c.groupId}`)).toEqual([
       { status: "suspended" },
@@ -79,9 +79,9 @@ describe("moderate", () => {
     const outsider = await db().newUser(unique("out"));
     expect(await feed(outsider)).toEqual([]);
     expect(await db().request(anon, (tx) => tx`select 1 from public.groups where id = ${c.groupId}`)).toEqual([]);
-    await expectDbError(db().rpc(outsider, "join_group", { group_id: c.groupId }), "PT404");
+    await expectDbError(rpc(db(), outsider, "join_group", { group_id: c.groupId }), "PT404");
     await expectDbError(
-      db().rpc(c.bystander, "create_post", { content: { blocks: [{ type: "text", value: "x" }] }, title: "t", group_id: c.groupId }),
+      rpc(db(), c.bystander, "create_post", { content: { blocks: [{ type: "text", value: "x" }] }, title: "t", group_id: c.groupId }),
       "PT409",
       /not active/,
     );

@@ -4,12 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, comment, createPost, idOf, moderate } from "./cast.ts";
+import { castOf, comment, createPost, idOf, moderate, rpc, rpcRows } from "./cast.ts";
 
 const db = useTestDatabase();
 
 async function feedIds(actor: Actor, fn: string, args: Record<string, unknown>): Promise<string[]> {
-  const rows = await db().rpcRows<{ post_id: string }>(actor, fn, { ...args, page_size: 100 });
+  const rows = await rpcRows<{ post_id: string }>(db(), actor, fn, { ...args, page_size: 100 });
   return rows.map((r) => r.post_id);
 }
 
@@ -43,7 +43,7 @@ describe("removal", () => {
     expect(await feedIds(c.reported, "home_feed", {})).not.toContain(c.profilePost);
     // Nobody comments on, reacts to or bookmarks it; the author cannot edit it.
     await expectDbError(comment(db(), c.bystander, c.profilePost, "hello?"), "PT404", /post not found/);
-    await expectDbError(db().rpc(c.bystander, "react", { kind: "like", post_id: c.profilePost }), "PT404", /post not found/);
+    await expectDbError(rpc(db(), c.bystander, "react", { kind: "like", post_id: c.profilePost }), "PT404", /post not found/);
     await expectDbError(
       db().request(c.reported, (tx) => tx`update public.posts set title = 'fixed' where id = ${c.profilePost}`),
       "PT409",
@@ -66,7 +66,7 @@ describe("removal", () => {
     expect(await db().request(c.reported, (tx) => tx`select removed_reason from public.comments where id = ${c.groupComment}`)).toEqual([
       { removed_reason: "off topic" },
     ]);
-    await expectDbError(db().rpc(c.bystander, "react", { kind: "like", comment_id: c.groupComment }), "PT404", /comment not found/);
+    await expectDbError(rpc(db(), c.bystander, "react", { kind: "like", comment_id: c.groupComment }), "PT404", /comment not found/);
     // Deleting a removed comment does not count it twice.
     await db().request(c.reported, (tx) => tx`delete from public.comments where id = ${c.groupComment}`);
     expect(await countOf()).toBe(0);
@@ -80,13 +80,13 @@ describe("removal", () => {
   it("a removed message leaves the other participant's reads, previews and unread count, and Realtime says so", async () => {
     const c = await castOf(db());
     const unread = async () =>
-      (await db().rpcRows<{ unread_count: number; last_message_id: string }>(c.reporter, "my_conversations", { page_size: 10 }))[0];
+      (await rpcRows<{ unread_count: number; last_message_id: string }>(db(), c.reporter, "my_conversations", { page_size: 10 }))[0];
     // Replying marked the reporter's side read: only the reported message is unread.
     expect(await unread()).toMatchObject({ unread_count: 1, last_message_id: c.message });
     await moderate(db(), c.moderator, "remove", "message", c.message, "threat");
     expect(await unread()).toMatchObject({ unread_count: 0 });
     expect((await unread())?.last_message_id).not.toBe(c.message);
-    const messages = await db().rpcRows<{ id: string }>(c.reporter, "conversation_messages", { conversation_id: c.conversationId });
+    const messages = await rpcRows<{ id: string }>(db(), c.reporter, "conversation_messages", { conversation_id: c.conversationId });
     expect(messages.map((m) => m.id)).not.toContain(c.message);
     expect(await db().request(c.reported, (tx) => tx`select removed_reason from public.messages where id = ${c.message}`)).toEqual([
       { removed_reason: "threat" },
@@ -107,8 +107,8 @@ describe("removal", () => {
     await expectDbError(moderate(db(), c.moderator, "unlock", "post", c.profilePost, null), "PT409", /not locked/);
     await moderate(db(), c.moderator, "lock", "post", c.profilePost, "heated thread");
     await expectDbError(comment(db(), c.bystander, c.profilePost, "one more"), "PT409", /this post is locked/);
-    await expectDbError(db().rpc(c.bystander, "react", { kind: "like", post_id: c.profilePost }), "PT409", /this post is locked/);
-    await expectDbError(db().rpc(c.bystander, "react", { kind: "like", comment_id: c.profileComment }), "PT409", /this post is locked/);
+    await expectDbError(rpc(db(), c.bystander, "react", { kind: "like", post_id: c.profilePost }), "PT409", /this post is locked/);
+    await expectDbError(rpc(db(), c.bystander, "react", { kind: "like", comment_id: c.profileComment }), "PT409", /this post is locked/);
     expect(
       await db().request(c.bystander, (tx) => tx`select locked_at is not null as locked from public.posts where id = ${c.profilePost}`),
     ).toEqual([{ locked: true }]);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, createPost, idOf, moderate, moderateAsOperator, unique } from "./cast.ts";
+import { castOf, createPost, idOf, moderate, moderateAsOperator, rpc, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -25,16 +25,16 @@ describe("suspensions", () => {
       ],
       ["update posts", () => db().request(u, (tx) => tx`update public.posts set title = 'edited' where id = ${c.profilePost}`)],
       ["comment", () => db().request(u, (tx) => tx`insert into public.comments (post_id, body) values (${c.groupPost}, 'hi')`)],
-      ["react", () => db().rpc(u, "react", { kind: "like", post_id: c.groupPost })],
+      ["react", () => rpc(db(), u, "react", { kind: "like", post_id: c.groupPost })],
       [
         "message",
         () => db().request(u, (tx) => tx`insert into public.messages (conversation_id, body) values (${c.conversationId}, 'hey')`),
       ],
-      ["start_conversation", () => db().rpc(u, "start_conversation", { other_user: idOf(c.bystander) })],
+      ["start_conversation", () => rpc(db(), u, "start_conversation", { other_user: idOf(c.bystander) })],
       ["follow", () => db().request(u, (tx) => tx`insert into public.follows (followee_id) values (${idOf(c.bystander)})`)],
       ["profile", () => db().request(u, (tx) => tx`update public.profiles set bio = 'new' where id = ${idOf(u)}`)],
-      ["join_group", () => db().rpc(u, "join_group", { group_id: c.otherGroupId })],
-      ["report", () => db().rpc(u, "report", { target_kind: "profile", target_id: idOf(c.reporter), category: "spam" })],
+      ["join_group", () => rpc(db(), u, "join_group", { group_id: c.otherGroupId })],
+      ["report", () => rpc(db(), u, "report", { target_kind: "profile", target_id: idOf(c.reporter), category: "spam" })],
       ["bookmark", () => db().request(u, (tx) => tx`insert into public.bookmarks (post_id) values (${c.groupPost})`)],
     ];
     for (const [name, write] of writes) {
@@ -43,7 +43,7 @@ describe("suspensions", () => {
     }
     // Reading goes on: posts, own profile, own account (which shows the suspension).
     expect(await db().request(u, (tx) => tx`select id from public.posts where id = ${c.groupPost}`)).toHaveLength(1);
-    const account = await db().rpc<Record<string, unknown>>(u, "my_account");
+    const account = await rpc<Record<string, unknown>>(db(), u, "my_account");
     expect(account).toMatchObject({ suspended: true, suspension_reason: "spamming" });
     expect(new Date(account.suspended_until as string).toISOString()).toBe(new Date(until.toISOString().slice(0, 23)).toISOString());
     // Others write as before.
@@ -54,10 +54,10 @@ describe("suspensions", () => {
     const c = await castOf(db());
     await moderate(db(), c.admin, "suspend", "profile", idOf(c.reported), "ban evasion");
     await expectDbError(createPost(db(), c.reported, "x"), "PT403", /^your account is suspended permanently$/);
-    expect(await db().rpc(c.reported, "my_account")).toMatchObject({ suspended: true, suspended_until: null });
+    expect(await rpc(db(), c.reported, "my_account")).toMatchObject({ suspended: true, suspended_until: null });
     await moderate(db(), c.moderator, "unsuspend", "profile", idOf(c.reported), null);
     await createPost(db(), c.reported, "I am back");
-    expect(await db().rpc(c.reported, "my_account")).toMatchObject({ suspended: false });
+    expect(await rpc(db(), c.reported, "my_account")).toMatchObject({ suspended: false });
     await expectDbError(moderate(db(), c.moderator, "unsuspend", "profile", idOf(c.reported), null), "PT409", /not suspended/);
   });
 

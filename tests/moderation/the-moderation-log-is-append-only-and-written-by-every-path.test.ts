@@ -46,7 +46,11 @@ describe("the moderation log", () => {
     ]);
     expect(await db().admin`select report_ids from public.moderation_log where id = ${logs[1] as string}`).toEqual([{ report_ids: [r] }]);
     // In a later transaction the report is resolved for good.
-    await expectDbError(moderate(db(), c.moderator, "warn", "profile", idOf(c.reported), "x", { report_ids: [r] }), "PT409", /already resolved/);
+    await expectDbError(
+      moderate(db(), c.moderator, "warn", "profile", idOf(c.reported), "x", { report_ids: [r] }),
+      "PT409",
+      /already resolved/,
+    );
     expect(
       await db().request(c.reporter, (tx) => tx`select count(*)::int as n from public.notifications where kind = 'report_resolved'`),
     ).toEqual([{ n: 1 }]);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
-import { castOf, idOf, moderate, report, sendMessage, unique } from "./cast.ts";
+import { castOf, idOf, moderate, report, rpc, rpcRows, sendMessage, unique } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -22,14 +22,14 @@ interface Item {
 }
 
 function queue(actor: Actor, args: Record<string, unknown> = {}): Promise<Item[]> {
-  return db().rpcRows<Item>(actor, "moderation_queue", { page_size: 20, ...args });
+  return rpcRows<Item>(db(), actor, "moderation_queue", { page_size: 20, ...args });
 }
 
 describe("the moderation queue", () => {
   it("groups per target in order, pages by keyset, filters, and scopes by who handles what", async () => {
     const c = await castOf(db());
     const extra = await Promise.all([1, 2].map(() => db().newUser(unique("r"))));
-    for (const g of extra) await db().rpc(g, "join_group", { group_id: c.groupId });
+    for (const g of extra) await rpc(db(), g, "join_group", { group_id: c.groupId });
     await report(db(), c.reporter, "post", c.profilePost, "spam");
     await report(db(), c.reporter, "post", c.groupPost, "spam");
     await report(db(), c.bystander, "post", c.groupPost, "hate");
@@ -84,7 +84,7 @@ describe("the moderation queue", () => {
 
   it("nobody sees reports about themselves in the queue", async () => {
     const c = await castOf(db());
-    const ownPost = await db().rpcRows<{ id: string }>(c.groupAdmin, "create_post", {
+    const ownPost = await rpcRows<{ id: string }>(db(), c.groupAdmin, "create_post", {
       content: { blocks: [{ type: "text", value: "admin's post" }] },
       title: "t",
       group_id: c.groupId,
@@ -113,7 +113,7 @@ describe("the moderation queue", () => {
     expect(await db().request(c.moderator, (tx) => tx`select 1 from public.messages where conversation_id = ${c.conversationId}`)).toEqual(
       [],
     );
-    await expectDbError(db().rpcRows(c.moderator, "conversation_messages", { conversation_id: c.conversationId }), "PT404");
+    await expectDbError(rpcRows(db(), c.moderator, "conversation_messages", { conversation_id: c.conversationId }), "PT404");
   });
 
   it("moderators get one grouped notification for severe items entering the queue", async () => {

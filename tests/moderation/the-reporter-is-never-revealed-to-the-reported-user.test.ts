@@ -4,7 +4,7 @@
 // outcome only, never the sanction's details.
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/db.ts";
-import { castOf, idOf, moderate, report } from "./cast.ts";
+import { castOf, idOf, moderate, report, rpc } from "./cast.ts";
 
 const db = useTestDatabase();
 
@@ -22,7 +22,7 @@ describe("reporter anonymity", () => {
       until: new Date(Date.now() + 86400_000),
       report_ids: [r1],
     });
-    await db().rpc(c.reported, "appeal", { log_id: logId, statement: "it was not me" });
+    await rpc(db(), c.reported, "appeal", { log_id: logId, statement: "it was not me" });
 
     const reporterId = idOf(c.reporter);
     const tables = await db().admin<{ table_name: string }[]>`
@@ -42,7 +42,7 @@ describe("reporter anonymity", () => {
     expect(scanned).toEqual(expect.arrayContaining(["reports", "moderation_log", "notifications", "appeals", "suspensions", "group_bans"]));
     // The moderation tables show the reported user their sanction, and no report at all.
     expect(await db().request(c.reported, (tx) => tx`select 1 from public.reports`)).toEqual([]);
-    const account = await db().rpc(c.reported, "my_account");
+    const account = await rpc(db(), c.reported, "my_account");
     expect(JSON.stringify(account)).not.toContain(reporterId);
     // Realtime: what was broadcast to the reported user's own topic.
     const broadcasts = await db().admin`select payload from realtime.messages where topic = ${`user:${idOf(c.reported)}`}`;

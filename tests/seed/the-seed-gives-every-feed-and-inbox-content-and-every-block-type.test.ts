@@ -36,7 +36,7 @@ interface FeedRow {
 
 const actors = {} as Record<Name, Actor>;
 const feed = (actor: Actor, fn: string, args: Record<string, unknown> = {}) =>
-  db().rpcRows<FeedRow>(actor, fn, { page_size: 100, ...args });
+  db().rpcRowsUnchecked(actor, fn, { page_size: 100, ...args }) as Promise<FeedRow[]>;
 
 beforeAll(async () => {
   await applySeed(db().url);
@@ -89,7 +89,7 @@ describe("the seed", () => {
       expect(conversations.length, `${name}'s conversations`).toBeGreaterThan(0);
       const notifications = await db().request(actors[name], (tx) => tx`select kind from public.notifications`);
       expect(notifications.length, `${name}'s notifications`).toBeGreaterThan(0);
-      expect(await db().rpc<number>(actors[name], "unread_notification_count")).toBeGreaterThan(0);
+      expect(await db().rpc(actors[name], "unread_notification_count")).toBeGreaterThan(0);
     }
     for (const name of ["cleo", "gus"] as const) {
       const requests = await db().rpcRows(actors[name], "my_conversations", { page_size: 20, requests: true });
