@@ -10,5 +10,5 @@ import { createApp as moderation } from "../moderation/app.ts";
 export const functionFactories: Record<string, (env: Env, db: Kysely<Database>) => Hono> = {
   "auth-login": authLogin,
   "institution-review": institutionReview,
-  moderation,
+  moderation: moderation,
 };

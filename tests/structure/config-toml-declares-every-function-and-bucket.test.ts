@@ -40,7 +40,7 @@ describe("supabase/config.toml", () => {
 
   it("names the same functions the dev router serves", () => {
     const registry = readFileSync(join(repoRoot, "functions/_dev/registry.ts"), "utf8");
-    const served = [...registry.matchAll(/^\s+"([a-z0-9-]+)": /gm)].map((m) => m[1]).sort();
+    const served = [...registry.matchAll(/^\s+"?([a-z0-9-]+)"?: /gm)].map((m) => m[1]).sort();
     expect(served).toEqual(functionDirs);
   });
 
