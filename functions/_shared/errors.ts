@@ -18,8 +18,11 @@ export class HttpError extends Error {
 export function statusForSqlState(sqlState: string | undefined): ContentfulStatusCode {
   if (!sqlState) return 500;
   if (sqlState === "42501") return 403;
-  if (sqlState === "23505" || sqlState === "23503" || sqlState === "PT409") return 409;
-  if (sqlState === "PT404") return 404;
+  if (sqlState === "23505" || sqlState === "23503") return 409;
+  // PostgREST's own convention: PT followed by an HTTP status is that status (PT403 a suspended
+  // account, PT404, PT409, PT429 a throttle).
+  const pt = /^PT([45]\d\d)$/.exec(sqlState);
+  if (pt) return Number(pt[1]) as ContentfulStatusCode;
   if (sqlState.startsWith("22") || sqlState === "23514" || sqlState === "P0001") return 422;
   return 500;
 }
