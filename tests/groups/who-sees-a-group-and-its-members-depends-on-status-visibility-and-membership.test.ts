@@ -161,12 +161,14 @@ describe("a pending institution", () => {
 });
 
 describe("rejected and suspended groups", () => {
-  it("are hidden from everyone but their creator, their owner and admins, and platform admins", async () => {
+  it("are hidden from everyone but their creator, their members (suspended: read-only), owner and admins, and platform admins", async () => {
     const c = await castAround(db(), { visibility: "public" });
     await db().request(serviceRole, (tx) => tx`update public.groups set status = 'suspended' where id = ${c.group.id}`);
-    for (const actor of [anon, c.stranger, c.member, c.invitee]) {
+    for (const actor of [anon, c.stranger, c.invitee]) {
       expect(await seesGroup(actor, c.group.id)).toBe(false);
     }
+    // A suspended group stays readable by its active members (issue 12: members keep reading).
+    expect(await seesGroup(c.member, c.group.id)).toBe(true);
     expect(await visibleMembers(anon, c.group.id)).toEqual([]);
     expect(await visibleMembers(c.stranger, c.group.id)).toEqual([]);
     expect(await visibleMembers(c.member, c.group.id)).toEqual([entry(c.member, "active")]);
@@ -174,7 +176,8 @@ describe("rejected and suspended groups", () => {
     for (const actor of [c.owner, c.admin, c.platformAdmin]) {
       expect(await seesGroup(actor, c.group.id)).toBe(true);
     }
-    await expectDbError(db().rpc(c.member, "leave_group", { group_id: c.group.id }), "PT404", /group not found/);
+    await db().rpc(c.member, "leave_group", { group_id: c.group.id }); // a member may still leave it
+    expect(await seesGroup(c.member, c.group.id)).toBe(false);
     await expectDbError(db().rpc(c.invitee, "respond_to_invite", { group_id: c.group.id, accept: true }), "PT404", /group not found/);
 
     const creator = await db().newUser(unique("creator"));
