@@ -9,6 +9,8 @@ const schema = z.object({
   /** HS256 secret of legacy/local projects; tokens signed with asymmetric keys use SUPABASE_JWKS. */
   SUPABASE_JWT_SECRET: z.string().min(1).optional(),
   SUPABASE_JWKS: z.string().min(1).optional(),
+  /** The service role (secret) key: media-cleanup requires it of its caller and sends it to Storage. */
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   SMTP_HOST: z.string().min(1).optional(),
   SMTP_PORT: z.coerce.number().int().positive().optional(),
   SMTP_FROM: z.string().min(1).optional(),
