@@ -239,7 +239,7 @@ threads backend is running${firstStart ? " (fresh database: bootstrapped, migrat
   functions   ${functionNames.map((n) => `http://127.0.0.1:${apiPort}/functions/v1/${n}`).join("\n              ")}
   auth (dev)  POST http://127.0.0.1:${apiPort}/auth/v1/token?grant_type=password  (stand-in for Supabase Auth)
 
-  seeded accounts (password Password123): ada (admin), ben, cleo (private), dan (moderator), eve (unconfirmed)
+  seeded accounts (password Password123): ada (admin), ben, cleo (private), dan (moderator), eve (unconfirmed), fay, gus, hal (private), ivy, jon (@example.com)
   log in:       curl -s -X POST http://127.0.0.1:${apiPort}/functions/v1/auth-login -H 'content-type: application/json' \\
                   -d '{"identifier":"ben","password":"Password123"}'
   a token:      DATABASE_URL='${databaseUrl}' npm run token -- ben@example.com

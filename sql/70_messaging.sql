@@ -117,7 +117,9 @@ create table public.messages (
   id uuid not null default gen_random_uuid(),
   conversation_id uuid not null,
   sender_id uuid not null default auth.uid(),
-  seq bigint not null,
+  -- The default only tells clients (and generated types) that inserts leave it out: the insert
+  -- trigger always numbers the message under the conversation lock.
+  seq bigint not null default 0,
   body text,
   created_at timestamptz not null default now(),
   edited_at timestamptz,

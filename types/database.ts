@@ -687,7 +687,7 @@ export type Database = {
           edited_at?: string | null
           id?: string
           sender_id?: string
-          seq: number
+          seq?: number
         }
         Update: {
           body?: string | null
