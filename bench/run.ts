@@ -469,6 +469,18 @@ async function main(): Promise<void> {
         );
       }
       const privateReaders = readers.filter((r) => privateAuthors.includes(r.author));
+      const readObject = (r: { author: string; reader: string }) =>
+        get(
+          r.reader,
+          "/storage/v1/object/sign/post-media",
+          "select id, name, metadata from storage.objects where bucket_id = 'post-media' and name = $1",
+          [mediaPath(r.author)],
+        );
+      const [firstReader] = privateReaders;
+      // The scenario measures an allowed read: make sure it is one.
+      if (firstReader && (await request(api, readObject(firstReader))).length !== 1) {
+        throw new Error("media_read_private_post: an accepted follower cannot read the private post's image");
+      }
       if (privateReaders.length > 0) {
         const pickPrivateReader = sampler(privateReaders);
         scenarios.push(
@@ -490,15 +502,7 @@ async function main(): Promise<void> {
           {
             name: "media_read_private_post",
             what: "Storage's storage.objects select authorizing a signed URL of a private author's post image, by an accepted follower",
-            next: (w: number, i: number) => {
-              const r = pickPrivateReader(w, i);
-              return get(
-                r.reader,
-                "/storage/v1/object/sign/post-media",
-                "select id, name, metadata from storage.objects where bucket_id = 'post-media' and name = $1",
-                [mediaPath(r.author)],
-              );
-            },
+            next: (w: number, i: number) => readObject(pickPrivateReader(w, i)),
           },
         );
       }
