@@ -269,7 +269,21 @@ async function main(): Promise<void> {
 
     const [{ extras: hasPostsExtras } = { extras: false }] = await owner<{ extras: boolean }[]>`select
       to_regclass('public.reactions') is not null and to_regclass('public.comments') is not null as extras`;
-    const scenarios: { name: string; what: string; next: (w: number, i: number) => Request }[] = [
+    // Throttles (sql/79_throttles.sql) are measured, not hit: every limit is raised out of reach, and
+    // the *_throttle_off twins run the same requests without the throttle trigger, in the same run.
+    await owner`update public.rate_limits set burst = 1000000000, new_account_burst = 1000000000,
+      sustained = 1000000, new_account_sustained = 1000000, period = '1 second'`;
+    // Off means no throttle trigger at all on posts and reactions (the true baseline), not the operators'
+    // switch (private.throttle_settings), which still runs the trigger to find out it is off.
+    const setThrottles = async (on: boolean) => {
+      for (const [table, trigger] of [
+        ["posts", "posts_throttle"],
+        ["reactions", "reactions_throttle"],
+      ]) {
+        await owner.unsafe(`alter table public.${table} ${on ? "enable" : "disable"} trigger ${trigger}`);
+      }
+    };
+    const scenarios: { name: string; what: string; throttlesOff?: boolean; next: (w: number, i: number) => Request }[] = [
       { name: "home_feed_page1", what: "home_feed first page, typical reader (10–200 followees)", next: (w, i) => home(pickTypical(w, i)) },
       {
         name: "home_feed_page20",
@@ -336,6 +350,12 @@ async function main(): Promise<void> {
         next: (w, i) => post(pickOrdinary(w, i), "/posts", createPost, [content]),
       },
       {
+        name: "post_create_ordinary_throttle_off",
+        what: "the same POST /posts without the throttle trigger (cost of the throttle: the ratio to post_create_ordinary)",
+        throttlesOff: true,
+        next: (w, i) => post(pickOrdinary(w, i), "/posts", createPost, [content]),
+      },
+      {
         name: "post_create_biggest",
         what: `POST /posts by a most followed author (queued for the drain); at c=8 the workers share the ${celebrities.length} such authors`,
         next: (w) => post(celebrities[w % celebrities.length] as string, "/posts", createPost, [content]),
@@ -358,6 +378,19 @@ async function main(): Promise<void> {
             {
               name: "reaction",
               what: "POST /rpc/react on a visible post (insert or replace the caller's reaction)",
+              next: (w: number, i: number) => {
+                const p = pickVisible(w, i);
+                const kinds = ["like", "love", "haha", "wow"];
+                return post(pickReader(w, i), "/rpc/react", "select public.react($1::public.reaction_kind, post_id => $2)", [
+                  kinds[i % 4] as string,
+                  p,
+                ]);
+              },
+            },
+            {
+              name: "reaction_throttle_off",
+              what: "the same POST /rpc/react without the throttle trigger",
+              throttlesOff: true,
               next: (w: number, i: number) => {
                 const p = pickVisible(w, i);
                 const kinds = ["like", "love", "haha", "wow"];
@@ -514,7 +547,10 @@ async function main(): Promise<void> {
       .map(([k]) => ({ m: "DM send and conversation list", c: "comment create", r: "reaction create" })[k] as string);
 
     // warm the caches and plan caches for every path before anything is recorded
-    for (const s of scenarios) await measure(pools, s.next, 2, Math.min(1, seconds));
+    for (const s of scenarios) {
+      await setThrottles(!s.throttlesOff);
+      await measure(pools, s.next, 2, Math.min(1, seconds));
+    }
     // Reads are measured before writes, so that the pages read are the loaded (and vacuumed) data
     // rather than thousands of posts the write scenarios add to a few authors within seconds.
     const isWrite = (r: Request) => r.method === "POST";
@@ -526,10 +562,17 @@ async function main(): Promise<void> {
     };
     for (const phase of [ordered.filter((s) => !isWrite(s.next(0, 0))), ordered.filter((s) => isWrite(s.next(0, 0)))]) {
       for (const concurrency of [1, 8]) {
-        for (const s of phase) record(s.name, s.what, `c${concurrency}`, await measure(pools, s.next, concurrency, seconds));
+        for (const s of phase) {
+          await setThrottles(!s.throttlesOff);
+          record(s.name, s.what, `c${concurrency}`, await measure(pools, s.next, concurrency, seconds));
+        }
       }
       // the same statements timed inside the server (EXPLAIN ANALYZE), one at a time
-      for (const s of phase) record(s.name, s.what, "db", await measureInDatabase(pools, s.next, Math.max(1, seconds / 2)));
+      for (const s of phase) {
+        await setThrottles(!s.throttlesOff);
+        record(s.name, s.what, "db", await measureInDatabase(pools, s.next, Math.max(1, seconds / 2)));
+      }
+      await setThrottles(true);
     }
 
     // The write scenarios queued thousands of the biggest authors' posts within seconds, far beyond
@@ -589,6 +632,14 @@ async function main(): Promise<void> {
       in_db_pull_vs_home_light_p50: ratio(db("pull_feed_light_reader").p50_ms, db("home_feed_light_reader").p50_ms),
       in_db_post_ordinary_vs_bare_insert_p50: ratio(db("post_create_ordinary").p50_ms, db("bare_insert").p50_ms),
       in_db_post_biggest_p99_ms: db("post_create_biggest").p99_ms,
+      post_throttle_on_vs_off_p50: ratio(c1("post_create_ordinary").p50_ms, c1("post_create_ordinary_throttle_off").p50_ms),
+      in_db_post_throttle_on_vs_off_p50: ratio(db("post_create_ordinary").p50_ms, db("post_create_ordinary_throttle_off").p50_ms),
+      ...(results.reaction && results.reaction_throttle_off
+        ? {
+            reaction_throttle_on_vs_off_p50: ratio(c1("reaction").p50_ms, c1("reaction_throttle_off").p50_ms),
+            in_db_reaction_throttle_on_vs_off_p50: ratio(db("reaction").p50_ms, db("reaction_throttle_off").p50_ms),
+          }
+        : {}),
     };
     const machine = {
       cores: cpus().length,

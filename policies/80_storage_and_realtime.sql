@@ -6,12 +6,15 @@
 -- <user id>/…, with a confirmed email; the bucket's size and MIME allowlist are enforced by a trigger
 -- (private.storage_objects_check_limits). Referenced objects are neither overwritten nor deleted by
 -- their owner (the cleanup job removes them once let go, through the Storage API).
+-- exports (accounts, sql/82_accounts.sql) is private: its owner reads <user id>/…; only the account
+-- function writes and removes archives, through the Storage API (service role).
 -- Realtime: private.can_use_realtime_topic (sql/80_storage_and_realtime.sql) decides every topic.
 
-create policy "Avatars are public; media is read by its owner and viewers"
+create policy "Avatars are public; media and exports as their owners allow"
   on storage.objects for select to anon, authenticated
   using (
     bucket_id = 'avatars'
+    or (bucket_id = 'exports' and (storage.foldername(name))[1] = (select auth.uid())::text)
     or (
       bucket_id in ('post-media', 'message-media')
       and private.can_read_media_object(bucket_id, name, owner_id)

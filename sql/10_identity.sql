@@ -25,8 +25,10 @@ create table public.profiles (
   posts_count integer not null default 0,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  deleted_at timestamptz,
+  -- No foreign key to auth.users: a deleted account leaves its profile as a tombstone
+  -- (private.erase_account, sql/82_accounts.sql); profiles are created by the auth.users trigger below.
   constraint profiles_pkey primary key (id),
-  constraint profiles_id_fkey foreign key (id) references auth.users (id) on delete cascade,
   constraint profiles_display_name_length check (
     display_name = btrim(display_name) and char_length(display_name) between 1 and 50
   ),
@@ -55,6 +57,7 @@ comment on column public.profiles.following_count is 'How many users this user f
 comment on column public.profiles.posts_count is 'How many posts the user has authored; kept by the database.';
 comment on column public.profiles.created_at is 'When the profile was created (sign-up).';
 comment on column public.profiles.updated_at is 'When the owner last edited the profile (changes of the counts do not count).';
+comment on column public.profiles.deleted_at is 'Set when the account was deleted: the profile stays as a tombstone ("Deleted account") so conversations and reply threads keep their other side.';
 
 -- Only edits by the owner move updated_at; the counts change with every follow and would churn it.
 create trigger profiles_set_updated_at
@@ -290,7 +293,9 @@ begin
     'email', u.email,
     'email_confirmed', u.email_confirmed_at is not null,
     'roles', coalesce((select json_agg(r.role order by r.role) from public.user_roles r where r.user_id = u.id), '[]'::json),
-    'profile', (select row_to_json(p) from public.profiles p where p.id = u.id)
+    'profile', (select row_to_json(p) from public.profiles p where p.id = u.id),
+    -- {requested_at, deletes_at} while a deletion is pending (sql/82_accounts.sql), else null.
+    'deletion', private.pending_account_deletion(u.id)
   ) into result
   from auth.users u
   left join private.usernames un on un.user_id = u.id
@@ -298,7 +303,7 @@ begin
   return result;
 end
 $$;
-comment on function private.my_account() is 'The caller''s own account: id, username, email, roles and profile.';
+comment on function private.my_account() is 'The caller''s own account: id, username, email, roles, profile and a pending deletion.';
 
 create function public.my_account()
 returns json
@@ -308,7 +313,7 @@ set search_path = ''
 as $$
   select private.my_account()
 $$;
-comment on function public.my_account() is 'The caller''s own account: id, username, email, email_confirmed, roles and profile. Signed-in users only.';
+comment on function public.my_account() is 'The caller''s own account: id, username, email, email_confirmed, roles, profile and deletion ({requested_at, deletes_at} while a deletion is pending, else null). Signed-in users only.';
 
 create function private.set_user_role(target_user uuid, target_role public.app_role, granted boolean)
 returns void

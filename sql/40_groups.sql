@@ -18,8 +18,8 @@ comment on type public.group_kind is 'generic: a user-created group, active at o
 create type public.group_visibility as enum ('public', 'private');
 comment on type public.group_visibility is 'public: anyone joins at once and sees members and posts; private: joining needs approval or an invitation, members and posts are for active members.';
 
-create type public.group_status as enum ('active', 'pending', 'rejected', 'suspended');
-comment on type public.group_status is 'Lifecycle of a group, decided by the database and platform admins: institutions start pending; active groups are visible to everyone.';
+create type public.group_status as enum ('active', 'pending', 'rejected', 'suspended', 'archived');
+comment on type public.group_status is 'Lifecycle of a group, decided by the database and platform admins: institutions start pending; active groups are visible to everyone; archived: its last owner deleted their account and nobody else was a member (sql/82_accounts.sql).';
 
 create type public.group_role as enum ('owner', 'admin', 'member');
 comment on type public.group_role is 'Role inside a group: exactly one owner, admins appointed by the owner, members.';
@@ -58,7 +58,7 @@ create table public.groups (
     join_question is null or (join_question = btrim(join_question) and char_length(join_question) between 1 and 300)
   ),
   constraint groups_institution_is_public check (kind = 'generic' or visibility = 'public'),
-  constraint groups_generic_status check (kind = 'institution' or status in ('active', 'suspended')),
+  constraint groups_generic_status check (kind = 'institution' or status in ('active', 'suspended', 'archived')),
   constraint groups_verified_institution check (not verified or (kind = 'institution' and status in ('active', 'suspended'))),
   constraint groups_rejection_reason check (
     rejection_reason is null or (status = 'rejected' and char_length(rejection_reason) between 1 and 1000)
@@ -82,7 +82,7 @@ comment on column public.groups.description is 'About the group, at most 2000 ch
 comment on column public.groups.avatar_path is 'Object path of the group picture in the avatars bucket (uploaded into the uploader''s own folder).';
 comment on column public.groups.visibility is 'public | private. Institutions are always public (asking for a private one is refused with 22023).';
 comment on column public.groups.join_question is 'Optional question a user must answer when asking to join this private group (1–300 characters).';
-comment on column public.groups.status is 'active | pending | rejected | suspended; decided by the database (generic → active, institution → pending) and platform admins.';
+comment on column public.groups.status is 'active | pending | rejected | suspended | archived; decided by the database (generic → active, institution → pending) and platform admins.';
 comment on column public.groups.verified is 'The verified badge of an approved institution; decided by platform admins through the institution-review function, lost on rename.';
 comment on column public.groups.rejection_reason is 'Why a platform admin rejected this institution; set only while status = rejected.';
 comment on column public.groups.member_count is 'Number of active members, kept exact by the database.';

@@ -1,6 +1,7 @@
 // Builds one migrated template database per test run (bootstrap + `supabase db push`); every test
 // file clones it into a database of its own, dropped when the file ends.
 import { randomBytes } from "node:crypto";
+import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { applyPlatformBootstrap, createDatabase, dropDatabase, pushMigrations, withDatabase } from "../scripts/lib/database.ts";
 import { serverUrl } from "./helpers/env.ts";
@@ -17,6 +18,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await createDatabase(url);
   await applyPlatformBootstrap(url);
   await pushMigrations(url);
+  // Test users are all accounts of a few seconds, and many tests write in volume: throttles start
+  // switched off in test databases; tests/throttles and tests/accounts switch them on
+  // (tests/helpers/throttles.ts). Production databases keep the migration's default: on.
+  const sql = postgres(url, { onnotice: () => {}, max: 1 });
+  await sql`update private.throttle_settings set enabled = false`;
+  await sql.end();
   project.provide("templateDatabase", template);
   return async () => {
     await dropDatabase(url);

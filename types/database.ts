@@ -921,6 +921,7 @@ export type Database = {
           avatar_path: string | null
           bio: string
           created_at: string
+          deleted_at: string | null
           display_name: string
           dm_policy: Database["public"]["Enums"]["dm_policy"]
           followers_count: number
@@ -934,6 +935,7 @@ export type Database = {
           avatar_path?: string | null
           bio?: string
           created_at?: string
+          deleted_at?: string | null
           display_name: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
           followers_count?: number
@@ -947,6 +949,7 @@ export type Database = {
           avatar_path?: string | null
           bio?: string
           created_at?: string
+          deleted_at?: string | null
           display_name?: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
           followers_count?: number
@@ -955,6 +958,39 @@ export type Database = {
           is_private?: boolean
           posts_count?: number
           updated_at?: string
+        }
+        Relationships: []
+      }
+      rate_limits: {
+        Row: {
+          action: string
+          burst: number
+          description: string
+          new_account_burst: number
+          new_account_days: number
+          new_account_sustained: number
+          period: string
+          sustained: number
+        }
+        Insert: {
+          action: string
+          burst: number
+          description: string
+          new_account_burst: number
+          new_account_days?: number
+          new_account_sustained: number
+          period: string
+          sustained: number
+        }
+        Update: {
+          action?: string
+          burst?: number
+          description?: string
+          new_account_burst?: number
+          new_account_days?: number
+          new_account_sustained?: number
+          period?: string
+          sustained?: number
         }
         Relationships: []
       }
@@ -1246,7 +1282,7 @@ export type Database = {
       follow_status: "pending" | "accepted"
       group_kind: "generic" | "institution"
       group_role: "owner" | "admin" | "member"
-      group_status: "active" | "pending" | "rejected" | "suspended"
+      group_status: "active" | "pending" | "rejected" | "suspended" | "archived"
       group_visibility: "public" | "private"
       membership_status: "active" | "pending" | "invited"
       notification_kind:
@@ -1263,6 +1299,7 @@ export type Database = {
         | "institution_rejected"
         | "message_request"
         | "report_resolved"
+        | "export_ready"
       reaction_kind: "like" | "love" | "haha" | "wow" | "sad" | "angry"
       rsvp_status: "going" | "interested" | "not_going"
     }
@@ -1440,7 +1477,7 @@ export const Constants = {
       follow_status: ["pending", "accepted"],
       group_kind: ["generic", "institution"],
       group_role: ["owner", "admin", "member"],
-      group_status: ["active", "pending", "rejected", "suspended"],
+      group_status: ["active", "pending", "rejected", "suspended", "archived"],
       group_visibility: ["public", "private"],
       membership_status: ["active", "pending", "invited"],
       notification_kind: [
@@ -1457,6 +1494,7 @@ export const Constants = {
         "institution_rejected",
         "message_request",
         "report_resolved",
+        "export_ready",
       ],
       reaction_kind: ["like", "love", "haha", "wow", "sad", "angry"],
       rsvp_status: ["going", "interested", "not_going"],

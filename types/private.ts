@@ -10,6 +10,69 @@ export type Json =
 export type Database = {
   private: {
     Tables: {
+      account_deletions: {
+        Row: {
+          deletes_at: string
+          requested_at: string
+          user_id: string
+        }
+        Insert: {
+          deletes_at: string
+          requested_at?: string
+          user_id: string
+        }
+        Update: {
+          deletes_at?: string
+          requested_at?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
+      account_exports: {
+        Row: {
+          created_at: string
+          expires_at: string
+          id: string
+          object_path: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          expires_at: string
+          id?: string
+          object_path: string
+          user_id?: string
+        }
+        Update: {
+          created_at?: string
+          expires_at?: string
+          id?: string
+          object_path?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
+      account_settings: {
+        Row: {
+          deletion_grace: string
+          export_ttl: string
+          id: boolean
+          reauthentication_window: string
+        }
+        Insert: {
+          deletion_grace?: string
+          export_ttl?: string
+          id?: boolean
+          reauthentication_window?: string
+        }
+        Update: {
+          deletion_grace?: string
+          export_ttl?: string
+          id?: boolean
+          reauthentication_window?: string
+        }
+        Relationships: []
+      }
       feed_big_authors: {
         Row: {
           author_id: string
@@ -151,6 +214,27 @@ export type Database = {
         }
         Relationships: []
       }
+      rate_limit_buckets: {
+        Row: {
+          action: string
+          tat: string
+          tolerance: string
+          user_id: string
+        }
+        Insert: {
+          action: string
+          tat: string
+          tolerance: string
+          user_id: string
+        }
+        Update: {
+          action?: string
+          tat?: string
+          tolerance?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
       reserved_usernames: {
         Row: {
           username: string
@@ -160,6 +244,21 @@ export type Database = {
         }
         Update: {
           username?: string
+        }
+        Relationships: []
+      }
+      throttle_settings: {
+        Row: {
+          enabled: boolean
+          id: boolean
+        }
+        Insert: {
+          enabled?: boolean
+          id?: boolean
+        }
+        Update: {
+          enabled?: boolean
+          id?: boolean
         }
         Relationships: []
       }
@@ -189,6 +288,14 @@ export type Database = {
       accept_message_request: {
         Args: { conversation_id: string }
         Returns: undefined
+      }
+      account_archive: { Args: { target_user: string }; Returns: Json }
+      account_objects: {
+        Args: { target_user: string }
+        Returns: {
+          bucket_id: string
+          name: string
+        }[]
       }
       add_reaction_counts: {
         Args: { counts: Json; delta: Json }
@@ -246,6 +353,10 @@ export type Database = {
       }
       can_use_realtime_topic: {
         Args: { extension: string; sending: boolean; topic: string }
+        Returns: boolean
+      }
+      cancel_account_deletion: {
+        Args: { target_user: string }
         Returns: boolean
       }
       check_institution_links: { Args: { links: Json }; Returns: boolean }
@@ -329,7 +440,22 @@ export type Database = {
         Returns: string
       }
       drain_feed_queue: { Args: { max_posts?: number }; Returns: number }
+      due_account_deletions: {
+        Args: { max_users?: number }
+        Returns: {
+          objects: Json
+          user_id: string
+        }[]
+      }
       encode_cursor: { Args: { at: string; id: string }; Returns: string }
+      expired_account_exports: {
+        Args: { max_exports?: number }
+        Returns: {
+          id: string
+          object_path: string
+          user_id: string
+        }[]
+      }
       feed_backfill: {
         Args: { author: string; reader: string; target_group: string }
         Returns: undefined
@@ -353,6 +479,7 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      forget_account_export: { Args: { export_id: string }; Returns: undefined }
       group_feed_ids: {
         Args: {
           before_at: string
@@ -472,12 +599,14 @@ export type Database = {
             | "institution_rejected"
             | "message_request"
             | "report_resolved"
+            | "export_ready"
           recipient: string
           subject_id?: string
         }
         Returns: undefined
       }
       owned_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
+      pending_account_deletion: { Args: { target_user: string }; Returns: Json }
       post_media_problem: {
         Args: { author: string; content: Json }
         Returns: string
@@ -548,6 +677,10 @@ export type Database = {
         Args: { approve: boolean; target_group: string; target_user: string }
         Returns: undefined
       }
+      schedule_account_deletion: {
+        Args: { authenticated_at: string; target_user: string }
+        Returns: Json
+      }
       set_member_role: {
         Args: {
           new_role: "owner" | "admin" | "member"
@@ -564,7 +697,9 @@ export type Database = {
         }
         Returns: undefined
       }
+      start_account_export: { Args: Record<PropertyKey, never>; Returns: Json }
       start_conversation: { Args: { other_user: string }; Returns: string }
+      throttle: { Args: { action: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined

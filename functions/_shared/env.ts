@@ -9,7 +9,7 @@ const schema = z.object({
   /** HS256 secret of legacy/local projects; tokens signed with asymmetric keys use SUPABASE_JWKS. */
   SUPABASE_JWT_SECRET: z.string().min(1).optional(),
   SUPABASE_JWKS: z.string().min(1).optional(),
-  /** The service role (secret) key: media-cleanup requires it of its caller and sends it to Storage. */
+  /** Secret (or legacy service_role) key: the account function's Auth admin and Storage calls, and its maintenance route; media-cleanup checks its caller with it and calls Storage with it. */
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   SMTP_HOST: z.string().min(1).optional(),
   SMTP_PORT: z.coerce.number().int().positive().optional(),
@@ -22,6 +22,7 @@ export function loadEnv(source: Record<string, string | undefined> = Deno.env.to
   const normalized = {
     ...source,
     SUPABASE_ANON_KEY: source.SUPABASE_ANON_KEY ?? source.SUPABASE_PUBLISHABLE_KEY,
+    SUPABASE_SERVICE_ROLE_KEY: source.SUPABASE_SERVICE_ROLE_KEY ?? source.SUPABASE_SECRET_KEY ?? defaultKey(source.SUPABASE_SECRET_KEYS),
   };
   const parsed = schema.safeParse(normalized);
   if (!parsed.success) {
@@ -29,4 +30,15 @@ export function loadEnv(source: Record<string, string | undefined> = Deno.env.to
     throw new Error(`invalid environment: ${problems}`);
   }
   return parsed.data;
+}
+
+/** The "default" key of SUPABASE_SECRET_KEYS ({"default": "sb_secret_…"}), if any. */
+function defaultKey(json: string | undefined): string | undefined {
+  if (!json) return undefined;
+  try {
+    const keys = JSON.parse(json) as Record<string, unknown>;
+    return typeof keys.default === "string" ? keys.default : undefined;
+  } catch {
+    return undefined;
+  }
 }

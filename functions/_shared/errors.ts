@@ -33,7 +33,26 @@ export function fromZod(error: z.ZodError): HttpError {
   );
 }
 
+/**
+ * An error raised as PostgREST's custom response (`raise sqlstate 'PGRST'`, message = the JSON body,
+ * detail = {status, headers}), e.g. a throttle's 429 with Retry-After: the same status, headers and
+ * body PostgREST would send, in our error shape. Null for any other error.
+ */
+export function pgrstResponse(error: unknown): { status: ContentfulStatusCode; headers: Record<string, string>; body: unknown } | null {
+  const pg = error as { code?: string; message?: string; detail?: string };
+  if (pg?.code !== "PGRST") return null;
+  try {
+    const body = JSON.parse(pg.message ?? "") as { code: string; message: string; details?: string; hint?: string };
+    const detail = JSON.parse(pg.detail ?? "") as { status: ContentfulStatusCode; headers?: Record<string, string> };
+    return { status: detail.status, headers: detail.headers ?? {}, body: { error: body } };
+  } catch {
+    return null;
+  }
+}
+
 export function errorResponse(c: Context, error: unknown): Response {
+  const custom = pgrstResponse(error);
+  if (custom) return c.json(custom.body, custom.status, custom.headers);
   if (error instanceof HttpError) {
     return c.json(
       { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },

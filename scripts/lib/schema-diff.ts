@@ -54,6 +54,43 @@ export async function schemaDump(url: string): Promise<string> {
   return out.slice(0, -1).join("\n");
 }
 
+/**
+ * The rows the schema itself writes (settings defaults, reserved names, buckets, scheduled jobs): a
+ * schema dump cannot see them, and db:diff's engine does not carry data, so a migration that forgets
+ * an insert or a cron.schedule would otherwise pass. On a freshly built database every row in public
+ * and private is such a row. Timestamps (when the row was written) and generated ids are left out.
+ */
+export async function configurationDump(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const tables = await sql<{ name: string }[]>`
+      select format('%I.%I', n.nspname, c.relname) as name
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname in ('public', 'private', 'storage')
+        and format('%I.%I', n.nspname, c.relname) <> 'storage.migrations'
+      order by 1`;
+    const out: string[] = [];
+    for (const { name } of tables) {
+      const rows = await sql.unsafe<{ row: string }[]>(
+        `select (to_jsonb(t) - array(
+           select a.attname::text from pg_attribute a
+           where a.attrelid = '${name}'::regclass and a.attnum > 0 and not a.attisdropped
+             and (a.atttypid in ('timestamptz'::regtype, 'timestamp'::regtype) or a.attname in ('id', 'owner', 'owner_id'))
+         ))::text as row from ${name} t order by 1`,
+      );
+      for (const { row } of rows) out.push(`${name} ${row}`);
+    }
+    const cron = await sql<{ present: boolean }[]>`select to_regclass('cron.job') is not null as present`;
+    if (cron[0]?.present) {
+      const jobs = await sql.unsafe<{ row: string }[]>("select format('%s %s %s', jobname, schedule, command) as row from cron.job order by 1");
+      for (const { row } of jobs) out.push(`cron.job ${row}`);
+    }
+    return out.join("\n");
+  } finally {
+    await sql.end();
+  }
+}
+
 /** The first lines where two dumps differ, for a human. */
 export function dumpDifference(from: string, to: string, limit = 20): string[] {
   const a = new Set(from.split("\n"));

@@ -184,6 +184,16 @@ export class TestDatabase {
       where id = ${user.id}`;
   }
 
+  /** GoTrue issues a new session (a sign-in of any kind, not a refresh): it stamps last_sign_in_at. */
+  async recordSignIn(user: User): Promise<void> {
+    await this.auth`update auth.users set last_sign_in_at = now(), updated_at = now() where id = ${user.id}`;
+  }
+
+  /** GoTrue's admin delete (DELETE /auth/v1/admin/users/<id>): the auth.users row goes, as supabase_auth_admin. */
+  async deleteAuthUser(id: string): Promise<void> {
+    await this.auth`delete from auth.users where id = ${id}`;
+  }
+
   /** The claims of a new access token: GoTrue's event through our hook (scripts/lib/auth.ts). */
   async issueToken(user: User): Promise<Claims> {
     const row = await findAuthUser(this.auth, { id: user.id });

@@ -17,6 +17,7 @@ const anonTablePrivileges: Record<string, string[]> = {
   post_revisions: ["SELECT"],
   posts: ["SELECT"],
   profiles: ["SELECT"],
+  rate_limits: ["SELECT"],
   reactions: ["SELECT"],
 };
 
