@@ -82,7 +82,9 @@ export async function configurationDump(url: string): Promise<string> {
     }
     const cron = await sql<{ present: boolean }[]>`select to_regclass('cron.job') is not null as present`;
     if (cron[0]?.present) {
-      const jobs = await sql.unsafe<{ row: string }[]>("select format('%s %s %s', jobname, schedule, command) as row from cron.job order by 1");
+      const jobs = await sql.unsafe<{ row: string }[]>(
+        "select format('%s %s %s', jobname, schedule, command) as row from cron.job order by 1",
+      );
       for (const { row } of jobs) out.push(`cron.job ${row}`);
     }
     return out.join("\n");
