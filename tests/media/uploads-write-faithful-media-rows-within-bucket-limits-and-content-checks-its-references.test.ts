@@ -21,6 +21,7 @@ describe("bucket limits", () => {
     const rows = await db().admin`select id, public, file_size_limit::text as limit from storage.buckets order by id`;
     expect(rows).toEqual([
       { id: "avatars", public: true, limit: "2097152" },
+      { id: "exports", public: false, limit: "104857600" },
       { id: "message-media", public: false, limit: "26214400" },
       { id: "post-media", public: false, limit: "52428800" },
     ]);

@@ -95,7 +95,7 @@ begin
         and (
           c.detached_at is not null
           or c.created_at < now() - interval '24 hours'
-          or not exists (select from public.profiles p where p.id = c.owner_id)
+          or not exists (select from public.profiles p where p.id = c.owner_id and p.deleted_at is null)
         )
       order by c.created_at
       limit claim_media_for_removal.batch_size
