@@ -50,10 +50,19 @@ create policy "Users can delete unreferenced objects in their own folder"
     and not private.media_is_referenced(bucket_id, name)
   );
 
+-- The policies judge the row as well as the session (issue 14): a row is readable or writable only
+-- when its own topic is the topic being authorized, so a session that sets realtime.topic to one it
+-- may use cannot read or write the rows of any other topic.
 create policy "Users can receive on private topics they belong to"
   on realtime.messages for select to authenticated
-  using ((select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, false)));
+  using (
+    realtime.messages.topic = (select realtime.topic())
+    and (select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, false))
+  );
 
 create policy "Users can send on private topics they belong to"
   on realtime.messages for insert to authenticated
-  with check ((select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, true)));
+  with check (
+    realtime.messages.topic = (select realtime.topic())
+    and (select private.can_use_realtime_topic((select realtime.topic()), realtime.messages.extension, true))
+  );

@@ -1,6 +1,7 @@
 -- Foundation: the private schema, deny-by-default privileges and the helpers every domain shares.
 -- Objects: schema private; private.set_updated_at(); private.add_to_counter(); the paging rule
--- private.check_page_size(), private.encode_cursor(), private.decode_cursor(); default privileges.
+-- private.check_page_size(), private.encode_cursor(), private.decode_cursor(); the name rule
+-- private.is_plain_text(); default privileges.
 -- Caveat: nothing here is reachable through PostgREST; `private` is not an exposed schema.
 
 create schema if not exists private;
@@ -123,3 +124,34 @@ comment on function private.decode_cursor(text) is 'Decodes a cursor made by pri
 grant execute on function private.check_page_size(integer) to anon, authenticated, service_role;
 grant execute on function private.encode_cursor(timestamptz, uuid) to anon, authenticated, service_role;
 grant execute on function private.decode_cursor(text) to anon, authenticated, service_role;
+
+-- The name rule (issue 14, finding 5): human-readable names and titles must not impersonate. Refused
+-- everywhere a name or title is stored (display names, group names, institution fields, post titles,
+-- titles inside content): C0 and C1 control characters and DEL (a newline or ESC in a name spoofs
+-- layouts and terminals), the bidi embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069
+-- and the marks U+200E, U+200F, U+061C (they reorder what follows, "gpj.exe" shows as "exe.jpg"), the
+-- line and paragraph separators U+2028–U+2029, and the invisible U+200B (zero-width space), U+2060
+-- (word joiner) and U+FEFF (BOM), which make two names look the same. Zero-width joiner and non-joiner
+-- (U+200D, U+200C) stay: emoji sequences and Persian and Indic scripts need them. Confusables
+-- (Cyrillic "а" for Latin "a", …) stay too: refusing them would refuse whole scripts, so they are left
+-- to reports and moderation. Multi-line text (descriptions, questions) may keep tab and newline.
+-- Constraints call it as `<table>_<column>_plain`: SQLSTATE 23514 naming that constraint.
+create function private.is_plain_text(value text, multiline boolean default false)
+returns boolean
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+begin
+  if is_plain_text.value is null then
+    return true;
+  end if;
+  if is_plain_text.multiline then
+    return is_plain_text.value !~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]';
+  end if;
+  return is_plain_text.value !~ '[\x01-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]';
+end
+$$;
+comment on function private.is_plain_text(text, boolean) is 'The name rule: true unless the text holds a control character (C0, DEL, C1; tab, newline and carriage return allowed when multiline), a bidi embedding, override, isolate or mark (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), a line or paragraph separator, or an invisible U+200B, U+2060, U+FEFF. Zero-width joiners and confusables are allowed (see sql/00_foundation.sql).';
+grant execute on function private.is_plain_text(text, boolean) to anon, authenticated, service_role;

@@ -32,6 +32,7 @@ create table public.profiles (
   constraint profiles_display_name_length check (
     display_name = btrim(display_name) and char_length(display_name) between 1 and 50
   ),
+  constraint profiles_display_name_plain check (private.is_plain_text(display_name)),
   constraint profiles_bio_length check (char_length(bio) <= 500),
   constraint profiles_avatar_path_in_own_folder check (
     avatar_path is null or (avatar_path like id::text || '/%' and char_length(avatar_path) <= 300)
@@ -47,7 +48,7 @@ alter table public.profiles enable row level security;
 
 comment on table public.profiles is 'Public face of a user: readable by everyone except users the owner blocks, written by its owner. Created by the database at sign-up.';
 comment on column public.profiles.id is 'The user id (auth.users.id).';
-comment on column public.profiles.display_name is 'Public name, 1–50 characters without surrounding spaces; editable.';
+comment on column public.profiles.display_name is 'Public name, 1–50 characters without surrounding spaces, control, bidi or invisible characters (private.is_plain_text); editable.';
 comment on column public.profiles.bio is 'Public biography, at most 500 characters.';
 comment on column public.profiles.avatar_path is 'Object path in the avatars bucket, inside the owner''s own folder (<user id>/…).';
 comment on column public.profiles.is_private is 'When true, posts and follow lists are visible only to approved followers.';
@@ -203,6 +204,10 @@ begin
   if wanted_display_name is null or char_length(wanted_display_name) not between 1 and 50 then
     raise exception 'display name must be 1–50 characters'
       using errcode = '22023', hint = 'Sign-up needs raw_user_meta_data.display_name.';
+  end if;
+  if not private.is_plain_text(wanted_display_name) then
+    raise exception 'display name must not contain control, bidi or invisible characters'
+      using errcode = '22023', hint = 'The name rule: private.is_plain_text (docs/errors.md).';
   end if;
 
   insert into private.usernames (user_id, username) values (new.id, lower(wanted_username));

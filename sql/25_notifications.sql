@@ -8,7 +8,8 @@
 -- Caveats: floods are grouped: an unread notification of a grouped kind about the same subject
 -- absorbs new ones (actor_count grows, actor_id is the latest actor). Retention is 90 days; the
 -- prune job is scheduled where pg_cron is enabled (see docs/operations.md). Nothing is written
--- across a block (either way) or from a user the recipient mutes; the muted user cannot tell.
+-- across a block (either way) or from a user the recipient mutes; the muted user cannot tell; nor
+-- about a subject the recipient cannot see at that moment (private.notification_subject_visible).
 
 create type public.notification_kind as enum (
   'follow', 'follow_request', 'follow_accepted',
@@ -81,6 +82,63 @@ end
 $$;
 comment on function private.notification_suppressed(uuid, uuid) is 'True when a notification from actor to recipient must not be written: never to oneself, never across a block (either way), never from a user the recipient mutes.';
 
+-- Can the recipient see what the notification is about, now? Notifications follow visibility: a
+-- follower removed from a private profile, a member who left a private group, hears nothing more about
+-- posts they can no longer read (issue 14, finding 2). The answer comes from the very predicates the
+-- policies use, evaluated as the recipient: the JWT subject is switched to the recipient for the
+-- duration of the check and restored (transaction-local settings), so there is one visibility rule.
+-- Families whose subject belongs to a later domain call that domain's predicate; PL/pgSQL resolves it
+-- at call time (as can_use_realtime_topic does). A new kind with a subject must be listed here.
+create function private.notification_subject_visible(
+  recipient uuid,
+  kind public.notification_kind,
+  subject_id uuid,
+  data jsonb
+)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  saved_sub text := current_setting('request.jwt.claim.sub', true);
+  saved_claims text := current_setting('request.jwt.claims', true);
+  visible boolean;
+begin
+  perform set_config('request.jwt.claim.sub', notification_subject_visible.recipient::text, true);
+  perform set_config('request.jwt.claims',
+    jsonb_build_object('sub', notification_subject_visible.recipient, 'role', 'authenticated')::text, true);
+  begin
+    visible := case
+      -- About a post or something under it: the post (data.post_id) and, for replies and reactions
+      -- to comments, that comment (which also honours blocks with its author).
+      when notification_subject_visible.kind = 'comment' then
+        private.can_see_post_id(notification_subject_visible.subject_id)
+      when notification_subject_visible.kind = 'reply' then
+        private.can_see_comment(notification_subject_visible.subject_id)
+      when notification_subject_visible.kind = 'reaction' then
+        case when notification_subject_visible.data ->> 'comment_id' is not null
+          then private.can_see_comment((notification_subject_visible.data ->> 'comment_id')::uuid)
+          else private.can_see_post_id(notification_subject_visible.subject_id) end
+      -- About a group: the recipient can see the group (invitees and managers of pending groups do).
+      when notification_subject_visible.kind in ('group_join_request', 'group_invite', 'group_join_approved',
+                                                 'institution_approved', 'institution_rejected') then
+        private.can_see_group(notification_subject_visible.subject_id)
+      -- About the recipient's own follow or conversation, or written by the platform: nothing to hide.
+      else true
+    end;
+  exception when others then
+    perform set_config('request.jwt.claim.sub', coalesce(saved_sub, ''), true);
+    perform set_config('request.jwt.claims', coalesce(saved_claims, ''), true);
+    raise;
+  end;
+  perform set_config('request.jwt.claim.sub', coalesce(saved_sub, ''), true);
+  perform set_config('request.jwt.claims', coalesce(saved_claims, ''), true);
+  return coalesce(visible, false);
+end
+$$;
+comment on function private.notification_subject_visible(uuid, public.notification_kind, uuid, jsonb) is 'True when the recipient may see the notification''s subject now (the post, comment or group), judged by the same predicates as the policies, evaluated as the recipient. private.notify writes nothing otherwise.';
+
 create function private.notify(
   recipient uuid,
   actor uuid,
@@ -96,7 +154,8 @@ as $$
 #variable_conflict use_column
 begin
   if notify.recipient is null
-     or (notify.actor is not null and private.notification_suppressed(notify.recipient, notify.actor)) then
+     or (notify.actor is not null and private.notification_suppressed(notify.recipient, notify.actor))
+     or not private.notification_subject_visible(notify.recipient, notify.kind, notify.subject_id, notify.data) then
     return;
   end if;
   if notify.kind in ('reaction', 'comment', 'group_join_request') then
@@ -111,7 +170,7 @@ begin
   end if;
 end
 $$;
-comment on function private.notify(uuid, uuid, public.notification_kind, uuid, jsonb) is 'Writes (or groups) a notification unless it is suppressed. Called by triggers and workflows only.';
+comment on function private.notify(uuid, uuid, public.notification_kind, uuid, jsonb) is 'Writes (or groups) a notification unless it is suppressed (oneself, a block, a mute) or the recipient cannot see its subject (private.notification_subject_visible). Called by triggers and workflows only.';
 
 -- Realtime: every change to a notification is broadcast to its recipient's private topic.
 create function private.broadcast_notification()
@@ -172,19 +231,62 @@ create trigger follows_notify
   after insert or update of status or delete on public.follows
   for each row execute function private.notify_follows();
 
+-- A block takes each side's face out of the other's notifications (issue 14, finding 4): a
+-- notification one of them caused alone goes; a grouped one they share with others loses them as
+-- its actor: the latest other actor of the same subject takes their place (one fewer counted), and
+-- when none is left the notification goes.
 create function private.forget_notifications_from_blocked()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  n record;
+  replacement uuid;
 begin
-  delete from public.notifications n
-  where n.recipient_id = new.blocker_id and n.actor_id = new.blocked_id and n.actor_count = 1;
+  delete from public.notifications x
+  where ((x.recipient_id = new.blocker_id and x.actor_id = new.blocked_id)
+      or (x.recipient_id = new.blocked_id and x.actor_id = new.blocker_id))
+    and x.actor_count = 1;
+  for n in
+    select x.id, x.recipient_id, x.actor_id, x.kind, x.subject_id from public.notifications x
+    where ((x.recipient_id = new.blocker_id and x.actor_id = new.blocked_id)
+        or (x.recipient_id = new.blocked_id and x.actor_id = new.blocker_id))
+    for update
+  loop
+    replacement := case n.kind
+      when 'reaction' then (
+        select r.user_id from public.reactions r
+        where (r.post_id = n.subject_id or r.comment_id = n.subject_id)
+          and r.user_id not in (n.actor_id, n.recipient_id)
+          and not private.notification_suppressed(n.recipient_id, r.user_id)
+        order by r.created_at desc, r.id desc limit 1)
+      when 'comment' then (
+        select c.author_id from public.comments c
+        where c.post_id = n.subject_id and c.deleted_at is null
+          and c.author_id not in (n.actor_id, n.recipient_id)
+          and not private.notification_suppressed(n.recipient_id, c.author_id)
+        order by c.created_at desc, c.id desc limit 1)
+      when 'group_join_request' then (
+        select m.user_id from public.group_members m
+        where m.group_id = n.subject_id and m.status = 'pending'
+          and m.user_id not in (n.actor_id, n.recipient_id)
+          and not private.notification_suppressed(n.recipient_id, m.user_id)
+        order by m.updated_at desc, m.user_id desc limit 1)
+    end;
+    if replacement is null then
+      delete from public.notifications x where x.id = n.id;
+    else
+      update public.notifications x
+      set actor_id = replacement, actor_count = greatest(x.actor_count - 1, 1)
+      where x.id = n.id;
+    end if;
+  end loop;
   return null;
 end
 $$;
-comment on function private.forget_notifications_from_blocked() is 'Trigger on blocks: removes the blocker''s notifications caused by the blocked user alone (grouped ones that other users share stay).';
+comment on function private.forget_notifications_from_blocked() is 'Trigger on blocks: removes either side as the actor of the other''s notifications: those one of them caused alone go; grouped ones get the latest other actor of the subject (one fewer counted), or go when there is none.';
 
 create trigger blocks_forget_notifications
   after insert on public.blocks
@@ -246,6 +348,7 @@ grant select, insert, update, delete on public.notifications to service_role;
 
 grant execute on function private.notification_suppressed(uuid, uuid) to service_role;
 grant execute on function private.notify(uuid, uuid, public.notification_kind, uuid, jsonb) to service_role;
+grant execute on function private.notification_subject_visible(uuid, public.notification_kind, uuid, jsonb) to service_role;
 grant execute on function private.prune_notifications(interval) to service_role;
 grant execute on function public.mark_notifications_read(uuid[]) to authenticated;
 grant execute on function public.unread_notification_count() to authenticated;

@@ -85,12 +85,27 @@ immutable
 parallel safe
 set search_path = ''
 as $$
+declare
+  rest text;
+  host_length integer;
 begin
-  return char_length(content_is_https_url.candidate) <= (content_is_https_url.rules #>> '{url,max_length}')::integer
+  -- The host is bounded first (DNS names are at most 253 characters): the pattern's host part
+  -- backtracks, and on a 2,000-character host it costs ~100 ms, enough for 30 blocks to pass the
+  -- statement timeout (issue 14, finding 6). Finding the host's end is linear.
+  if char_length(content_is_https_url.candidate) > (content_is_https_url.rules #>> '{url,max_length}')::integer
+     or left(content_is_https_url.candidate, 8) <> 'https://' then
+    return false;
+  end if;
+  rest := substr(content_is_https_url.candidate, 9);
+  -- least() ignores nulls: the first of /, ? and #, or the end.
+  host_length := coalesce(
+    least(nullif(strpos(rest, '/'), 0), nullif(strpos(rest, '?'), 0), nullif(strpos(rest, '#'), 0)) - 1,
+    char_length(rest));
+  return host_length <= (content_is_https_url.rules #>> '{url,max_host_length}')::integer
     and content_is_https_url.candidate ~ (content_is_https_url.rules #>> '{url,https_pattern}');
 end
 $$;
-comment on function private.content_is_https_url(text, jsonb) is 'True for an https URL of our grammar: a DNS host name (no IP, no port, no user info), then ASCII URL characters; at most url.max_length characters.';
+comment on function private.content_is_https_url(text, jsonb) is 'True for an https URL of our grammar: a DNS host name of at most url.max_host_length (253) characters (no IP, no port, no user info), then ASCII URL characters; at most url.max_length characters.';
 
 create function private.content_timestamp_us(candidate text, rules jsonb)
 returns bigint
@@ -156,6 +171,10 @@ as $$
 declare
   max_length integer := (content_text_problem.rules #>> '{text,max_length}')::integer;
   n integer;
+  pattern text;
+  destination text;
+  link_message constant text := 'a markdown link or image must point to an http, https or mailto URL or a relative path, '
+    || 'without entities, escapes or control characters in its scheme';
 begin
   if jsonb_typeof(content_text_problem.value) is distinct from 'string' then
     return private.content_issue('text.value', 'value must be a string');
@@ -172,10 +191,37 @@ begin
   ) then
     return private.content_issue('text.format', 'meta.format must be plain or markdown');
   end if;
+  -- Markdown links and images (issue 14, finding 8): every destination's scheme part (up to the first
+  -- / ? #) is http, https, mailto or none (a relative link), and holds no entity, escape, percent
+  -- sign or control character that a renderer could decode into a scheme (jav&#x61;script:).
+  if content_text_problem.meta ->> 'format' = 'markdown' then
+    foreach pattern in array array(
+      select jsonb_array_elements_text(content_text_problem.rules #> '{markdown,destination_patterns}'))
+    loop
+      for destination in
+        select m[1] from regexp_matches(content_text_problem.value #>> '{}', pattern, 'g') as m
+      loop
+        if destination ~ (content_text_problem.rules #>> '{markdown,obfuscation_pattern}')
+           or (strpos(destination, ':') > 0
+               and not (content_text_problem.rules #> '{markdown,allowed_schemes}')
+                 ? lower(split_part(destination, ':', 1))) then
+          return private.content_issue('text.link', link_message);
+        end if;
+      end loop;
+    end loop;
+    for destination in
+      select m[1] from regexp_matches(content_text_problem.value #>> '{}',
+        content_text_problem.rules #>> '{markdown,autolink_pattern}', 'g') as m
+    loop
+      if not (content_text_problem.rules #> '{markdown,allowed_schemes}') ? lower(destination) then
+        return private.content_issue('text.link', link_message);
+      end if;
+    end loop;
+  end if;
   return null;
 end
 $$;
-comment on function private.content_text_problem(jsonb, jsonb, jsonb) is 'Rules of a text block: value a string of 1–10000 characters (code points); meta.format plain or markdown.';
+comment on function private.content_text_problem(jsonb, jsonb, jsonb) is 'Rules of a text block: value a string of 1–10000 characters (code points); meta.format plain or markdown; in markdown, link and image destinations only http, https, mailto or relative, unobfuscated.';
 
 create function private.content_media_problem(block_type text, value jsonb, meta jsonb, rules jsonb)
 returns jsonb
@@ -284,6 +330,9 @@ begin
     or char_length(content_event_problem.value ->> 'title') not between 1 and title_max then
     return private.content_issue('event.title', 'value.title must be a string of 1–' || title_max::text || ' characters');
   end if;
+  if (content_event_problem.value ->> 'title') ~ (content_event_problem.rules #>> '{names,forbidden_pattern}') then
+    return private.content_issue('event.title', 'value.title must not contain control, bidi or invisible characters');
+  end if;
   if jsonb_typeof(content_event_problem.value -> 'start') = 'string' then
     starts_at := private.content_timestamp_us(content_event_problem.value ->> 'start', content_event_problem.rules);
   end if;
@@ -303,6 +352,9 @@ begin
     and char_length(content_event_problem.value ->> 'location') <= location_max
   ) then
     return private.content_issue('event.location', 'value.location must be a string of at most ' || location_max::text || ' characters');
+  end if;
+  if (content_event_problem.value ->> 'location') ~ (content_event_problem.rules #>> '{names,forbidden_pattern}') then
+    return private.content_issue('event.location', 'value.location must not contain control, bidi or invisible characters');
   end if;
   if ends_at < starts_at then
     return private.content_issue('event.end_before_start', 'value.end is before value.start');
@@ -358,6 +410,9 @@ begin
     if jsonb_typeof(r -> 'activity') is distinct from 'string' or char_length(r ->> 'activity') not between 1 and activity_max then
       return private.content_issue('schedule.activity', at || '.activity must be a string of 1–' || activity_max::text || ' characters');
     end if;
+    if (r ->> 'activity') ~ (content_schedule_problem.rules #>> '{names,forbidden_pattern}') then
+      return private.content_issue('schedule.activity', at || '.activity must not contain control, bidi or invisible characters');
+    end if;
   end loop;
   return null;
 end
@@ -387,6 +442,9 @@ begin
   if jsonb_typeof(content_donation_problem.value -> 'title') is distinct from 'string'
     or char_length(content_donation_problem.value ->> 'title') not between 1 and title_max then
     return private.content_issue('donation.title', 'value.title must be a string of 1–' || title_max::text || ' characters');
+  end if;
+  if (content_donation_problem.value ->> 'title') ~ (content_donation_problem.rules #>> '{names,forbidden_pattern}') then
+    return private.content_issue('donation.title', 'value.title must not contain control, bidi or invisible characters');
   end if;
   if jsonb_typeof(content_donation_problem.value -> 'target') = 'number' then
     target := (content_donation_problem.value -> 'target')::numeric;
@@ -470,6 +528,7 @@ declare
   max_bytes integer := (rules #>> '{document,max_bytes}')::integer;
   min_blocks integer := (rules #>> '{document,min_blocks}')::integer;
   max_blocks integer := (rules #>> '{document,max_blocks}')::integer;
+  max_depth integer := (rules #>> '{document,max_depth}')::integer;
   size integer;
   block_count integer;
   unknown text;
@@ -481,6 +540,15 @@ begin
   if jsonb_typeof(content_problem.content) is distinct from 'object' then
     return '{"block": null}'::jsonb
       || private.content_issue('content.not_object', 'content: must be a JSON object with a blocks array');
+  end if;
+  -- Depth before anything that walks the document: arrays and objects nest at most max_depth levels
+  -- (the root object is level 1). The jsonpath walk is bounded by the level it looks for, so a
+  -- document nested thousands deep costs no more than a flat one (issue 14, finding 6).
+  if jsonb_path_exists(content_problem.content,
+       ('strict $.**{' || max_depth::text || '} ? (@.type() == "array" || @.type() == "object")')::jsonpath) then
+    return '{"block": null}'::jsonb
+      || private.content_issue('content.too_deep',
+           'content: arrays and objects nest at most ' || max_depth::text || ' levels deep');
   end if;
   size := octet_length(content_problem.content::text);
   if size > max_bytes then

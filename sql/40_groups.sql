@@ -51,8 +51,10 @@ create table public.groups (
   constraint groups_created_by_fkey foreign key (created_by) references auth.users (id) on delete set null,
   constraint groups_slug_format check (slug ~ '^[a-z0-9-]{3,50}$'),
   constraint groups_name_length check (name = btrim(name) and char_length(name) between 1 and 100),
-  constraint groups_name_printable check (name !~ '[[:cntrl:]]'),
+  constraint groups_name_plain check (private.is_plain_text(name)),
   constraint groups_description_length check (char_length(description) <= 2000),
+  constraint groups_description_plain check (private.is_plain_text(description, true)),
+  constraint groups_join_question_plain check (private.is_plain_text(join_question, true)),
   constraint groups_avatar_path_length check (avatar_path is null or char_length(avatar_path) between 1 and 300),
   constraint groups_join_question_length check (
     join_question is null or (join_question = btrim(join_question) and char_length(join_question) between 1 and 300)
@@ -77,7 +79,7 @@ comment on table public.groups is 'Group pages: generic groups and institutions.
 comment on column public.groups.id is 'Group id.';
 comment on column public.groups.kind is 'generic | institution; fixed at creation.';
 comment on column public.groups.slug is 'Unique address of the group: 3–50 characters of a-z, 0-9 and -; fixed at creation.';
-comment on column public.groups.name is 'Display name, 1–100 characters without surrounding spaces or control characters. Renaming a verified institution removes the badge and sends it back to review.';
+comment on column public.groups.name is 'Display name, 1–100 characters without surrounding spaces, control, bidi or invisible characters (private.is_plain_text). Renaming a verified institution removes the badge and sends it back to review.';
 comment on column public.groups.description is 'About the group, at most 2000 characters.';
 comment on column public.groups.avatar_path is 'Object path of the group picture in the avatars bucket (uploaded into the uploader''s own folder).';
 comment on column public.groups.visibility is 'public | private. Institutions are always public (asking for a private one is refused with 22023).';

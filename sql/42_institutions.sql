@@ -36,6 +36,9 @@ begin
        or char_length(item ->> 'label') not between 1 and 100 then
       raise exception 'links[%].label must be 1–100 characters without surrounding spaces', idx using errcode = '22023';
     end if;
+    if not private.is_plain_text(item ->> 'label') then
+      raise exception 'links[%].label must not contain control, bidi or invisible characters', idx using errcode = '22023';
+    end if;
     if jsonb_typeof(item -> 'url') <> 'string' or not private.content_is_https_url(item ->> 'url', rules) then
       raise exception 'links[%].url must be an https URL', idx using errcode = '22023';
     end if;
@@ -82,6 +85,9 @@ begin
        or char_length(item ->> 'activity') not between 1 and activity_max then
       raise exception 'schedule[%].activity must be 1–% characters without surrounding spaces', idx, activity_max using errcode = '22023';
     end if;
+    if not private.is_plain_text(item ->> 'activity') then
+      raise exception 'schedule[%].activity must not contain control, bidi or invisible characters', idx using errcode = '22023';
+    end if;
     idx := idx + 1;
   end loop;
   return true;
@@ -112,6 +118,7 @@ create table public.institution_profiles (
   constraint institution_profiles_address_length check (
     address is null or (address = btrim(address) and char_length(address) between 1 and 500)
   ),
+  constraint institution_profiles_address_plain check (private.is_plain_text(address, true)),
   constraint institution_profiles_links_valid check (private.check_institution_links(links)),
   constraint institution_profiles_schedule_valid check (private.check_institution_schedule(schedule))
 );

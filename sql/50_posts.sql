@@ -23,6 +23,7 @@ create table public.posts (
   constraint posts_author_id_fkey foreign key (author_id) references public.profiles (id) on delete cascade,
   constraint posts_group_id_fkey foreign key (group_id) references public.groups (id) on delete cascade,
   constraint posts_title_length check (title is null or (title = btrim(title) and char_length(title) between 1 and 300)),
+  constraint posts_title_plain check (private.is_plain_text(title)),
   constraint posts_group_posts_have_a_title check (group_id is null or title is not null),
   constraint posts_content_valid check (private.assert_valid_content(content)),
   constraint posts_idempotency_key_length check (idempotency_key is null or char_length(idempotency_key) between 1 and 100),
@@ -58,6 +59,22 @@ comment on column public.posts.reaction_counts is 'Reactions by kind, e.g. {"lik
 
 -- Who sees a post ----------------------------------------------------------------------------------
 
+-- Moderation: who acts on content others wrote. A block between the moderator and the author never
+-- narrows these (issue 14): the moderator still reads and removes it. Issue 12 extends both with
+-- platform moderators. Documented in docs/conventions.md ("Moderation predicates").
+create function private.can_moderate_group_content(target_group uuid)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return private.can_manage_group(can_moderate_group_content.target_group);
+end
+$$;
+comment on function private.can_moderate_group_content(uuid) is 'True when the caller moderates what is posted in the group (posts, comments under them, its member list): its owners and admins. No block narrows it.';
+
 create function private.can_see_post(author uuid, target_group uuid)
 returns boolean
 language plpgsql
@@ -72,7 +89,10 @@ begin
   if can_see_post.author = me then
     return true;
   end if;
-  if me is not null and private.is_blocked_between(me, can_see_post.author) then
+  -- A block hides the author's posts, except from those who moderate the group they are in: a block
+  -- never puts content beyond moderation (private.can_moderate_group_content).
+  if me is not null and private.is_blocked_between(me, can_see_post.author)
+     and not (can_see_post.target_group is not null and private.can_moderate_group_content(can_see_post.target_group)) then
     return false;
   end if;
   if can_see_post.target_group is null then
@@ -93,7 +113,7 @@ begin
     );
 end
 $$;
-comment on function private.can_see_post(uuid, uuid) is 'Who sees a post of this author in this group (null: a profile post): the author; nobody across a block; anyone for public profiles and active public groups; accepted followers of private profiles; active members of active private groups.';
+comment on function private.can_see_post(uuid, uuid) is 'Who sees a post of this author in this group (null: a profile post): the author; nobody across a block, except the group''s moderators (private.can_moderate_group_content); anyone for public profiles and active public groups; accepted followers of private profiles; active members of active private groups.';
 
 -- Write rules that span rows (column rules are constraints) ------------------------------------------
 
@@ -176,10 +196,10 @@ begin
     return false;
   end if;
   return p.author_id = (select auth.uid())
-    or (p.group_id is not null and private.can_manage_group(p.group_id));
+    or (p.group_id is not null and private.can_moderate_group_content(p.group_id));
 end
 $$;
-comment on function private.can_moderate_post(uuid) is 'True when the caller may remove what others wrote under the post (comments): its author, or an owner or admin of its group.';
+comment on function private.can_moderate_post(uuid) is 'True when the caller may read and remove what others wrote under the post (comments), whatever block stands between them: its author, or a moderator of its group (private.can_moderate_group_content).';
 
 -- Media of a post: storage paths (post-media/<user id>/<file>) must lie in the author's own folder.
 create function private.post_media_problem(content jsonb, author uuid)

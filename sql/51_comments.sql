@@ -70,13 +70,14 @@ begin
   if not found then
     return false;
   end if;
-  if me is not null and c.author_id <> me and private.is_blocked_between(me, c.author_id) then
+  if me is not null and c.author_id <> me and private.is_blocked_between(me, c.author_id)
+     and not private.can_moderate_post(c.post_id) then
     return false;
   end if;
   return private.can_see_post_id(c.post_id);
 end
 $$;
-comment on function private.can_see_comment(uuid) is 'True when the comment exists, the caller can see its post, and no block stands between the caller and its author.';
+comment on function private.can_see_comment(uuid) is 'True when the comment exists, the caller can see its post, and no block stands between the caller and its author unless the caller moderates the post (private.can_moderate_post).';
 
 -- Write rules ---------------------------------------------------------------------------------------
 
@@ -146,13 +147,18 @@ begin
   if new.deleted_at is null and new.body is distinct from old.body then
     if (select auth.uid()) is not null then
       perform private.require_can_act();
+      -- An edit is judged like a new comment: never under a post the author can no longer see,
+      -- which includes a block with the post's author (issue 14, finding 4).
+      if not private.can_see_post_id(new.post_id) then
+        raise exception 'post not found' using errcode = 'PT404';
+      end if;
     end if;
     new.edited_at := now();
   end if;
   return new;
 end
 $$;
-comment on function private.comments_before_update() is 'Trigger: post, author and parent never change; an edit of the body sets edited_at; a tombstone cannot be edited.';
+comment on function private.comments_before_update() is 'Trigger: post, author and parent never change; an edit of the body sets edited_at and needs the post to be visible to the editor (never across a block); a tombstone cannot be edited.';
 
 create trigger comments_before_update
   before update on public.comments

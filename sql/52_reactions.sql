@@ -59,6 +59,17 @@ begin
        or new.comment_id is distinct from old.comment_id then
       raise exception 'the user and target of a reaction cannot change' using errcode = '22023';
     end if;
+    -- A change of kind is judged like a new reaction: never across a block, never on what the user
+    -- can no longer see (issue 14, finding 4). Removing (DELETE) stays possible.
+    if me is not null and new.kind is distinct from old.kind and not (
+      case when new.post_id is not null then private.can_see_post_id(new.post_id)
+           else private.can_see_comment(new.comment_id) end
+    ) then
+      if new.post_id is not null then
+        raise exception 'post not found' using errcode = 'PT404';
+      end if;
+      raise exception 'comment not found' using errcode = 'PT404';
+    end if;
     return new;
   end if;
   if me is not null then
@@ -81,7 +92,7 @@ begin
   return new;
 end
 $$;
-comment on function private.reactions_before_write() is 'Trigger: a reaction is written by its confirmed user on a post or live comment the user can see (blocks included); its user and target never change.';
+comment on function private.reactions_before_write() is 'Trigger: a reaction is written, and its kind changed, by its confirmed user on a post or live comment the user can see (blocks included); its user and target never change.';
 
 create trigger reactions_before_write
   before insert or update on public.reactions

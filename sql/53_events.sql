@@ -155,6 +155,11 @@ begin
     if new.event_id is distinct from old.event_id or new.user_id is distinct from old.user_id then
       raise exception 'the event and user of an RSVP cannot change' using errcode = '22023';
     end if;
+    -- A change is judged like a new answer: across a block, or once the event is out of sight,
+    -- the event reads as missing (issue 14, finding 4). Withdrawing (DELETE) stays possible.
+    if me is not null and new.status is distinct from old.status and not private.can_see_event(new.event_id) then
+      raise exception 'event not found' using errcode = 'PT404';
+    end if;
     return new;
   end if;
   if me is not null then
@@ -169,7 +174,7 @@ begin
   return new;
 end
 $$;
-comment on function private.event_rsvps_before_write() is 'Trigger: an RSVP is written by its confirmed user on an event the user can see; its event and user never change.';
+comment on function private.event_rsvps_before_write() is 'Trigger: an RSVP is written and changed by its confirmed user on an event the user can see (never across a block); its event and user never change.';
 
 create trigger event_rsvps_before_write
   before insert or update on public.event_rsvps

@@ -456,6 +456,49 @@ create trigger messages_before_update
   before update on public.messages
   for each row execute function private.messages_before_update();
 
+-- Realtime stores every broadcast in realtime.messages (Broadcast Replay reads it back; backups keep
+-- it). A message's body travels in message_created and message_updated payloads, under the top-level
+-- key message_id; an edit or a delete removes the body from every stored payload of that message
+-- before the new one is sent, and a message that goes with its conversation or account takes its
+-- bodies with it. realtime.messages is partitioned by inserted_at: bounding it from the message's
+-- creation (less a day for time-zone skew: the column is a timestamp without zone) prunes the older
+-- daily partitions, and the topic narrows the rest. The platform grants UPDATE (not DELETE) on
+-- realtime.messages to postgres, which bypasses RLS; the payload keeps its ids, only the body goes.
+create function private.scrub_message_broadcasts(conversation uuid, message uuid, created timestamptz)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update realtime.messages m
+  set payload = m.payload - 'body', updated_at = now()
+  where m.topic = 'dm:' || scrub_message_broadcasts.conversation::text
+    and m.extension = 'broadcast'
+    and m.inserted_at >= (scrub_message_broadcasts.created - interval '1 day')::timestamp
+    and m.payload ->> 'id' = scrub_message_broadcasts.message::text
+    and m.payload ? 'body';
+end
+$$;
+comment on function private.scrub_message_broadcasts(uuid, uuid, timestamptz) is 'Removes the body from every stored Realtime broadcast (realtime.messages) of one direct message: called when it is edited, deleted or removed with its conversation.';
+
+create function private.messages_after_delete()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.scrub_message_broadcasts(old.conversation_id, old.id, old.created_at);
+  return null;
+end
+$$;
+comment on function private.messages_after_delete() is 'Trigger: a message removed for good (with its conversation or account) leaves no body in stored broadcasts.';
+
+create trigger messages_after_delete
+  after delete on public.messages
+  for each row execute function private.messages_after_delete();
+
 create function private.messages_after_update()
 returns trigger
 language plpgsql
@@ -468,6 +511,8 @@ declare
     'created_at', new.created_at, 'edited_at', new.edited_at, 'deleted_at', new.deleted_at
   );
 begin
+  -- The old body survives nowhere: scrub it from the broadcasts already stored (issue 14, finding 3).
+  perform private.scrub_message_broadcasts(new.conversation_id, new.id, old.created_at);
   if new.deleted_at is not null then
     perform realtime.send(payload, 'message_deleted', 'dm:' || new.conversation_id::text, true);
   else
@@ -477,7 +522,7 @@ begin
   return null;
 end
 $$;
-comment on function private.messages_after_update() is 'Trigger: broadcasts message_updated (with the new body) or message_deleted (without a body) on dm:<conversation id>.';
+comment on function private.messages_after_update() is 'Trigger: scrubs the old body from the stored broadcasts of the message, then broadcasts message_updated (with the new body) or message_deleted (without a body) on dm:<conversation id>.';
 
 create trigger messages_after_update
   after update on public.messages

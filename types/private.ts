@@ -326,6 +326,10 @@ export type Database = {
         Returns: string[]
       }
       can_manage_group: { Args: { target_group: string }; Returns: boolean }
+      can_moderate_group_content: {
+        Args: { target_group: string }
+        Returns: boolean
+      }
       can_moderate_post: { Args: { post: string }; Returns: boolean }
       can_read_media_object: {
         Args: { bucket: string; object_name: string; object_owner: string }
@@ -542,6 +546,10 @@ export type Database = {
       is_blocked_between: { Args: { a: string; b: string }; Returns: boolean }
       is_group_member: { Args: { target_group: string }; Returns: boolean }
       is_muting: { Args: { muted: string; muter: string }; Returns: boolean }
+      is_plain_text: {
+        Args: { multiline?: boolean; value: string }
+        Returns: boolean
+      }
       join_group: {
         Args: { answer: string; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -576,6 +584,29 @@ export type Database = {
       my_conversation_ids: {
         Args: Record<PropertyKey, never>
         Returns: string[]
+      }
+      notification_subject_visible: {
+        Args: {
+          data: Json
+          kind:
+            | "follow"
+            | "follow_request"
+            | "follow_accepted"
+            | "comment"
+            | "reply"
+            | "reaction"
+            | "group_join_request"
+            | "group_invite"
+            | "group_join_approved"
+            | "institution_approved"
+            | "institution_rejected"
+            | "message_request"
+            | "report_resolved"
+            | "export_ready"
+          recipient: string
+          subject_id: string
+        }
+        Returns: boolean
       }
       notification_suppressed: {
         Args: { actor: string; recipient: string }
@@ -680,6 +711,10 @@ export type Database = {
       schedule_account_deletion: {
         Args: { authenticated_at: string; target_user: string }
         Returns: Json
+      }
+      scrub_message_broadcasts: {
+        Args: { conversation: string; created: string; message: string }
+        Returns: undefined
       }
       set_member_role: {
         Args: {

@@ -45,7 +45,12 @@ const list = (items: readonly string[]) => items.join(", ");
 
 /** Our https URL grammar: a DNS host (no IP, port or user info), then ASCII URL characters. */
 export function isHttpsUrl(candidate: string): boolean {
-  return candidate.length <= rules.url.max_length && httpsUrlPattern.test(candidate);
+  if (candidate.length > rules.url.max_length || !candidate.startsWith("https://")) return false;
+  // The host (up to the first / ? or #) is at most max_host_length characters, as DNS allows; the
+  // database checks it before its backtracking pattern. A non-ASCII host fails the pattern anyway.
+  const rest = candidate.slice(8);
+  const end = rest.search(/[/?#]/);
+  return (end === -1 ? rest.length : end) <= rules.url.max_host_length && httpsUrlPattern.test(candidate);
 }
 
 /** An https URL or a path in our storage bucket: post-media/<uuid>/<file>. */
@@ -147,6 +152,25 @@ function unknownKeys(label: string, keys: readonly string[]): string {
   return `unknown ${label}${named.length > 1 ? "s" : ""} ${named.join(", ")}`;
 }
 
+/**
+ * True when arrays and objects nest deeper than `max` levels (the root is level 1), as the database's
+ * bounded jsonpath walk decides. Iterative and bounded: never recurses, never looks below level max + 1,
+ * so a document nested thousands deep (or a cyclic object) costs no more than a flat one.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    if (level > max) return true;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) stack.push([child, level + 1]);
+  }
+  return false;
+}
+
+const tooDeepMessage = `content: arrays and objects nest at most ${rules.document.max_depth} levels deep`;
+
 /** jsonb cannot hold U+0000 or an unpaired surrogate: Postgres refuses the JSON before any rule runs. */
 const unstorable = (text: string) => text.includes("\u0000") || unpairedSurrogate.test(text);
 
@@ -182,6 +206,20 @@ function boundedText(min: number, max: number, message: string | ((issue: { path
   return z.string({ error: message }).refine((s) => between(characterCount(s), min, max), { error: message });
 }
 
+/** The name rule (private.is_plain_text in the database): no control, bidi or invisible characters. */
+const nameForbidden = new RegExp(rules.names.forbidden_pattern, "u");
+export const isPlainName = (s: string) => !nameForbidden.test(s);
+
+/** A title or label: bounded like boundedText, then the name rule under the same rule code. */
+function nameText(
+  min: number,
+  max: number,
+  message: string | ((issue: { path?: PropertyKey[] }) => string),
+  plainMessage: string | ((issue: { path?: PropertyKey[] }) => string),
+) {
+  return boundedText(min, max, message).refine(isPlainName, { error: plainMessage });
+}
+
 function blockMeta<S extends z.core.$ZodLooseShape>(type: keyof typeof rules.meta_keys, shape: S) {
   const allowed = rules.meta_keys[type];
   return z.strictObject(shape, {
@@ -202,6 +240,29 @@ function block<T extends string, V extends z.ZodType, M extends z.ZodType>(type:
 const textMessage = (s: unknown) =>
   `value must be ${rules.text.min_length}–${rules.text.max_length} characters, not ${typeof s === "string" ? characterCount(s) : 0}`;
 
+const markdownDestinations = rules.markdown.destination_patterns.map((p) => new RegExp(p, "g"));
+const markdownAutolink = new RegExp(rules.markdown.autolink_pattern, "g");
+const markdownObfuscation = new RegExp(rules.markdown.obfuscation_pattern);
+const allowedSchemes = new Set(rules.markdown.allowed_schemes);
+const linkMessage =
+  "a markdown link or image must point to an http, https or mailto URL or a relative path, without entities, escapes or control characters in its scheme";
+
+/** True when a markdown link or image destination has a refused scheme (javascript:, data:, …) or hides one. */
+export function hasUnsafeMarkdownLink(text: string): boolean {
+  for (const pattern of markdownDestinations) {
+    for (const m of text.matchAll(pattern)) {
+      const destination = m[1] ?? "";
+      if (markdownObfuscation.test(destination)) return true;
+      const colon = destination.indexOf(":");
+      if (colon >= 0 && !allowedSchemes.has(destination.slice(0, colon).toLowerCase())) return true;
+    }
+  }
+  for (const m of text.matchAll(markdownAutolink)) {
+    if (!allowedSchemes.has((m[1] ?? "").toLowerCase())) return true;
+  }
+  return false;
+}
+
 export const textBlock = block(
   "text",
   z.string({ error: "value must be a string" }).refine((s) => between(characterCount(s), rules.text.min_length, rules.text.max_length), {
@@ -211,7 +272,11 @@ export const textBlock = block(
   blockMeta("text", {
     format: z.enum(rules.text.formats as ["plain", "markdown"], { error: "meta.format must be plain or markdown" }).optional(),
   }),
-);
+).superRefine((b, ctx) => {
+  if (b.meta?.format === "markdown" && typeof b.value === "string" && hasUnsafeMarkdownLink(b.value)) {
+    ctx.addIssue({ code: "custom", message: linkMessage, path: ["value"], params: { rule: "text.link" } });
+  }
+});
 
 const mediaValueMessage = "value must be an https URL or a storage path post-media/<uuid>/<file>";
 const altMessage = `meta.alt must be a string of at most ${rules.media.alt_max_length} characters`;
@@ -274,13 +339,19 @@ export const eventBlock = block(
   z
     .strictObject(
       {
-        title: boundedText(1, rules.event.title_max_length, `value.title must be a string of 1–${rules.event.title_max_length} characters`),
+        title: nameText(
+          1,
+          rules.event.title_max_length,
+          `value.title must be a string of 1–${rules.event.title_max_length} characters`,
+          "value.title must not contain control, bidi or invisible characters",
+        ),
         start: timestamp("start", "2025-09-10T18:00Z"),
         end: timestamp("end", "2025-09-10T20:00Z"),
-        location: boundedText(
+        location: nameText(
           0,
           rules.event.location_max_length,
           `value.location must be a string of at most ${rules.event.location_max_length} characters`,
+          "value.location must not contain control, bidi or invisible characters",
         ).optional(),
       },
       {
@@ -308,10 +379,11 @@ const scheduleRow = z.strictObject(
     time: z
       .string({ error: (issue) => `${rowAt(issue.path?.slice(0, -1))}.time must be HH:MM (00:00–23:59)` })
       .refine((s) => timePattern.test(s), { error: (issue) => `${rowAt(issue.path?.slice(0, -1))}.time must be HH:MM (00:00–23:59)` }),
-    activity: boundedText(
+    activity: nameText(
       1,
       rules.schedule.activity_max_length,
       (issue) => `${rowAt(issue.path?.slice(0, -1))}.activity must be a string of 1–${rules.schedule.activity_max_length} characters`,
+      (issue) => `${rowAt(issue.path?.slice(0, -1))}.activity must not contain control, bidi or invisible characters`,
     ),
   },
   {
@@ -343,10 +415,11 @@ export const donationBlock = block(
   "donation",
   z.strictObject(
     {
-      title: boundedText(
+      title: nameText(
         1,
         rules.donation.title_max_length,
         `value.title must be a string of 1–${rules.donation.title_max_length} characters`,
+        "value.title must not contain control, bidi or invisible characters",
       ),
       target: z.number({ error: targetMessage }).refine((n) => n > 0 && n <= rules.donation.target_max, { error: targetMessage }),
       currency: z.enum(rules.donation.currencies as [string, ...string[]], {
@@ -403,6 +476,10 @@ export const postContent = z
   .unknown()
   .superRefine((content, ctx) => {
     if (!isPlainObject(content)) return;
+    if (nestsDeeperThan(content, rules.document.max_depth)) {
+      ctx.addIssue({ code: "custom", message: tooDeepMessage, params: { rule: "content.too_deep" } });
+      return;
+    }
     if (hasUnsupportedCharacter(content)) {
       ctx.addIssue({
         code: "custom",
@@ -485,6 +562,10 @@ function byOrder(a: { order: number[] }, b: { order: number[] }): number {
  * JSON.stringify(content).
  */
 export function contentProblem(content: unknown): ContentProblem | null {
+  // Depth first: JSON.stringify and the walks below recurse, and a deep document would overflow the stack.
+  if (isPlainObject(content) && nestsDeeperThan(content, rules.document.max_depth)) {
+    return { block: null, rule: "content.too_deep", message: tooDeepMessage };
+  }
   let json: unknown;
   try {
     const text = JSON.stringify(content);

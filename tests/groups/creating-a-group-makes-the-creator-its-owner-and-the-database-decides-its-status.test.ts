@@ -91,8 +91,8 @@ describe("creating a generic group", () => {
     ["", /groups_name_length/],
     [" padded ", /groups_name_length/],
     ["x".repeat(101), /groups_name_length/],
-    ["Line\r\nBcc: someone", /groups_name_printable/],
-    ["Tab\there", /groups_name_printable/],
+    ["Line\r\nBcc: someone", /groups_name_plain/],
+    ["Tab\there", /groups_name_plain/],
   ])("refuses the name %j", async (name, message) => {
     const creator = await db().newUser(unique("creator"));
     await expectDbError(createGroup(db(), creator, { name }), "23514", message);

@@ -85,12 +85,17 @@ describe("message broadcasts", () => {
     await send(db(), b, id, "hi");
     await edit(db(), a, m.id, "hello there");
     await edit(db(), a, m.id, "hello there"); // unchanged: nothing broadcast
+    const beforeDelete = await broadcastsOn(db(), topic);
+    // The edit scrubbed the old body from the stored message_created (issue 14: no old text survives).
+    expect(beforeDelete[0]?.payload).toMatchObject({ id: m.id, conversation_id: id, sender_id: idOf(a), seq: 1, deleted_at: null });
+    expect(beforeDelete[0]?.payload).not.toHaveProperty("body");
+    expect(beforeDelete[1]?.payload).toMatchObject({ body: "hi" });
+    expect(beforeDelete[2]?.payload).toMatchObject({ id: m.id, body: "hello there" });
+    expect(beforeDelete[2]?.payload.edited_at).not.toBeNull();
     await deleteMessage(db(), a, m.id);
     const sent = await broadcastsOn(db(), topic);
     expect(sent.map((s) => s.event)).toEqual(["message_created", "message_created", "message_updated", "message_deleted"]);
-    expect(sent[0]?.payload).toMatchObject({ id: m.id, conversation_id: id, sender_id: idOf(a), seq: 1, body: "hello", deleted_at: null });
-    expect(sent[2]?.payload).toMatchObject({ id: m.id, body: "hello there" });
-    expect(sent[2]?.payload.edited_at).not.toBeNull();
+    expect(sent.filter((s) => s.payload.id === m.id).map((s) => s.payload.body ?? null)).toEqual([null, null, null]);
   });
 
   it("never carry a deleted message's body, nor anything a participant cannot read in the table", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type Actor, anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { broadcastsOn, canJoin, canSend } from "../helpers/realtime.ts";
+import { createPost } from "../posts/fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -40,7 +41,8 @@ describe("notifications", () => {
   it("group floods: reactions on one subject stay one unread notification with a count, until read", async () => {
     const author = await db().newUser("notif_author");
     const fans = await Promise.all(["fan_a", "fan_b", "fan_c"].map((n) => db().newUser(n)));
-    const post = "7d7d7d7d-0000-4000-8000-000000000001";
+    // A real post of the author's: notifications are written only about what the recipient can see.
+    const post = (await createPost(db(), author)).id;
     for (const fan of fans) await notify(author, fan, "reaction", post);
     expect(await listOf(author)).toEqual([{ kind: "reaction", actor_id: fans[2]?.user?.id, actor_count: 3, read_at: null }]);
     await db().rpc(author, "mark_notifications_read");

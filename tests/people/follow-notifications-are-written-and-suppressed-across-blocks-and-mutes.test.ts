@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, serviceRole, useTestDatabase } from "../helpers/db.ts";
+import { createPost, react } from "../posts/fixtures.ts";
 import { accept, block, follow, idOf, mute, setPrivate, unblock, unfollow } from "./graph.ts";
 
 const db = useTestDatabase();
@@ -18,10 +19,12 @@ async function inbox(recipient: Actor): Promise<{ kind: string; actor_id: string
 }
 
 /** What a workflow (e.g. a comment trigger) would write: private.notify as service_role. */
+/** A notification about a post of the recipient's (notifications are written only about what the recipient can see). */
 async function notify(recipient: Actor, actor: Actor, kind = "comment"): Promise<void> {
+  const post = await createPost(db(), recipient);
   await db().request(
     serviceRole,
-    (tx) => tx`select private.notify(${idOf(recipient)}, ${idOf(actor)}, ${kind}::public.notification_kind, gen_random_uuid())`,
+    (tx) => tx`select private.notify(${idOf(recipient)}, ${idOf(actor)}, ${kind}::public.notification_kind, ${post.id}::uuid)`,
   );
 }
 
@@ -113,18 +116,17 @@ describe("a block", () => {
     expect(await inbox(blocker)).toEqual([{ kind: "comment", actor_id: idOf(blocked) }]);
   });
 
-  it("removes the blocker's notifications caused by the blocked user alone, and keeps grouped ones others share", async () => {
+  it("removes the blocker's notifications caused by the blocked user alone, and keeps grouped ones others share without the blocked user", async () => {
     const [blocker, blocked, other] = [await user("blocker"), await user("blocked"), await user("other")];
     await follow(db(), blocked, blocker);
-    const post = "00000000-0000-4000-8000-000000000001";
-    for (const actor of [other, blocked]) {
-      await db().request(serviceRole, (tx) => tx`select private.notify(${idOf(blocker)}, ${idOf(actor)}, 'reaction', ${post}::uuid)`);
-    }
+    const post = await createPost(db(), blocker);
+    for (const actor of [other, blocked]) await react(db(), actor, "like", { post_id: post.id });
     await notify(blocker, blocked, "comment");
     await db().rpc(blocker, "mark_notifications_read");
     await block(db(), blocker, blocked);
-    const rows = await db().admin<{ kind: string; actor_count: number }[]>`
-      select kind, actor_count from public.notifications where recipient_id = ${idOf(blocker)}`;
-    expect(rows.map((r) => ({ ...r }))).toEqual([{ kind: "reaction", actor_count: 2 }]);
+    const rows = await db().admin<{ kind: string; actor_id: string; actor_count: number }[]>`
+      select kind, actor_id, actor_count from public.notifications where recipient_id = ${idOf(blocker)}`;
+    // Issue 14: the grouped one stays, with the other reacting user as its actor and one fewer counted.
+    expect(rows.map((r) => ({ ...r }))).toEqual([{ kind: "reaction", actor_id: idOf(other), actor_count: 1 }]);
   });
 });
