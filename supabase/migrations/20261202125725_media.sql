@@ -142,6 +142,7 @@ begin
   "schema_version": 1,
   "rules": [
     "content.not_object",
+    "content.too_deep",
     "content.unsupported_character",
     "content.too_large",
     "content.unknown_key",
@@ -156,6 +157,7 @@ begin
     "text.value",
     "text.length",
     "text.format",
+    "text.link",
     "image.value",
     "image.alt",
     "image.width",
@@ -189,7 +191,7 @@ begin
     "donation.currency",
     "donation.link"
   ],
-  "document": { "max_bytes": 65536, "min_blocks": 1, "max_blocks": 50 },
+  "document": { "max_bytes": 65536, "min_blocks": 1, "max_blocks": 50, "max_depth": 8 },
   "block_types": ["text", "image", "video", "embed", "event", "schedule", "donation"],
   "meta_keys": {
     "text": ["format"],
@@ -201,9 +203,20 @@ begin
     "donation": []
   },
   "text": { "min_length": 1, "max_length": 10000, "formats": ["plain", "markdown"] },
+  "markdown": {
+    "destination_patterns": [
+      "\\]\\([ \\t\\n\\r]*<?([^ \\t\\n\\r)>/?#]*)",
+      "(?:^|\\n) {0,3}\\[[^\\]\\n]*\\]:[ \\t\\n\\r]*<?([^ \\t\\n\\r>/?#]*)"
+    ],
+    "autolink_pattern": "<([A-Za-z][A-Za-z0-9+.-]*):[^ \\t\\n\\r<>]*>",
+    "obfuscation_pattern": "[&%\\\\\\x01-\\x1f\\x7f]",
+    "allowed_schemes": ["http", "https", "mailto"]
+  },
+  "names": { "forbidden_pattern": "[\\x01-\\x1f\\x7f-\\x9f\\u061c\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff]" },
   "media": { "alt_max_length": 500, "max_dimension": 100000 },
   "url": {
     "max_length": 2048,
+    "max_host_length": 253,
     "https_pattern": "^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+(?:[A-Za-z][A-Za-z]+|xn--[A-Za-z0-9-]+)(?:[/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
     "storage_path_max_length": 258,
     "storage_path_pattern": "^(?:storage://)?post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
