@@ -540,6 +540,35 @@ async function main(): Promise<void> {
         );
       }
     }
+    // Trust and safety: reports (throttle and auto-hide out of the way, as the load reports the same
+    // posts again and again) and a moderator's queue over a few thousand open reports.
+    const [{ reports: hasReports } = { reports: false }] = await owner<{ reports: boolean }[]>`select
+      to_regclass('public.reports') is not null as reports`;
+    if (hasReports) {
+      await owner`update private.moderation_settings set reports_per_hour = 1000000000, auto_hide_threshold = 1000000000`;
+      const moderator = allReaders[0] as string;
+      await owner`insert into public.user_roles (user_id, role) values (${moderator}, 'moderator') on conflict do nothing`;
+      await owner`insert into public.reports (reporter_id, target_kind, target_id, category)
+        select r.id, 'post', p.id, (array['spam', 'hate', 'harassment', 'other'])[1 + (abs(hashtext(r.id::text || p.id::text)) % 4)]
+        from (select unnest(${allReaders.slice(1, 201)}::uuid[]) as id) r
+        cross join lateral (
+          select v.id from unnest(${visiblePosts}::uuid[]) as v (id) order by md5(r.id::text || v.id::text) limit 10
+        ) p
+        on conflict do nothing`;
+      scenarios.push(
+        {
+          name: "report_create",
+          what: "POST /rpc/report on a visible post (a repeat updates the open report)",
+          next: (w: number, i: number) =>
+            post(pickReader(w, i), "/rpc/report", "select public.report('post', $1, 'spam') as id", [pickVisible(w, i)]),
+        },
+        {
+          name: "moderation_queue",
+          what: "GET /rpc/moderation_queue first page for a platform moderator (open reports grouped per target)",
+          next: () => get(moderator, "/rpc/moderation_queue", "select * from public.moderation_queue(page_size => 20)"),
+        },
+      );
+    }
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})

@@ -1,6 +1,6 @@
 -- Who may see and change groups. Active groups are visible to everyone (a private group by its
 -- name, description and avatar); pending, rejected and suspended ones to their creator, their owner
--- and admins, and platform admins. Group follows are their follower's and the group managers'.
+-- and admins, and platform admins; a suspended group also to its active members (they keep reading). Group follows are their follower's and the group managers'.
 
 create policy "Anyone can read active groups"
   on public.groups for select to anon
@@ -15,6 +15,7 @@ create policy "Users can read active, created or managed groups; admins all"
     status = 'active'
     or created_by = (select auth.uid())
     or id in (select private.managed_group_ids())
+    or (status = 'suspended' and id in (select private.member_group_ids()))
     or (select private.has_role('admin'))
   );
 

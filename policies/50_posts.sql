@@ -1,14 +1,15 @@
 -- Who may do what with posts. Reading is private.can_see_post; writing is the author's, with a
--- confirmed email; group owners and admins also delete posts in their group. Post media in Storage:
+-- confirmed email; group owners and admins also delete posts in their group. A removed post
+-- (sql/75_moderation.sql) is readable by its author only. Post media in Storage:
 -- policies/80_storage_and_realtime.sql.
 
 create policy "Anon can read posts of public profiles and active public groups"
   on public.posts for select to anon
-  using (private.can_see_post(author_id, group_id));
+  using (removed_at is null and private.can_see_post(author_id, group_id));
 
 create policy "Users can read the posts they are allowed to see"
   on public.posts for select to authenticated
-  using (author_id = (select auth.uid()) or private.can_see_post(author_id, group_id));
+  using (author_id = (select auth.uid()) or (removed_at is null and private.can_see_post(author_id, group_id)));
 
 create policy "Confirmed users can post as themselves"
   on public.posts for insert to authenticated

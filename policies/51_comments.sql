@@ -4,12 +4,13 @@
 
 create policy "Anyone can read comments on posts they can see"
   on public.comments for select to anon
-  using (private.can_see_post_id(post_id));
+  using (removed_at is null and private.can_see_post_id(post_id));
 
 create policy "Users read comments on posts they see; blocks spare moderators"
   on public.comments for select to authenticated
   using (
     (author_id not in (select private.blocked_by_or_blocking_me()) or private.can_moderate_post(post_id))
+    and (removed_at is null or author_id = (select auth.uid()))
     and private.can_see_post_id(post_id)
   );
 

@@ -3,7 +3,7 @@
 
 create policy "Anyone can read events of posts they can see"
   on public.events for select to anon, authenticated
-  using (private.can_see_post(author_id, group_id));
+  using (private.can_see_post_id(post_id));
 
 create policy "Users can read RSVPs to visible events from unblocked users"
   on public.event_rsvps for select to authenticated

@@ -20,7 +20,10 @@ create policy "Participants can read their own side unless blocked"
 
 create policy "Participants can read the messages of their conversations"
   on public.messages for select to authenticated
-  using (conversation_id in (select private.my_conversation_ids()));
+  using (
+    conversation_id in (select private.my_conversation_ids())
+    and (removed_at is null or sender_id = (select auth.uid()))
+  );
 
 create policy "Confirmed participants can send messages as themselves"
   on public.messages for insert to authenticated

@@ -5,7 +5,7 @@
 -- private.is_blocked_between, users_blocking_me, blocked_by_or_blocking_me, is_muting, users_i_mute,
 -- users_i_follow, can_see_profile_content, lock_profiles. Groups (tables in sql/40_groups.sql and
 -- sql/41_group_memberships.sql): private.is_group_member, can_manage_group, managed_group_ids,
--- owned_group_ids, can_see_group.
+-- member_group_ids, owned_group_ids, can_see_group.
 -- Caveats:
 --   * They come before the tables they read: all are plpgsql, which resolves names when it runs, so
 --     nothing here may declare a variable of a table's row type or take a domain's enum (those stay in
@@ -212,6 +212,21 @@ end
 $$;
 comment on function private.managed_group_ids() is 'The groups the caller owns or administers (for policies: group_id in (select …)).';
 
+create function private.member_group_ids()
+returns setof uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select m.group_id from public.group_members m
+  where m.user_id = (select auth.uid()) and m.status = 'active';
+end
+$$;
+comment on function private.member_group_ids() is 'The groups the caller is an active member of, any role (for policies: id in (select …)).';
+
 create function private.owned_group_ids()
 returns setof uuid
 language plpgsql
@@ -243,12 +258,13 @@ begin
         g.status = 'active'
         or g.created_by = (select auth.uid())
         or g.id in (select private.managed_group_ids())
+        or (g.status = 'suspended' and g.id in (select private.member_group_ids()))
         or private.has_role('admin')
       )
   );
 end
 $$;
-comment on function private.can_see_group(uuid) is 'True when the caller may see the group: it is active, or the caller created, owns or administers it, or is a platform admin.';
+comment on function private.can_see_group(uuid) is 'True when the caller may see the group: it is active, or the caller created, owns or administers it, or is an active member of it while it is suspended (sql/75_moderation.sql), or is a platform admin.';
 
 -- Grants ------------------------------------------------------------------------------------------
 
@@ -263,4 +279,5 @@ grant execute on function private.is_group_member(uuid) to anon, authenticated, 
 grant execute on function private.can_manage_group(uuid) to anon, authenticated, service_role;
 grant execute on function private.managed_group_ids() to authenticated, service_role;
 grant execute on function private.owned_group_ids() to authenticated, service_role;
+grant execute on function private.member_group_ids() to authenticated, service_role;
 grant execute on function private.can_see_group(uuid) to anon, authenticated, service_role;

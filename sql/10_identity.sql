@@ -158,10 +158,69 @@ security definer
 set search_path = ''
 as $$
 begin
-  return private.has_role('user');
+  if not private.has_role('user') then
+    return false;
+  end if;
+  -- A suspended user (sql/75_moderation.sql) reads but never writes: every write path calls this.
+  perform private.refuse_if_suspended();
+  return true;
 end
 $$;
-comment on function private.current_user_can_act() is 'True when the caller may write: signed in with a confirmed email (role user).';
+comment on function private.current_user_can_act() is 'True when the caller may write: signed in with a confirmed email (role user). Raises PT403 (`your account is suspended …`) for a suspended user, so every write path refuses a suspension the same way.';
+
+-- Who the caller is when nobody signed in: an operator (Studio's table or SQL editor, psql, a job)
+-- connects as a database role without a JWT; API requests always carry claims (anon included).
+create function private.is_operator()
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return (select auth.uid()) is null
+    and coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb ->> 'role' is null
+    and session_user not in ('authenticator', 'anon', 'authenticated', 'service_role');
+end
+$$;
+comment on function private.is_operator() is 'True when the caller is a platform operator: a database session with no JWT (Supabase Studio''s table and SQL editors, psql), not an API request.';
+
+create function private.actor_label()
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  claims_role text := coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb ->> 'role';
+begin
+  if (select auth.uid()) is not null then
+    return 'user';
+  end if;
+  if claims_role is not null then
+    return claims_role;
+  end if;
+  return 'operator:' || session_user;
+end
+$$;
+comment on function private.actor_label() is 'Who acts, for audit rows: user (see auth.uid()), the JWT role of a request without a user (service_role, anon), or operator:<database role> for a session without a JWT (Studio, psql).';
+
+create function private.is_platform_moderator()
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return exists (
+    select from public.user_roles ur
+    where ur.user_id = (select auth.uid()) and ur.role in ('moderator', 'admin')
+  );
+end
+$$;
+comment on function private.is_platform_moderator() is 'True when the caller is a platform moderator or admin (admins can do all a moderator can).';
 
 create function private.require_can_act()
 returns uuid
@@ -298,12 +357,16 @@ begin
     'email', u.email,
     'email_confirmed', u.email_confirmed_at is not null,
     'roles', coalesce((select json_agg(r.role order by r.role) from public.user_roles r where r.user_id = u.id), '[]'::json),
+    'suspended', s.user_id is not null,
+    'suspended_until', s.until,
+    'suspension_reason', s.reason,
     'profile', (select row_to_json(p) from public.profiles p where p.id = u.id),
     -- {requested_at, deletes_at} while a deletion is pending (sql/82_accounts.sql), else null.
     'deletion', private.pending_account_deletion(u.id)
   ) into result
   from auth.users u
   left join private.usernames un on un.user_id = u.id
+  left join public.suspensions s on s.user_id = u.id and (s.until is null or s.until > now())
   where u.id = me;
   return result;
 end
@@ -318,7 +381,7 @@ set search_path = ''
 as $$
   select private.my_account()
 $$;
-comment on function public.my_account() is 'The caller''s own account: id, username, email, email_confirmed, roles, profile and deletion ({requested_at, deletes_at} while a deletion is pending, else null). Signed-in users only.';
+comment on function public.my_account() is 'The caller''s own account: id, username, email, email_confirmed, roles, suspended, suspended_until (null when permanent or not suspended), suspension_reason, profile and deletion ({requested_at, deletes_at} while a deletion is pending, else null). Signed-in users only.';
 
 create function private.set_user_role(target_user uuid, target_role public.app_role, granted boolean)
 returns void
@@ -408,6 +471,9 @@ grant select, insert, update, delete on public.user_roles to service_role;
 grant execute on function private.username_problem(text) to anon, authenticated, service_role;
 grant execute on function private.has_role(public.app_role) to authenticated, service_role;
 grant execute on function private.current_user_can_act() to authenticated, service_role;
+grant execute on function private.is_operator() to authenticated, service_role;
+grant execute on function private.actor_label() to authenticated, service_role;
+grant execute on function private.is_platform_moderator() to authenticated, service_role;
 grant execute on function private.require_can_act() to authenticated, service_role;
 grant execute on function private.my_account() to authenticated;
 grant execute on function private.set_user_role(uuid, public.app_role, boolean) to authenticated;

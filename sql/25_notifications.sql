@@ -16,7 +16,8 @@ create type public.notification_kind as enum (
   'comment', 'reply', 'reaction',
   'group_join_request', 'group_invite', 'group_join_approved',
   'institution_approved', 'institution_rejected',
-  'message_request', 'report_resolved', 'export_ready'
+  'message_request', 'report_resolved', 'export_ready',
+  'moderation_action', 'appeal_decided', 'moderation_queue'
 );
 comment on type public.notification_kind is 'What a notification is about.';
 

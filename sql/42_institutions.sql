@@ -149,6 +149,7 @@ create table private.institution_reviews (
   decision text not null,
   reason text,
   created_at timestamptz not null default now(),
+  reviewer_role text not null default 'user',
   constraint institution_reviews_pkey primary key (id),
   constraint institution_reviews_group_id_fkey foreign key (group_id) references public.groups (id) on delete set null,
   constraint institution_reviews_reviewer_id_fkey foreign key (reviewer_id) references auth.users (id) on delete set null,
@@ -156,7 +157,74 @@ create table private.institution_reviews (
 );
 create index institution_reviews_group_id_idx on private.institution_reviews (group_id, created_at desc);
 create index institution_reviews_reviewer_id_idx on private.institution_reviews (reviewer_id);
-comment on table private.institution_reviews is 'Audit trail: who approved or rejected which institution, when, why, and under which name (verification is tied to it).';
+comment on table private.institution_reviews is 'Audit trail: who approved or rejected which institution, when, why, and under which name (verification is tied to it). Written by a trigger on groups, so the RPC and an operator''s raw update in Studio leave the same row (reviewer_role operator:<role>, reviewer_id null).';
+
+-- The decision on a pending institution, however it is made: review_institution below, the edge
+-- function, or an operator's `update groups set verified = true` (or status) in Studio.
+create function private.groups_review_decision()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.verified and not old.verified and new.status = 'pending' then
+    new.status := 'active';
+  end if;
+  if new.status = 'active' then
+    new.verified := true;
+    new.rejection_reason := null;
+  elsif new.status = 'rejected' then
+    new.verified := false;
+    new.rejection_reason := nullif(btrim(new.rejection_reason), '');
+    if new.rejection_reason is null then
+      raise exception 'a reason is required to reject an institution'
+        using errcode = '22023', hint = 'Set rejection_reason: the creator is told why.';
+    end if;
+  end if;
+  return new;
+end
+$$;
+comment on function private.groups_review_decision() is 'Trigger before update of a pending institution''s status or verified: approving (status active or verified true) makes it active and verified; rejecting needs a rejection_reason.';
+
+create trigger groups_review_decision
+  before update of status, verified on public.groups
+  for each row
+  when (old.kind = 'institution' and old.status = 'pending')
+  execute function private.groups_review_decision();
+
+create function private.groups_record_review()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  approved boolean := new.status = 'active';
+  review_id uuid;
+begin
+  insert into private.institution_reviews (group_id, group_name, reviewer_id, reviewer_role, decision, reason)
+  values (new.id, new.name, (select auth.uid()), private.actor_label(),
+    case when approved then 'approve' else 'reject' end, new.rejection_reason)
+  returning id into review_id;
+  perform set_config('institutions.review_id', review_id::text, true);
+  perform private.notify(
+    new.created_by, (select auth.uid()),
+    case when approved then 'institution_approved' else 'institution_rejected' end::public.notification_kind,
+    new.id,
+    private.group_notice(new) || case when approved then '{}'::jsonb else jsonb_build_object('reason', new.rejection_reason) end
+  );
+  return null;
+end
+$$;
+comment on function private.groups_record_review() is 'Trigger after a pending institution is approved or rejected, by any path: the audit row (reviewer = the signed-in admin, or the operator''s database role) and the creator''s notification.';
+
+-- Not `update of status`: a raw `set verified = true` changes status only through the trigger above.
+create trigger groups_record_review
+  after update on public.groups
+  for each row
+  when (old.kind = 'institution' and old.status = 'pending' and new.status in ('active', 'rejected'))
+  execute function private.groups_record_review();
 
 -- Institution review (the institution-review edge function calls it as the admin) ------------------------
 
@@ -167,14 +235,16 @@ security definer
 set search_path = ''
 as $$
 declare
-  me uuid := private.require_can_act();
   clean_reason text := nullif(btrim(review_institution.reason), '');
   g public.groups;
   approved boolean;
-  review_id uuid;
 begin
-  if not private.has_role('admin') then
-    raise exception 'only platform admins can review institutions' using errcode = '42501';
+  -- An operator (Studio's SQL editor, no JWT) may review too; API callers must be platform admins.
+  if not private.is_operator() then
+    perform private.require_can_act();
+    if not private.has_role('admin') then
+      raise exception 'only platform admins can review institutions' using errcode = '42501';
+    end if;
   end if;
   if review_institution.decision is null or review_institution.decision not in ('approve', 'reject') then
     raise exception 'decision must be approve or reject' using errcode = '22023';
@@ -197,6 +267,7 @@ begin
       using errcode = 'PT409', hint = 'Only pending institutions can be approved or rejected.';
   end if;
 
+  -- The audit row and the notification come from the groups triggers above, as for any other path.
   update public.groups gr
   set status = case when approved then 'active' else 'rejected' end::public.group_status,
       verified = approved,
@@ -204,19 +275,8 @@ begin
   where gr.id = g.id
   returning * into g;
 
-  insert into private.institution_reviews (group_id, group_name, reviewer_id, decision, reason)
-  values (g.id, g.name, me, review_institution.decision, clean_reason)
-  returning id into review_id;
-
-  perform private.notify(
-    g.created_by, me,
-    case when approved then 'institution_approved' else 'institution_rejected' end::public.notification_kind,
-    g.id,
-    private.group_notice(g) || case when approved then '{}'::jsonb else jsonb_build_object('reason', clean_reason) end
-  );
-
   return json_build_object(
-    'review_id', review_id,
+    'review_id', nullif(current_setting('institutions.review_id', true), '')::uuid,
     'group_id', g.id,
     'status', g.status,
     'verified', g.verified,
@@ -224,7 +284,7 @@ begin
   );
 end
 $$;
-comment on function private.review_institution(uuid, text, text) is 'A platform admin''s decision on a pending institution, in one transaction: approve → active + verified; reject (reason required) → rejected; an audit row; the creator notified. Called by the institution-review edge function as the caller.';
+comment on function private.review_institution(uuid, text, text) is 'A platform admin''s (or an operator''s, from Studio''s SQL editor) decision on a pending institution, in one transaction: approve → active + verified; reject (reason required) → rejected; an audit row and the creator''s notification (by the groups triggers, like a raw update). Called by the institution-review edge function as the caller.';
 
 create function private.institution_review_notice(review uuid)
 returns json

@@ -19,6 +19,9 @@ create table public.posts (
   comment_count integer not null default 0,
   reaction_count integer not null default 0,
   reaction_counts jsonb not null default '{}'::jsonb,
+  removed_at timestamptz,
+  removed_reason text,
+  locked_at timestamptz,
   constraint posts_pkey primary key (id),
   constraint posts_author_id_fkey foreign key (author_id) references public.profiles (id) on delete cascade,
   constraint posts_group_id_fkey foreign key (group_id) references public.groups (id) on delete cascade,
@@ -28,7 +31,10 @@ create table public.posts (
   constraint posts_content_valid check (private.assert_valid_content(content)),
   constraint posts_idempotency_key_length check (idempotency_key is null or char_length(idempotency_key) between 1 and 100),
   constraint posts_author_id_idempotency_key_key unique (author_id, idempotency_key),
-  constraint posts_counts_not_negative check (comment_count >= 0 and reaction_count >= 0)
+  constraint posts_counts_not_negative check (comment_count >= 0 and reaction_count >= 0),
+  constraint posts_removed_reason_with_removed_at check (
+    (removed_at is null) = (removed_reason is null) and (removed_reason is null or char_length(removed_reason) between 1 and 1000)
+  )
 )
 -- Room for the comment and reaction counters to update in place (HOT), as on profiles.
 with (fillfactor = 90);
@@ -56,6 +62,9 @@ comment on column public.posts.updated_at is 'When the row last changed (edits a
 comment on column public.posts.comment_count is 'Number of comments (kept by the database).';
 comment on column public.posts.reaction_count is 'Number of reactions of every kind (kept by the database).';
 comment on column public.posts.reaction_counts is 'Reactions by kind, e.g. {"like": 3, "love": 1} (kept by the database).';
+comment on column public.posts.removed_at is 'When a moderator removed it, or auto-hide hid it pending review (sql/75_moderation.sql); null while it is up. A removed post is gone from every feed, count and read except its author''s.';
+comment on column public.posts.removed_reason is 'Why it was removed, shown to its author (`under review` while auto-hidden); set exactly when removed_at is.';
+comment on column public.posts.locked_at is 'When a moderator locked it: no new comments or reactions; null while open.';
 
 -- Who sees a post ----------------------------------------------------------------------------------
 
@@ -103,17 +112,18 @@ begin
       );
   end if;
   select gr.status, gr.visibility into g from public.groups gr where gr.id = can_see_post.target_group;
-  if not found or g.status <> 'active' then
+  if not found or g.status not in ('active', 'suspended') then
     return false;
   end if;
-  return g.visibility = 'public'
+  -- A suspended group (sql/75_moderation.sql) stays readable by its active members only.
+  return (g.visibility = 'public' and g.status = 'active')
     or exists (
       select from public.group_members m
       where m.group_id = can_see_post.target_group and m.user_id = me and m.status = 'active'
     );
 end
 $$;
-comment on function private.can_see_post(uuid, uuid) is 'Who sees a post of this author in this group (null: a profile post): the author; nobody across a block, except the group''s moderators (private.can_moderate_group_content); anyone for public profiles and active public groups; accepted followers of private profiles; active members of active private groups.';
+comment on function private.can_see_post(uuid, uuid) is 'Who sees a post of this author in this group (null: a profile post): the author; nobody across a block, except the group''s moderators (private.can_moderate_group_content); anyone for public profiles and active public groups; accepted followers of private profiles; active members of active private groups and of suspended groups. Removed posts are the callers'' business (removed_at): see can_see_post_id and the posts policies.';
 
 -- Write rules that span rows (column rules are constraints) ------------------------------------------
 
@@ -172,14 +182,17 @@ as $$
 declare
   p record;
 begin
-  select po.author_id, po.group_id into p from public.posts po where po.id = can_see_post_id.post;
+  select po.author_id, po.group_id, po.removed_at into p from public.posts po where po.id = can_see_post_id.post;
   if not found then
     return false;
+  end if;
+  if p.removed_at is not null then
+    return p.author_id = (select auth.uid());
   end if;
   return private.can_see_post(p.author_id, p.group_id);
 end
 $$;
-comment on function private.can_see_post_id(uuid) is 'private.can_see_post for a post named by id (false when it does not exist): for rows that hang off a post (revisions, comments, reactions, bookmarks).';
+comment on function private.can_see_post_id(uuid) is 'private.can_see_post for a post named by id (false when it does not exist; a removed post only for its author): for rows that hang off a post (revisions, comments, reactions, bookmarks, events).';
 
 create function private.can_moderate_post(post uuid)
 returns boolean
@@ -288,6 +301,10 @@ begin
   if (select auth.uid()) is not null then
     perform private.require_can_act();
   end if;
+  if old.removed_at is not null then
+    raise exception 'a removed post cannot be edited' using errcode = 'PT409',
+      hint = 'A moderator removed it; appeal the removal instead.';
+  end if;
   perform private.assert_own_post_media(new.content, new.author_id);
   insert into public.post_revisions (post_id, title, content) values (old.id, old.title, old.content);
   new.edited_at := now();
@@ -328,11 +345,11 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.add_to_counter('public.profiles', 'posts_count', (select array_agg(o.author_id) from old_rows o), -1);
+  perform private.add_to_counter('public.profiles', 'posts_count', (select array_agg(o.author_id) from old_rows o where o.removed_at is null), -1);
   return null;
 end
 $$;
-comment on function private.posts_count_deleted() is 'Statement trigger: uncounts the posts just deleted.';
+comment on function private.posts_count_deleted() is 'Statement trigger: uncounts the posts just deleted (removed ones were uncounted when removed).';
 
 create trigger posts_count_deleted
   after delete on public.posts

@@ -4,7 +4,7 @@
 -- Caveats: a comment is visible exactly when its post is (private.can_see_post_id), and never across a
 -- block with its author. Deleting a comment that has replies leaves a tombstone (body '', deleted_at
 -- set) and the DELETE answers with no row; a tombstone goes once its last reply goes. comment_count
--- counts the comments that are not deleted.
+-- counts the comments that are neither deleted nor removed (removal: sql/75_moderation.sql).
 
 create table public.comments (
   id uuid not null default gen_random_uuid(),
@@ -19,6 +19,8 @@ create table public.comments (
   updated_at timestamptz not null default now(),
   reaction_count integer not null default 0,
   reaction_counts jsonb not null default '{}'::jsonb,
+  removed_at timestamptz,
+  removed_reason text,
   constraint comments_pkey primary key (id),
   constraint comments_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade,
   constraint comments_author_id_fkey foreign key (author_id) references public.profiles (id) on delete cascade,
@@ -28,7 +30,10 @@ create table public.comments (
   ),
   constraint comments_depth_range check (depth between 1 and 8),
   constraint comments_parent_depth check ((parent_id is null) = (depth = 1)),
-  constraint comments_reaction_count_not_negative check (reaction_count >= 0)
+  constraint comments_reaction_count_not_negative check (reaction_count >= 0),
+  constraint comments_removed_reason_with_removed_at check (
+    (removed_at is null) = (removed_reason is null) and (removed_reason is null or char_length(removed_reason) between 1 and 1000)
+  )
 );
 alter table public.comments enable row level security;
 
@@ -54,6 +59,8 @@ comment on column public.comments.deleted_at is 'When it was deleted while it ha
 comment on column public.comments.updated_at is 'When the row last changed (edits and counters).';
 comment on column public.comments.reaction_count is 'Number of reactions of every kind (kept by the database).';
 comment on column public.comments.reaction_counts is 'Reactions by kind, e.g. {"like": 3} (kept by the database).';
+comment on column public.comments.removed_at is 'When a moderator removed it or auto-hide hid it pending review (sql/75_moderation.sql); a removed comment is readable by its author only and not counted.';
+comment on column public.comments.removed_reason is 'Why it was removed, shown to its author (`under review` while auto-hidden); set exactly when removed_at is.';
 
 create function private.can_see_comment(comment uuid)
 returns boolean
@@ -66,8 +73,11 @@ declare
   c record;
   me uuid := (select auth.uid());
 begin
-  select co.post_id, co.author_id into c from public.comments co where co.id = can_see_comment.comment;
+  select co.post_id, co.author_id, co.removed_at into c from public.comments co where co.id = can_see_comment.comment;
   if not found then
+    return false;
+  end if;
+  if c.removed_at is not null and c.author_id is distinct from me then
     return false;
   end if;
   if me is not null and c.author_id <> me and private.is_blocked_between(me, c.author_id)
@@ -77,7 +87,7 @@ begin
   return private.can_see_post_id(c.post_id);
 end
 $$;
-comment on function private.can_see_comment(uuid) is 'True when the comment exists, the caller can see its post, and no block stands between the caller and its author unless the caller moderates the post (private.can_moderate_post).';
+comment on function private.can_see_comment(uuid) is 'True when the comment exists, the caller can see its post, and no block stands between the caller and its author unless the caller moderates the post (private.can_moderate_post); a removed comment only for its author.';
 
 -- Write rules ---------------------------------------------------------------------------------------
 
@@ -101,6 +111,10 @@ begin
     end if;
   elsif not exists (select from public.posts p where p.id = new.post_id) then
     raise exception 'post not found' using errcode = 'PT404';
+  end if;
+  if exists (select from public.posts p where p.id = new.post_id and p.locked_at is not null) then
+    raise exception 'this post is locked' using errcode = 'PT409',
+      hint = 'A moderator locked it: no new comments or reactions.';
   end if;
   new.deleted_at := null;
   new.edited_at := null;
@@ -143,6 +157,10 @@ begin
   end if;
   if old.deleted_at is not null and new.body is distinct from old.body then
     raise exception 'a deleted comment cannot be edited' using errcode = 'PT409';
+  end if;
+  if old.removed_at is not null and new.body is distinct from old.body then
+    raise exception 'a removed comment cannot be edited' using errcode = 'PT409',
+      hint = 'A moderator removed it; appeal the removal instead.';
   end if;
   if new.deleted_at is null and new.body is distinct from old.body then
     if (select auth.uid()) is not null then
@@ -238,7 +256,7 @@ as $$
 begin
   perform private.add_to_counter('public.posts', 'comment_count',
     (select array_agg(n.post_id) from new_rows n join old_rows o on o.id = n.id
-     where o.deleted_at is null and n.deleted_at is not null),
+     where o.deleted_at is null and n.deleted_at is not null and o.removed_at is null),
     -1);
   return null;
 end
@@ -257,7 +275,8 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.add_to_counter('public.posts', 'comment_count', (select array_agg(o.post_id) from old_rows o where o.deleted_at is null), -1);
+  perform private.add_to_counter('public.posts', 'comment_count',
+    (select array_agg(o.post_id) from old_rows o where o.deleted_at is null and o.removed_at is null), -1);
   return null;
 end
 $$;

@@ -89,6 +89,14 @@ begin
       raise exception 'comment not found' using errcode = 'PT404';
     end if;
   end if;
+  if exists (
+    select from public.posts p
+    where p.locked_at is not null
+      and p.id = coalesce(new.post_id, (select c.post_id from public.comments c where c.id = new.comment_id))
+  ) then
+    raise exception 'this post is locked' using errcode = 'PT409',
+      hint = 'A moderator locked it: no new comments or reactions.';
+  end if;
   return new;
 end
 $$;

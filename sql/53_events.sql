@@ -93,14 +93,14 @@ as $$
 declare
   e record;
 begin
-  select ev.author_id, ev.group_id into e from public.events ev where ev.id = can_see_event.event;
+  select ev.post_id into e from public.events ev where ev.id = can_see_event.event;
   if not found then
     return false;
   end if;
-  return private.can_see_post(e.author_id, e.group_id);
+  return private.can_see_post_id(e.post_id);
 end
 $$;
-comment on function private.can_see_event(uuid) is 'True when the event exists and the caller can see its post.';
+comment on function private.can_see_event(uuid) is 'True when the event exists and the caller can see its post (not removed, sql/75_moderation.sql).';
 
 -- Sync from the post's event blocks -----------------------------------------------------------------
 

@@ -4,8 +4,10 @@
 -- profile_feed_ids, the *_page hydrators, type public.feed_item; public.home_feed,
 -- public.group_feed, public.profile_feed. The store and the fan-out are sql/60_feeds.sql.
 -- Caveats (docs/feeds.md):
---  * Every inbox row is re-checked here (source still followed or joined, post still visible, author
---    not muted, no block); pages below the inbox horizon come from the pull query.
+--  * Every inbox row is re-checked here (source still followed or joined, post still visible and not
+--    removed, author not muted, no block); pages below the inbox horizon come from the pull query.
+--  * A removed post (removed_at, sql/75_moderation.sql) is in no feed, its author's included: every
+--    branch filters it on the post row it reads anyway, so removal is instant and costs no index.
 --  * The read functions run with plan_cache_mode = force_generic_plan: their statements are planned
 --    once per connection instead of per call (custom plans of the pull query cost more to plan than
 --    to run), so their bounds are plain values that the generic plan uses as index conditions.
@@ -96,7 +98,7 @@ begin
     select own.id, own.created_at
     from (
       select p.id, p.created_at from public.posts p
-      where not pull_feed_ids.only_big_groups and p.author_id = pull_feed_ids.me
+      where not pull_feed_ids.only_big_groups and p.author_id = pull_feed_ids.me and p.removed_at is null
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
         and (p.created_at, p.id) >= (low_at, low_id)
       order by p.created_at desc, p.id desc
@@ -107,7 +109,7 @@ begin
     from followees fe
     cross join lateral (
       select p.id, p.created_at from public.posts p
-      where p.author_id = fe.author_id and p.group_id is null
+      where p.author_id = fe.author_id and p.group_id is null and p.removed_at is null
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
         and (p.created_at, p.id) >= (low_at, low_id)
       order by p.created_at desc, p.id desc
@@ -118,7 +120,7 @@ begin
     from my_groups mg
     cross join lateral (
       select p.id, p.created_at from public.posts p
-      where p.group_id = mg.group_id
+      where p.group_id = mg.group_id and p.removed_at is null
         and (p.created_at, p.id) < (pull_feed_ids.before_at, pull_feed_ids.before_id)
         and (p.created_at, p.id) >= (low_at, low_id)
         and p.author_id <> pull_feed_ids.me
@@ -189,7 +191,7 @@ begin
           select i.post_id, i.created_at
           from private.feed_inbox i
           join public.posts p on p.id = i.post_id
-          where i.user_id = home_feed_ids.me
+          where i.user_id = home_feed_ids.me and p.removed_at is null
             and (i.created_at, i.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
             and (i.created_at, i.post_id) >= (coalesce(h_at, '-infinity'), coalesce(h_id, '00000000-0000-0000-0000-000000000000'))
             and (p.author_id = home_feed_ids.me
@@ -239,7 +241,8 @@ begin
           select q.post_id, q.created_at
           from private.feed_queue q
           join public.posts p on p.id = q.post_id
-          where (q.created_at, q.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
+          where p.removed_at is null
+            and (q.created_at, q.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
             and (q.created_at, q.post_id) >= (coalesce(h_at, '-infinity'), coalesce(h_id, '00000000-0000-0000-0000-000000000000'))
             -- not when already in this inbox (the author's own row, or copied by a backfill)
             and not exists (
@@ -332,10 +335,11 @@ begin
   perform private.require_feed_reader(group_feed_ids.me);
   if not exists (
     select from public.groups g
-    where g.id = group_feed_ids.target_group and g.status = 'active'
+    where g.id = group_feed_ids.target_group
       and (
-        g.visibility = 'public'
-        or exists (
+        (g.status = 'active' and g.visibility = 'public')
+        -- a suspended group (sql/75_moderation.sql) stays readable by its active members
+        or g.status in ('active', 'suspended') and exists (
           select from public.group_members gm
           where gm.group_id = g.id and gm.user_id = group_feed_ids.me and gm.status = 'active'
         )
@@ -346,7 +350,7 @@ begin
   return query
     select p.id, p.created_at
     from public.posts p
-    where p.group_id = group_feed_ids.target_group
+    where p.group_id = group_feed_ids.target_group and p.removed_at is null
       and (p.created_at, p.id) < (group_feed_ids.before_at, group_feed_ids.before_id)
       and (
         group_feed_ids.me is null
@@ -367,7 +371,7 @@ begin
     limit group_feed_ids.n;
 end
 $$;
-comment on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) is 'The ids of a group-feed page: nothing unless the group is active and public or the reader an active member; authors the reader mutes or is blocked with left out.';
+comment on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) is 'The ids of a group-feed page: nothing unless the group is active and public or the reader an active member (of an active or suspended group); removed posts and authors the reader mutes or is blocked with left out.';
 
 create function private.profile_feed_ids(me uuid, target_user uuid, before_at timestamptz, before_id uuid, n integer)
 returns table (post_id uuid, created_at timestamptz)
@@ -403,7 +407,7 @@ begin
   return query
     select p.id, p.created_at
     from public.posts p
-    where p.author_id = profile_feed_ids.target_user and p.group_id is null
+    where p.author_id = profile_feed_ids.target_user and p.group_id is null and p.removed_at is null
       and (p.created_at, p.id) < (profile_feed_ids.before_at, profile_feed_ids.before_id)
     order by p.created_at desc, p.id desc
     limit profile_feed_ids.n;

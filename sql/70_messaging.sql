@@ -124,6 +124,8 @@ create table public.messages (
   created_at timestamptz not null default now(),
   edited_at timestamptz,
   deleted_at timestamptz,
+  removed_at timestamptz,
+  removed_reason text,
   constraint messages_pkey primary key (id),
   constraint messages_conversation_id_fkey foreign key (conversation_id) references public.conversations (id) on delete cascade,
   constraint messages_sender_id_fkey foreign key (sender_id) references public.profiles (id) on delete cascade,
@@ -132,7 +134,10 @@ create table public.messages (
   constraint messages_body_length check (
     body is null or (char_length(body) between 1 and 4000 and body !~ '^[[:space:]]' and body !~ '[[:space:]]$')
   ),
-  constraint messages_body_erased_when_deleted check ((deleted_at is null) = (body is not null))
+  constraint messages_body_erased_when_deleted check ((deleted_at is null) = (body is not null)),
+  constraint messages_removed_reason_with_removed_at check (
+    (removed_at is null) = (removed_reason is null) and (removed_reason is null or char_length(removed_reason) between 1 and 1000)
+  )
 );
 alter table public.messages enable row level security;
 
@@ -148,6 +153,8 @@ comment on column public.messages.body is '1–4,000 characters, surrounding whi
 comment on column public.messages.created_at is 'When it was sent.';
 comment on column public.messages.edited_at is 'When its body last changed; null if never edited.';
 comment on column public.messages.deleted_at is 'When its sender deleted it (the body is erased); null otherwise.';
+comment on column public.messages.removed_at is 'When a moderator removed it or auto-hide hid it pending review (sql/75_moderation.sql): the other participant no longer reads it; its sender does, with the reason.';
+comment on column public.messages.removed_reason is 'Why it was removed, shown to its sender (`under review` while auto-hidden); set exactly when removed_at is.';
 
 -- Predicates --------------------------------------------------------------------------------------
 -- plpgsql, not sql: policies, Realtime authorization and triggers call them, and a SQL function with
@@ -434,6 +441,10 @@ begin
   if old.deleted_at is not null then
     raise exception 'a deleted message cannot change' using errcode = 'PT409';
   end if;
+  if old.removed_at is not null and (new.body is distinct from old.body or new.deleted_at is not null) then
+    raise exception 'a removed message cannot change' using errcode = 'PT409',
+      hint = 'A moderator removed it; appeal the removal instead.';
+  end if;
   if new.deleted_at is not null then
     -- The tombstone: the body is erased for good.
     new.body := null;
@@ -691,7 +702,7 @@ begin
   select count(*)::integer into newly_read
   from public.messages m
   where m.conversation_id = mark_conversation_read.conversation_id and m.seq > read_up_to
-    and m.sender_id <> me and m.deleted_at is null;
+    and m.sender_id <> me and m.deleted_at is null and m.removed_at is null;
   update public.conversation_participants p
   set last_read_seq = c.last_message_seq, last_read_at = now()
   from public.conversations c

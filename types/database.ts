@@ -10,6 +10,67 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      appeals: {
+        Row: {
+          created_at: string
+          decided_at: string | null
+          decided_by: string | null
+          decision_log_id: string | null
+          decision_reason: string | null
+          id: string
+          log_id: string
+          statement: string
+          status: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          decided_at?: string | null
+          decided_by?: string | null
+          decision_log_id?: string | null
+          decision_reason?: string | null
+          id?: string
+          log_id: string
+          statement: string
+          status?: string
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          decided_at?: string | null
+          decided_by?: string | null
+          decision_log_id?: string | null
+          decision_reason?: string | null
+          id?: string
+          log_id?: string
+          statement?: string
+          status?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "appeals_decision_log_id_fkey"
+            columns: ["decision_log_id"]
+            isOneToOne: false
+            referencedRelation: "moderation_log"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "appeals_log_id_fkey"
+            columns: ["log_id"]
+            isOneToOne: true
+            referencedRelation: "moderation_log"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "appeals_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       blocks: {
         Row: {
           blocked_id: string
@@ -89,6 +150,8 @@ export type Database = {
           post_id: string
           reaction_count: number
           reaction_counts: NonNullable<Json>
+          removed_at: string | null
+          removed_reason: string | null
           updated_at: string
         }
         Insert: {
@@ -103,6 +166,8 @@ export type Database = {
           post_id: string
           reaction_count?: number
           reaction_counts?: NonNullable<Json>
+          removed_at?: string | null
+          removed_reason?: string | null
           updated_at?: string
         }
         Update: {
@@ -117,6 +182,8 @@ export type Database = {
           post_id?: string
           reaction_count?: number
           reaction_counts?: NonNullable<Json>
+          removed_at?: string | null
+          removed_reason?: string | null
           updated_at?: string
         }
         Relationships: [
@@ -401,6 +468,48 @@ export type Database = {
           },
         ]
       }
+      group_bans: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          group_id: string
+          reason: string
+          until: string | null
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          group_id: string
+          reason: string
+          until?: string | null
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          group_id?: string
+          reason?: string
+          until?: string | null
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "group_bans_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "group_bans_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       group_follows: {
         Row: {
           created_at: string
@@ -575,99 +684,6 @@ export type Database = {
           },
         ]
       }
-      media: {
-        Row: {
-          alt: string | null
-          attached_at: string | null
-          bucket_id: string
-          bytes: number | null
-          created_at: string
-          detached_at: string | null
-          duration_seconds: number | null
-          height: number | null
-          id: string
-          mime_type: string
-          object_id: string
-          object_path: string
-          owner_id: string
-          ref_count: number
-          removing_at: string | null
-          width: number | null
-        }
-        Insert: {
-          alt?: string | null
-          attached_at?: string | null
-          bucket_id: string
-          bytes?: number | null
-          created_at?: string
-          detached_at?: string | null
-          duration_seconds?: number | null
-          height?: number | null
-          id?: string
-          mime_type: string
-          object_id: string
-          object_path: string
-          owner_id: string
-          ref_count?: number
-          removing_at?: string | null
-          width?: number | null
-        }
-        Update: {
-          alt?: string | null
-          attached_at?: string | null
-          bucket_id?: string
-          bytes?: number | null
-          created_at?: string
-          detached_at?: string | null
-          duration_seconds?: number | null
-          height?: number | null
-          id?: string
-          mime_type?: string
-          object_id?: string
-          object_path?: string
-          owner_id?: string
-          ref_count?: number
-          removing_at?: string | null
-          width?: number | null
-        }
-        Relationships: []
-      }
-      message_media: {
-        Row: {
-          created_at: string
-          media_id: string
-          message_id: string
-          position: number
-        }
-        Insert: {
-          created_at?: string
-          media_id: string
-          message_id: string
-          position?: number
-        }
-        Update: {
-          created_at?: string
-          media_id?: string
-          message_id?: string
-          position?: number
-        }
-        Relationships: [
-          {
-            foreignKeyName: "message_media_media_id_fkey"
-            columns: ["media_id"]
-            isOneToOne: false
-            referencedRelation: "media"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "message_media_message_id_fkey"
-            columns: ["message_id"]
-            isOneToOne: false
-            referencedRelation: "messages"
-            referencedColumns: ["id"]
-          },
-        ]
-      }
       messages: {
         Row: {
           body: string | null
@@ -676,6 +692,8 @@ export type Database = {
           deleted_at: string | null
           edited_at: string | null
           id: string
+          removed_at: string | null
+          removed_reason: string | null
           sender_id: string
           seq: number
         }
@@ -686,6 +704,8 @@ export type Database = {
           deleted_at?: string | null
           edited_at?: string | null
           id?: string
+          removed_at?: string | null
+          removed_reason?: string | null
           sender_id?: string
           seq?: number
         }
@@ -696,6 +716,8 @@ export type Database = {
           deleted_at?: string | null
           edited_at?: string | null
           id?: string
+          removed_at?: string | null
+          removed_reason?: string | null
           sender_id?: string
           seq?: number
         }
@@ -715,6 +737,57 @@ export type Database = {
             referencedColumns: ["id"]
           },
         ]
+      }
+      moderation_log: {
+        Row: {
+          action: string
+          actor_id: string | null
+          actor_role: string
+          after: Json | null
+          before: Json | null
+          created_at: string
+          group_id: string | null
+          id: string
+          reason: string | null
+          report_ids: string[]
+          target_id: string
+          target_kind: string
+          target_user_id: string | null
+          until: string | null
+        }
+        Insert: {
+          action: string
+          actor_id?: string | null
+          actor_role: string
+          after?: Json | null
+          before?: Json | null
+          created_at?: string
+          group_id?: string | null
+          id?: string
+          reason?: string | null
+          report_ids?: string[]
+          target_id: string
+          target_kind: string
+          target_user_id?: string | null
+          until?: string | null
+        }
+        Update: {
+          action?: string
+          actor_id?: string | null
+          actor_role?: string
+          after?: Json | null
+          before?: Json | null
+          created_at?: string
+          group_id?: string | null
+          id?: string
+          reason?: string | null
+          report_ids?: string[]
+          target_id?: string
+          target_kind?: string
+          target_user_id?: string | null
+          until?: string | null
+        }
+        Relationships: []
       }
       mutes: {
         Row: {
@@ -791,39 +864,6 @@ export type Database = {
         }
         Relationships: []
       }
-      post_media: {
-        Row: {
-          created_at: string
-          media_id: string
-          post_id: string
-        }
-        Insert: {
-          created_at?: string
-          media_id: string
-          post_id: string
-        }
-        Update: {
-          created_at?: string
-          media_id?: string
-          post_id?: string
-        }
-        Relationships: [
-          {
-            foreignKeyName: "post_media_media_id_fkey"
-            columns: ["media_id"]
-            isOneToOne: false
-            referencedRelation: "media"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "post_media_post_id_fkey"
-            columns: ["post_id"]
-            isOneToOne: false
-            referencedRelation: "posts"
-            referencedColumns: ["id"]
-          },
-        ]
-      }
       post_revisions: {
         Row: {
           content: NonNullable<Json>
@@ -866,8 +906,11 @@ export type Database = {
           group_id: string | null
           id: string
           idempotency_key: string | null
+          locked_at: string | null
           reaction_count: number
           reaction_counts: NonNullable<Json>
+          removed_at: string | null
+          removed_reason: string | null
           title: string | null
           updated_at: string
         }
@@ -880,8 +923,11 @@ export type Database = {
           group_id?: string | null
           id?: string
           idempotency_key?: string | null
+          locked_at?: string | null
           reaction_count?: number
           reaction_counts?: NonNullable<Json>
+          removed_at?: string | null
+          removed_reason?: string | null
           title?: string | null
           updated_at?: string
         }
@@ -894,8 +940,11 @@ export type Database = {
           group_id?: string | null
           id?: string
           idempotency_key?: string | null
+          locked_at?: string | null
           reaction_count?: number
           reaction_counts?: NonNullable<Json>
+          removed_at?: string | null
+          removed_reason?: string | null
           title?: string | null
           updated_at?: string
         }
@@ -1046,6 +1095,117 @@ export type Database = {
           },
         ]
       }
+      reports: {
+        Row: {
+          category: string
+          created_at: string
+          details: string | null
+          evidence: Json | null
+          group_id: string | null
+          id: string
+          log_id: string | null
+          outcome: string | null
+          reporter_id: string
+          resolved_at: string | null
+          status: string
+          target_id: string
+          target_kind: string
+          target_user_id: string | null
+          updated_at: string
+        }
+        Insert: {
+          category: string
+          created_at?: string
+          details?: string | null
+          evidence?: Json | null
+          group_id?: string | null
+          id?: string
+          log_id?: string | null
+          outcome?: string | null
+          reporter_id: string
+          resolved_at?: string | null
+          status?: string
+          target_id: string
+          target_kind: string
+          target_user_id?: string | null
+          updated_at?: string
+        }
+        Update: {
+          category?: string
+          created_at?: string
+          details?: string | null
+          evidence?: Json | null
+          group_id?: string | null
+          id?: string
+          log_id?: string | null
+          outcome?: string | null
+          reporter_id?: string
+          resolved_at?: string | null
+          status?: string
+          target_id?: string
+          target_kind?: string
+          target_user_id?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "reports_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "groups"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "reports_reporter_id_fkey"
+            columns: ["reporter_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "reports_target_user_id_fkey"
+            columns: ["target_user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      suspensions: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          reason: string
+          until: string | null
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          reason: string
+          until?: string | null
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          reason?: string
+          until?: string | null
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "suspensions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: true
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       user_roles: {
         Row: {
           granted_at: string
@@ -1076,13 +1236,7 @@ export type Database = {
         Args: { conversation_id: string }
         Returns: undefined
       }
-      claim_media_for_removal: {
-        Args: { batch_size?: number }
-        Returns: {
-          bucket_id: string
-          object_path: string
-        }[]
-      }
+      appeal: { Args: { log_id: string; statement: string }; Returns: string }
       conversation_messages: {
         Args: { conversation_id: string; cursor?: string; page_size?: number }
         Returns: Database["public"]["CompositeTypes"]["message_list_item"][]
@@ -1109,8 +1263,11 @@ export type Database = {
           group_id: string | null
           id: string
           idempotency_key: string | null
+          locked_at: string | null
           reaction_count: number
           reaction_counts: NonNullable<Json>
+          removed_at: string | null
+          removed_reason: string | null
           title: string | null
           updated_at: string
         }
@@ -1122,6 +1279,10 @@ export type Database = {
         }
       }
       custom_access_token_hook: { Args: { event: Json }; Returns: Json }
+      decide_appeal: {
+        Args: { appeal_id: string; granted: boolean; reason: string }
+        Returns: string
+      }
       decline_message_request: {
         Args: { conversation_id: string }
         Returns: undefined
@@ -1161,6 +1322,34 @@ export type Database = {
         Returns: number
       }
       mark_notifications_read: { Args: { ids?: string[] }; Returns: number }
+      moderate: {
+        Args: {
+          action: string
+          group_id?: string
+          reason: string
+          report_ids?: string[]
+          target_id: string
+          target_kind: string
+          until?: string
+        }
+        Returns: string
+      }
+      moderation_queue: {
+        Args: {
+          category?: string
+          cursor?: string
+          group_id?: string
+          page_size?: number
+          target_kind?: string
+        }
+        Returns: Database["public"]["CompositeTypes"]["moderation_queue_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "moderation_queue_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
       my_conversations: {
         Args: { cursor?: string; page_size?: number; requests?: boolean }
@@ -1208,6 +1397,15 @@ export type Database = {
       remove_group_member: {
         Args: { group_id: string; user_id: string }
         Returns: undefined
+      }
+      report: {
+        Args: {
+          category: string
+          details?: string
+          target_id: string
+          target_kind: string
+        }
+        Returns: string
       }
       respond_to_invite: {
         Args: { accept: boolean; group_id: string }
@@ -1300,6 +1498,9 @@ export type Database = {
         | "message_request"
         | "report_resolved"
         | "export_ready"
+        | "moderation_action"
+        | "appeal_decided"
+        | "moderation_queue"
       reaction_kind: "like" | "love" | "haha" | "wow" | "sad" | "angry"
       rsvp_status: "going" | "interested" | "not_going"
     }
@@ -1345,6 +1546,21 @@ export type Database = {
         created_at: string | null
         edited_at: string | null
         deleted_at: string | null
+        cursor: string | null
+      }
+      moderation_queue_item: {
+        target_kind: string | null
+        target_id: string | null
+        group_id: string | null
+        target_user_id: string | null
+        reporter_count: number | null
+        report_count: number | null
+        first_reported_at: string | null
+        last_reported_at: string | null
+        category_counts: Json | null
+        report_ids: string[] | null
+        target_state: Json | null
+        target_preview: Json | null
         cursor: string | null
       }
     }
@@ -1495,6 +1711,9 @@ export const Constants = {
         "message_request",
         "report_resolved",
         "export_ready",
+        "moderation_action",
+        "appeal_decided",
+        "moderation_queue",
       ],
       reaction_kind: ["like", "love", "haha", "wow", "sad", "angry"],
       rsvp_status: ["going", "interested", "not_going"],

@@ -193,6 +193,7 @@ export type Database = {
           id: string
           reason: string | null
           reviewer_id: string | null
+          reviewer_role: string
         }
         Insert: {
           created_at?: string
@@ -202,6 +203,7 @@ export type Database = {
           id?: string
           reason?: string | null
           reviewer_id?: string | null
+          reviewer_role?: string
         }
         Update: {
           created_at?: string
@@ -211,6 +213,31 @@ export type Database = {
           id?: string
           reason?: string | null
           reviewer_id?: string | null
+          reviewer_role?: string
+        }
+        Relationships: []
+      }
+      moderation_settings: {
+        Row: {
+          auto_hide_threshold: number
+          id: boolean
+          reports_per_hour: number
+          severe_categories: string[]
+          updated_at: string
+        }
+        Insert: {
+          auto_hide_threshold?: number
+          id?: boolean
+          reports_per_hour?: number
+          severe_categories?: string[]
+          updated_at?: string
+        }
+        Update: {
+          auto_hide_threshold?: number
+          id?: boolean
+          reports_per_hour?: number
+          severe_categories?: string[]
+          updated_at?: string
         }
         Relationships: []
       }
@@ -297,6 +324,7 @@ export type Database = {
           name: string
         }[]
       }
+      actor_label: { Args: Record<PropertyKey, never>; Returns: string }
       add_reaction_counts: {
         Args: { counts: Json; delta: Json }
         Returns: Json
@@ -314,6 +342,7 @@ export type Database = {
         Args: { delta: number; followees: string[]; followers: string[] }
         Returns: undefined
       }
+      appeal: { Args: { log_id: string; statement: string }; Returns: string }
       apply_reaction_deltas: { Args: { deltas: Json }; Returns: undefined }
       apply_rsvp_deltas: { Args: { deltas: Json }; Returns: undefined }
       assert_own_post_media: {
@@ -325,16 +354,13 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: string[]
       }
+      can_handle_content: { Args: { target_group: string }; Returns: boolean }
       can_manage_group: { Args: { target_group: string }; Returns: boolean }
       can_moderate_group_content: {
         Args: { target_group: string }
         Returns: boolean
       }
       can_moderate_post: { Args: { post: string }; Returns: boolean }
-      can_read_media_object: {
-        Args: { bucket: string; object_name: string; object_owner: string }
-        Returns: boolean
-      }
       can_see_comment: { Args: { comment: string }; Returns: boolean }
       can_see_event: { Args: { event: string }; Returns: boolean }
       can_see_group: { Args: { target_group: string }; Returns: boolean }
@@ -366,13 +392,6 @@ export type Database = {
       check_institution_links: { Args: { links: Json }; Returns: boolean }
       check_institution_schedule: { Args: { schedule: Json }; Returns: boolean }
       check_page_size: { Args: { page_size: number }; Returns: number }
-      claim_media_for_removal: {
-        Args: { batch_size: number }
-        Returns: {
-          bucket_id: string
-          object_path: string
-        }[]
-      }
       content_block_problem: {
         Args: { block: Json; rules: Json }
         Returns: Json
@@ -399,14 +418,6 @@ export type Database = {
         Args: { block_type: string; meta: Json; rules: Json; value: Json }
         Returns: Json
       }
-      content_media_refs: {
-        Args: { content: Json }
-        Returns: {
-          block_index: number
-          block_type: string
-          object_path: string
-        }[]
-      }
       content_problem: { Args: { content: Json }; Returns: Json }
       content_quote: { Args: { value: string }; Returns: string }
       content_rules: { Args: Record<PropertyKey, never>; Returns: Json }
@@ -430,11 +441,19 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: boolean
       }
+      decide_appeal: {
+        Args: { appeal_id: string; granted: boolean; reason: string }
+        Returns: string
+      }
       decline_message_request: {
         Args: { conversation_id: string }
         Returns: undefined
       }
       decode_cursor: {
+        Args: { cursor: string }
+        Returns: Record<string, unknown>
+      }
+      decode_queue_cursor: {
         Args: { cursor: string }
         Returns: Record<string, unknown>
       }
@@ -452,6 +471,10 @@ export type Database = {
         }[]
       }
       encode_cursor: { Args: { at: string; id: string }; Returns: string }
+      encode_queue_cursor: {
+        Args: { at: string; id: string; reporters: number }
+        Returns: string
+      }
       expired_account_exports: {
         Args: { max_exports?: number }
         Returns: {
@@ -517,6 +540,7 @@ export type Database = {
         Args: { target_group: string; target_user: string }
         Returns: "owner" | "admin" | "member"
       }
+      handled_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       has_role: {
         Args: { target_role: "admin" | "moderator" | "group_owner" | "user" }
         Returns: boolean
@@ -544,10 +568,19 @@ export type Database = {
         Returns: string
       }
       is_blocked_between: { Args: { a: string; b: string }; Returns: boolean }
+      is_group_banned: {
+        Args: { target_group: string; target_user: string }
+        Returns: boolean
+      }
       is_group_member: { Args: { target_group: string }; Returns: boolean }
       is_muting: { Args: { muted: string; muter: string }; Returns: boolean }
+      is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
       is_plain_text: {
         Args: { multiline?: boolean; value: string }
+        Returns: boolean
+      }
+      is_platform_moderator: {
+        Args: Record<PropertyKey, never>
         Returns: boolean
       }
       join_group: {
@@ -566,19 +599,55 @@ export type Database = {
         }
       }
       lock_profiles: { Args: { a: string; b: string }; Returns: undefined }
+      log_moderation: {
+        Args: {
+          action: string
+          after: Json
+          before: Json
+          group_id: string
+          reason: string
+          target_id: string
+          target_kind: string
+          target_user_id: string
+          until: string
+        }
+        Returns: string
+      }
       login_email: { Args: { identifier: string }; Returns: string }
       managed_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       mark_conversation_read: {
         Args: { conversation_id: string }
         Returns: number
       }
-      media_is_referenced: {
-        Args: { bucket: string; object_name: string }
-        Returns: boolean
+      member_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
+      moderate: {
+        Args: {
+          action: string
+          group_id?: string
+          reason: string
+          report_ids?: string[]
+          target_id: string
+          target_kind: string
+          until?: string
+        }
+        Returns: string
       }
-      media_user_number: {
-        Args: { key: string; max_value: number; user_metadata: Json }
-        Returns: number
+      moderation_notice: { Args: { log_id: string }; Returns: Json }
+      moderation_queue: {
+        Args: {
+          category: string
+          cursor: string
+          group_id: string
+          page_size: number
+          target_kind: string
+        }
+        Returns: unknown[]
+        SetofOptions: {
+          from: "*"
+          to: "moderation_queue_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       my_account: { Args: Record<PropertyKey, never>; Returns: Json }
       my_conversation_ids: {
@@ -603,6 +672,9 @@ export type Database = {
             | "message_request"
             | "report_resolved"
             | "export_ready"
+            | "moderation_action"
+            | "appeal_decided"
+            | "moderation_queue"
           recipient: string
           subject_id: string
         }
@@ -631,9 +703,16 @@ export type Database = {
             | "message_request"
             | "report_resolved"
             | "export_ready"
+            | "moderation_action"
+            | "appeal_decided"
+            | "moderation_queue"
           recipient: string
           subject_id?: string
         }
+        Returns: undefined
+      }
+      notify_moderator: {
+        Args: { category: string; moderator: string }
         Returns: undefined
       }
       owned_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
@@ -689,6 +768,10 @@ export type Database = {
         Args: { target_user: string }
         Returns: undefined
       }
+      refuse_if_suspended: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
+      }
       remove_group_member: {
         Args: { target_group: string; target_user: string }
         Returns: undefined
@@ -696,6 +779,15 @@ export type Database = {
       require_active_group: { Args: { g: unknown }; Returns: undefined }
       require_can_act: { Args: Record<PropertyKey, never>; Returns: string }
       require_feed_reader: { Args: { me: string }; Returns: undefined }
+      resolve_reports: {
+        Args: {
+          log_id: string
+          outcome: string
+          target_id: string
+          target_kind: string
+        }
+        Returns: undefined
+      }
       respond_to_invite: {
         Args: { accept: boolean; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -735,6 +827,7 @@ export type Database = {
       start_account_export: { Args: Record<PropertyKey, never>; Returns: Json }
       start_conversation: { Args: { other_user: string }; Returns: string }
       throttle: { Args: { action: string }; Returns: undefined }
+      throttle_reports: { Args: { reporter: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined

@@ -28,6 +28,8 @@ describe("schema sources", () => {
   it("write the same configuration rows as the migrations (settings, buckets, scheduled jobs)", async () => {
     // Runs after the schema comparison, which built the sources' database. A schema diff carries no
     // data: a migration must insert what the sources insert, by hand (see docs/decisions/0004).
+    // tests/global-setup.ts switches throttles off in the test template; this clone gets the migration's value back.
+    await db().admin`update private.throttle_settings set enabled = true`;
     const [migrated, sourced] = await Promise.all([configurationDump(db().url), configurationDump(fromSources)]);
     expect(migrated).toContain("storage.buckets ");
     expect(dumpDifference(migrated, sourced)).toEqual([]);
