@@ -471,6 +471,75 @@ async function main(): Promise<void> {
         },
       );
     }
+    // Media (sql/72_media.sql): one uploaded image per ordinary author, inserted as Storage inserts
+    // the object (its trigger writes the media row); and a private author's post whose image an
+    // accepted follower reads, as Storage authorizes createSignedUrl/download (the objects select).
+    const [{ media: hasMedia } = { media: false }] = await owner<{ media: boolean }[]>`select
+      to_regclass('public.media') is not null as media`;
+    if (hasMedia) {
+      const mediaPath = (user: string) => `${user}/bench.png`;
+      const imageMeta = { mimetype: "image/png", size: 20000, contentLength: 20000, httpStatusCode: 200 };
+      for (const user of ordinary) {
+        await owner`insert into storage.objects (bucket_id, name, owner, owner_id, metadata)
+          values ('post-media', ${mediaPath(user)}, ${user}, ${user}, ${owner.json(imageMeta)}) on conflict do nothing`;
+      }
+      const readers = await owner<{ author: string; reader: string }[]>`
+        select f.followee_id as author, f.follower_id as reader
+        from public.profiles p
+        cross join lateral (
+          select f.followee_id, f.follower_id from public.follows f
+          where f.followee_id = p.id and f.status = 'accepted' order by md5(f.follower_id::text) limit 5
+        ) f
+        where p.is_private and p.followers_count > 0
+        order by md5(p.id::text) limit 200`;
+      const privateAuthors = [...new Set(readers.map((r) => r.author))].slice(0, 40);
+      for (const author of privateAuthors) {
+        await owner`insert into storage.objects (bucket_id, name, owner, owner_id, metadata)
+          values ('post-media', ${mediaPath(author)}, ${author}, ${author}, ${owner.json(imageMeta)}) on conflict do nothing`;
+        await request(
+          api,
+          post(author, "/posts", createPost, [{ blocks: [{ type: "image", value: `storage://post-media/${mediaPath(author)}` }] }]),
+        );
+      }
+      const privateReaders = readers.filter((r) => privateAuthors.includes(r.author));
+      const readObject = (r: { author: string; reader: string }) =>
+        get(
+          r.reader,
+          "/storage/v1/object/sign/post-media",
+          "select id, name, metadata from storage.objects where bucket_id = 'post-media' and name = $1",
+          [mediaPath(r.author)],
+        );
+      const [firstReader] = privateReaders;
+      // The scenario measures an allowed read: make sure it is one.
+      if (firstReader && (await request(api, readObject(firstReader))).length !== 1) {
+        throw new Error("media_read_private_post: an accepted follower cannot read the private post's image");
+      }
+      if (privateReaders.length > 0) {
+        const pickPrivateReader = sampler(privateReaders);
+        scenarios.push(
+          {
+            name: "post_create_with_media",
+            what: "POST /posts with an image block referencing the author's upload (checked, indexed in post_media)",
+            next: (w: number, i: number) => {
+              const u = pickOrdinary(w, i);
+              return post(u, "/posts", createPost, [
+                {
+                  blocks: [
+                    { type: "text", value: "A benchmark post" },
+                    { type: "image", value: `storage://post-media/${mediaPath(u)}` },
+                  ],
+                },
+              ]);
+            },
+          },
+          {
+            name: "media_read_private_post",
+            what: "Storage's storage.objects select authorizing a signed URL of a private author's post image, by an accepted follower",
+            next: (w: number, i: number) => readObject(pickPrivateReader(w, i)),
+          },
+        );
+      }
+    }
     // Trust and safety: reports (throttle and auto-hide out of the way, as the load reports the same
     // posts again and again) and a moderator's queue over a few thousand open reports.
     const [{ reports: hasReports } = { reports: false }] = await owner<{ reports: boolean }[]>`select

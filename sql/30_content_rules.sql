@@ -94,8 +94,8 @@ begin
     "max_length": 2048,
     "max_host_length": 253,
     "https_pattern": "^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+(?:[A-Za-z][A-Za-z]+|xn--[A-Za-z0-9-]+)(?:[/?#][A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$",
-    "storage_path_max_length": 248,
-    "storage_path_pattern": "^post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
+    "storage_path_max_length": 258,
+    "storage_path_pattern": "^(?:storage://)?post-media/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
   },
   "embed_providers": [
     {

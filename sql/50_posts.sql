@@ -234,8 +234,8 @@ begin
   loop
     if block ->> 'type' in ('image', 'video')
       and jsonb_typeof(block -> 'value') = 'string'
-      and (block ->> 'value') like 'post-media/%'
-      and (block ->> 'value') not like 'post-media/' || post_media_problem.author::text || '/%' then
+      and (block ->> 'value') ~ '^(storage://)?post-media/'
+      and regexp_replace(block ->> 'value', '^storage://', '') not like 'post-media/' || post_media_problem.author::text || '/%' then
       return 'content.blocks[' || i::text || '] (' || (block ->> 'type') || '): a storage path must lie in the author''s own folder post-media/<author id>/';
     end if;
   end loop;

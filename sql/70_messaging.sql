@@ -25,8 +25,8 @@
 -- * Messages are numbered per conversation (seq, under the conversation row lock): it is the keyset
 --   of conversation_messages and the read mark (last_read_seq), so a message committed after
 --   mark_conversation_read stays unread however the clocks of the two transactions compare.
--- * Media attachments are not part of this domain yet: a private bucket needs storage.objects
---   policies folded with the avatars and post-media ones (policies/80_storage_and_realtime.sql).
+-- * Images and videos are attached through public.message_media (sql/72_media.sql), read from the
+--   private message-media bucket by the participants only; a deleted message lets go of them.
 
 create type public.conversation_state as enum ('request', 'accepted', 'declined');
 comment on type public.conversation_state is 'A participant''s side of a conversation: request (in the message-request inbox), accepted (in the inbox), declined (hidden).';

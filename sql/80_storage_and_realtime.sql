@@ -1,6 +1,6 @@
 -- Storage and Realtime: the platform's tables that every domain shares, configured in one place.
--- Objects: the storage buckets avatars (profiles, sql/10_identity.sql) and post-media (posts,
--- sql/50_posts.sql); private.can_use_realtime_topic, the one predicate of the realtime.messages
+-- Objects: the storage buckets avatars (profiles, sql/10_identity.sql), post-media and
+-- message-media (private; media, sql/72_media.sql); private.can_use_realtime_topic, the one predicate of the realtime.messages
 -- policies (topics user:<id> for notifications, dm:<id> for direct messages). The storage.objects and
 -- realtime.messages policies are policies/80_storage_and_realtime.sql.
 -- Caveats: this comes after every domain, so each topic family can call its domain's predicate and
@@ -14,10 +14,18 @@ insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_typ
 values ('avatars', 'avatars', true, 2097152, array['image/png', 'image/jpeg', 'image/webp', 'image/gif'])
 on conflict (id) do nothing;
 
--- Storage: the post-media bucket. Uploads go to <user id>/<file> (a post names them
--- post-media/<user id>/<file>); reads are public, like the posts of public profiles.
+-- Storage: the post-media bucket, private: an object is read by its owner and by whoever can see a
+-- post that references it (sql/72_media.sql). Uploads go to <user id>/<file>; posts reference them as
+-- storage://post-media/<user id>/<file>. Readers fetch through createSignedUrl or download.
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
-values ('post-media', 'post-media', true, 52428800,
+values ('post-media', 'post-media', false, 52428800,
+  array['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'video/mp4', 'video/webm'])
+on conflict (id) do nothing;
+
+-- Storage: the message-media bucket, private: images and videos attached to direct messages
+-- (public.message_media), read by the two participants only, never across a block.
+insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+values ('message-media', 'message-media', false, 26214400,
   array['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'video/mp4', 'video/webm'])
 on conflict (id) do nothing;
 

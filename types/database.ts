@@ -684,6 +684,99 @@ export type Database = {
           },
         ]
       }
+      media: {
+        Row: {
+          alt: string | null
+          attached_at: string | null
+          bucket_id: string
+          bytes: number | null
+          created_at: string
+          detached_at: string | null
+          duration_seconds: number | null
+          height: number | null
+          id: string
+          mime_type: string
+          object_id: string
+          object_path: string
+          owner_id: string
+          ref_count: number
+          removing_at: string | null
+          width: number | null
+        }
+        Insert: {
+          alt?: string | null
+          attached_at?: string | null
+          bucket_id: string
+          bytes?: number | null
+          created_at?: string
+          detached_at?: string | null
+          duration_seconds?: number | null
+          height?: number | null
+          id?: string
+          mime_type: string
+          object_id: string
+          object_path: string
+          owner_id: string
+          ref_count?: number
+          removing_at?: string | null
+          width?: number | null
+        }
+        Update: {
+          alt?: string | null
+          attached_at?: string | null
+          bucket_id?: string
+          bytes?: number | null
+          created_at?: string
+          detached_at?: string | null
+          duration_seconds?: number | null
+          height?: number | null
+          id?: string
+          mime_type?: string
+          object_id?: string
+          object_path?: string
+          owner_id?: string
+          ref_count?: number
+          removing_at?: string | null
+          width?: number | null
+        }
+        Relationships: []
+      }
+      message_media: {
+        Row: {
+          created_at: string
+          media_id: string
+          message_id: string
+          position: number
+        }
+        Insert: {
+          created_at?: string
+          media_id: string
+          message_id: string
+          position?: number
+        }
+        Update: {
+          created_at?: string
+          media_id?: string
+          message_id?: string
+          position?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "message_media_media_id_fkey"
+            columns: ["media_id"]
+            isOneToOne: false
+            referencedRelation: "media"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_media_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       messages: {
         Row: {
           body: string | null
@@ -863,6 +956,39 @@ export type Database = {
           updated_at?: string
         }
         Relationships: []
+      }
+      post_media: {
+        Row: {
+          created_at: string
+          media_id: string
+          post_id: string
+        }
+        Insert: {
+          created_at?: string
+          media_id: string
+          post_id: string
+        }
+        Update: {
+          created_at?: string
+          media_id?: string
+          post_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "post_media_media_id_fkey"
+            columns: ["media_id"]
+            isOneToOne: false
+            referencedRelation: "media"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "post_media_post_id_fkey"
+            columns: ["post_id"]
+            isOneToOne: false
+            referencedRelation: "posts"
+            referencedColumns: ["id"]
+          },
+        ]
       }
       post_revisions: {
         Row: {
@@ -1237,6 +1363,13 @@ export type Database = {
         Returns: undefined
       }
       appeal: { Args: { log_id: string; statement: string }; Returns: string }
+      claim_media_for_removal: {
+        Args: { batch_size?: number }
+        Returns: {
+          bucket_id: string
+          object_path: string
+        }[]
+      }
       conversation_messages: {
         Args: { conversation_id: string; cursor?: string; page_size?: number }
         Returns: Database["public"]["CompositeTypes"]["message_list_item"][]

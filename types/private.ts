@@ -361,6 +361,10 @@ export type Database = {
         Returns: boolean
       }
       can_moderate_post: { Args: { post: string }; Returns: boolean }
+      can_read_media_object: {
+        Args: { bucket: string; object_name: string; object_owner: string }
+        Returns: boolean
+      }
       can_see_comment: { Args: { comment: string }; Returns: boolean }
       can_see_event: { Args: { event: string }; Returns: boolean }
       can_see_group: { Args: { target_group: string }; Returns: boolean }
@@ -392,6 +396,13 @@ export type Database = {
       check_institution_links: { Args: { links: Json }; Returns: boolean }
       check_institution_schedule: { Args: { schedule: Json }; Returns: boolean }
       check_page_size: { Args: { page_size: number }; Returns: number }
+      claim_media_for_removal: {
+        Args: { batch_size: number }
+        Returns: {
+          bucket_id: string
+          object_path: string
+        }[]
+      }
       content_block_problem: {
         Args: { block: Json; rules: Json }
         Returns: Json
@@ -417,6 +428,14 @@ export type Database = {
       content_media_problem: {
         Args: { block_type: string; meta: Json; rules: Json; value: Json }
         Returns: Json
+      }
+      content_media_refs: {
+        Args: { content: Json }
+        Returns: {
+          block_index: number
+          block_type: string
+          object_path: string
+        }[]
       }
       content_problem: { Args: { content: Json }; Returns: Json }
       content_quote: { Args: { value: string }; Returns: string }
@@ -617,6 +636,14 @@ export type Database = {
       managed_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       mark_conversation_read: {
         Args: { conversation_id: string }
+        Returns: number
+      }
+      media_is_referenced: {
+        Args: { bucket: string; object_name: string }
+        Returns: boolean
+      }
+      media_user_number: {
+        Args: { key: string; max_value: number; user_metadata: Json }
         Returns: number
       }
       member_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }

@@ -9,7 +9,7 @@ const schema = z.object({
   /** HS256 secret of legacy/local projects; tokens signed with asymmetric keys use SUPABASE_JWKS. */
   SUPABASE_JWT_SECRET: z.string().min(1).optional(),
   SUPABASE_JWKS: z.string().min(1).optional(),
-  /** Secret (or legacy service_role) key: the account function's Auth admin and Storage calls, and its maintenance route. */
+  /** Secret (or legacy service_role) key: the account function's Auth admin and Storage calls, and its maintenance route; media-cleanup checks its caller with it and calls Storage with it. */
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   SMTP_HOST: z.string().min(1).optional(),
   SMTP_PORT: z.coerce.number().int().positive().optional(),

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { postJson, type ServedFunction, serveFunction, signAccessToken } from "../helpers/edge-functions.ts";
-import { anonKey, type PlatformApis, serviceKey, startPlatformApis } from "../helpers/platform-apis.ts";
+import { anonKey, type PlatformApis, serviceKey, startPlatformApis, storedObject } from "../helpers/platform-apis.ts";
 import { send } from "../messaging/dm.ts";
 import { setPrivate } from "../people/graph.ts";
 import { createPost, text } from "../posts/fixtures.ts";
@@ -31,6 +31,7 @@ beforeAll(async () => {
   await createPost(db(), w.friend, { blocks: [text("friend's private diary entry")] });
   await send(db(), w.friend, w.conversation, "friend's secret message");
   await db().admin`update public.profiles set bio = 'friend private bio' where id = ${w.friend.user?.id ?? null}`;
+  await storedObject(db(), "post-media", w.victim.user?.id as string, "cat.png");
   await createPost(db(), w.victim, { blocks: [text("with a photo"), { type: "image", value: `post-media/${w.victim.user?.id}/cat.png` }] });
 
   // The world is built in volume with throttles off (tests/global-setup.ts); exports are throttled.

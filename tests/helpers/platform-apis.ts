@@ -112,6 +112,7 @@ export async function startPlatformApis(db: () => TestDatabase): Promise<Platfor
 /** An object a user uploaded through Storage (owner_id = the uploader's sub), in that user's folder. */
 export async function storedObject(db: TestDatabase, bucket: string, owner: string, file: string): Promise<string> {
   const name = `${owner}/${file}`;
-  await db.admin`insert into storage.objects (bucket_id, name, owner_id, metadata) values (${bucket}, ${name}, ${owner}, '{}')`;
+  await db.admin`insert into storage.objects (bucket_id, name, owner_id, metadata)
+    values (${bucket}, ${name}, ${owner}, '{"mimetype": "image/jpeg", "size": 1024, "contentLength": 1024}')`;
   return name;
 }

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type Cast, castAround } from "../groups/fixtures.ts";
 import { type Actor, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
+import { upload } from "../helpers/storage.ts";
 import { contentSnapshot, createPost, idOf, type PostRow, text } from "./fixtures.ts";
 
 const db = useTestDatabase();
@@ -65,6 +66,7 @@ describe("editing a post", () => {
 describe("media storage paths", () => {
   it("accept the author's own folder and refuse another user's folder, naming the block", async () => {
     const mine = `post-media/${idOf(author)}/photo.jpg`;
+    await upload(db(), author, "post-media", `${idOf(author)}/photo.jpg`, { mimetype: "image/jpeg" });
     const post = await createPost(db(), author, { blocks: [text("look"), { type: "image", value: mine }] });
     expect((post.content as { blocks: unknown[] }).blocks[1]).toEqual({ type: "image", value: mine });
     const before = await contentSnapshot(db());
@@ -79,17 +81,12 @@ describe("media storage paths", () => {
     expect(await contentSnapshot(db())).toEqual(before);
   });
 
-  it("are declared by a public post-media bucket whose uploads go only into the uploader's folder", async () => {
+  it("are declared by a private post-media bucket whose uploads go only into the uploader's folder", async () => {
     const [bucket] = await db().admin`select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'post-media'`;
-    expect(bucket).toMatchObject({ public: true });
-    const upload = (actor: Actor, name: string) =>
-      db().request(
-        actor,
-        (tx) => tx`insert into storage.objects (bucket_id, name, owner_id) values ('post-media', ${name}, ${idOf(actor)})`,
-      );
-    await upload(author, `${idOf(author)}/a.jpg`);
-    await expectDbError(upload(author, `${idOf(cast.stranger)}/a.jpg`), "42501", /row-level security/);
-    await expectDbError(upload(cast.unconfirmed, `${idOf(cast.unconfirmed)}/a.jpg`), "42501", /row-level security/);
+    expect(bucket).toMatchObject({ public: false });
+    await upload(db(), author, "post-media", `${idOf(author)}/a.jpg`, { mimetype: "image/jpeg" });
+    await expectDbError(upload(db(), author, "post-media", `${idOf(cast.stranger)}/a.jpg`), "42501", /row-level security/);
+    await expectDbError(upload(db(), cast.unconfirmed, "post-media", `${idOf(cast.unconfirmed)}/a.jpg`), "42501", /row-level security/);
   });
 });
 

@@ -13,6 +13,7 @@ const anonTablePrivileges: Record<string, string[]> = {
   group_members: ["SELECT"],
   groups: ["SELECT"],
   institution_profiles: ["SELECT"],
+  post_media: ["SELECT"],
   post_revisions: ["SELECT"],
   posts: ["SELECT"],
   profiles: ["SELECT"],
