@@ -51,10 +51,12 @@ describe("stored broadcasts of a direct message", () => {
     expect(other.body).toBe("an-unrelated-reply");
   });
 
-  it("lose every body when the conversation goes with an account", async () => {
+  it("lose the deleted account's bodies; the other side keeps the conversation and its own (issue 18)", async () => {
     const { a, b, conversation } = await pair();
-    await send(db(), a, conversation, "gone-with-the-account");
+    await send(db(), a, conversation, "kept-by-the-other-side");
+    await send(db(), b, conversation, "gone-with-the-account");
     await db().admin`delete from auth.users where id = ${b.user?.id ?? ""}`;
     expect(await storedContaining("gone-with-the-account")).toEqual([]);
+    expect(await storedContaining("kept-by-the-other-side")).toHaveLength(1);
   });
 });
