@@ -79,4 +79,21 @@ describe("supabase/config.toml for `supabase config push`", () => {
       else expect(app).toMatch(/verifyBearer\(|isServiceKey\(|requireServiceKey\(/);
     }
   });
+
+  it("documents in .env.example every variable config.toml, the functions and the e2e suite read", () => {
+    const example = readFileSync(join(repoRoot, ".env.example"), "utf8");
+    const envTs = readFileSync(join(repoRoot, "functions/_shared/env.ts"), "utf8");
+    const derived = new Set(["PUBLISHABLE_KEY", "SECRET_KEY", "JWT_SECRET"]); // resolved from the others
+    const names = new Set([
+      ...[...text.matchAll(/env\(([A-Z0-9_]+)\)/g)].map((m) => m[1] as string),
+      ...[...envTs.matchAll(/^ {2}([A-Z0-9_]+): z\./gm)].map((m) => m[1] as string).filter((n) => !derived.has(n)),
+      ...[...envTs.matchAll(/source(?:\.|\[")([A-Z0-9_]+)/g)].map((m) => m[1] as string),
+      ...[...envTs.matchAll(/namedKey\(source, "([A-Z0-9_]+)"/g)].map((m) => m[1] as string),
+      ...[...readFileSync(join(repoRoot, "tests/e2e/stack.ts"), "utf8").matchAll(/process\.env\.([A-Z0-9_]+)/g)].map((m) => m[1] as string),
+      "SUPABASE_AUTH_EMAIL_SMTP_ENABLED",
+    ]);
+    expect(names.size).toBeGreaterThan(25);
+    const missing = [...names].filter((n) => !new RegExp(`^#? ?${n}=`, "m").test(example));
+    expect(missing).toEqual([]);
+  });
 });
