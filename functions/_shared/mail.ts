@@ -13,8 +13,6 @@
 //
 // Text bodies and headers are base64 / RFC 2047 encoded (textEncoding), so no user-supplied text can
 // break out of a header or the body.
-// @ts-types="npm:@types/nodemailer@8.0.2"
-import nodemailer from "nodemailer";
 import type { Env } from "./env.ts";
 
 export interface Mail {
@@ -46,22 +44,36 @@ function smtpMailer(env: Env, from: string): Mailer {
   if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASSWORD)) throw new MailError("SMTP_USER and SMTP_PASSWORD go together");
   const port = env.SMTP_PORT ?? 465;
   const secure = env.SMTP_SECURE ? env.SMTP_SECURE === "true" : port === 465;
-  const transporter = nodemailer.createTransport({
-    host: env.SMTP_HOST,
-    port,
-    secure,
-    ...(env.SMTP_USER && env.SMTP_PASSWORD ? { auth: { user: env.SMTP_USER, pass: env.SMTP_PASSWORD } } : {}),
-    // Certificates are always verified; SMTP_TLS_CA adds a private CA (a relay of one's own, tests).
-    tls: { rejectUnauthorized: true, ...(env.SMTP_TLS_CA ? { ca: [env.SMTP_TLS_CA] } : {}) },
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
+  // nodemailer is loaded on the first email, not at start-up: most requests send none, and a cold
+  // start should not pay for it.
+  let transporter: Promise<{ sendMail(message: Record<string, unknown>): Promise<unknown> }> | undefined;
+  const transport = () => {
+    transporter ??= import("nodemailer").then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: env.SMTP_HOST,
+        port,
+        secure,
+        ...(env.SMTP_USER && env.SMTP_PASSWORD ? { auth: { user: env.SMTP_USER, pass: env.SMTP_PASSWORD } } : {}),
+        // Certificates are always verified; SMTP_TLS_CA adds a private CA (a relay of one's own, tests).
+        tls: { rejectUnauthorized: true, ...(env.SMTP_TLS_CA ? { ca: [env.SMTP_TLS_CA] } : {}) },
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 20_000,
+      }),
+    );
+    return transporter;
+  };
   return {
     transport: "smtp",
     async sendMail(mail) {
       try {
-        await transporter.sendMail({ from, to: recipient(mail.to), subject: mail.subject, text: mail.text, textEncoding: "base64" });
+        await (await transport()).sendMail({
+          from,
+          to: recipient(mail.to),
+          subject: mail.subject,
+          text: mail.text,
+          textEncoding: "base64",
+        });
       } catch (error) {
         throw new MailError(`SMTP delivery through ${env.SMTP_HOST}:${port} failed: ${(error as Error).message}`);
       }
