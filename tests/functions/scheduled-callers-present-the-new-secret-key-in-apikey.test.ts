@@ -47,12 +47,13 @@ describe("media-cleanup (a scheduled route) on a project with the new secret key
   });
 
   it("refuses anything else with 401 in the JSON error shape", async () => {
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       {},
       { apikey: "sb_publishable_test" },
       { apikey: `${secret}x` },
       { authorization: "Bearer sb_publishable_test" },
-    ]) {
+    ];
+    for (const headers of refused) {
       expect(await call(headers)).toEqual({
         status: 401,
         body: { error: { code: "unauthorized", message: "the project's secret (service role) key is required" } },
