@@ -46,15 +46,19 @@ export function client(s: Stack, key = s.publishableKey): Client {
   });
 }
 
-/** Mailpit's HTTP API: the newest message to `email`, waiting for it to arrive. */
-export async function latestMailTo(s: Stack, email: string, timeoutMs = 20_000): Promise<{ Subject: string; Text: string }> {
+/**
+ * Mailpit's HTTP API (GET /api/v1/search, GET /api/v1/message/<ID>): the newest message to `email`,
+ * waiting for it to arrive. Auth's templates are HTML, so read both parts.
+ */
+export async function latestMailTo(s: Stack, email: string, timeoutMs = 20_000): Promise<{ Subject: string; Text: string; HTML: string }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const search = await fetch(`${s.mailpitUrl}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`);
     if (search.ok) {
       const found = (await search.json()) as { messages?: { ID: string }[] };
       const id = found.messages?.[0]?.ID;
-      if (id) return (await (await fetch(`${s.mailpitUrl}/api/v1/message/${id}`)).json()) as { Subject: string; Text: string };
+      if (id)
+        return (await (await fetch(`${s.mailpitUrl}/api/v1/message/${id}`)).json()) as { Subject: string; Text: string; HTML: string };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
