@@ -42,7 +42,7 @@ const placeholders = [
 ];
 
 const preamble = [
-  `import { createClient } from "@supabase/supabase-js";`,
+  `import { createClient, type WebSocketLikeConstructor } from "@supabase/supabase-js";`,
   `import type { Database } from "${typesModule}";`,
   "declare const supabase: ReturnType<typeof createClient<Database>>;",
   ...placeholders,

@@ -4,29 +4,47 @@ import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 
 function secretKey(env: Env): string {
-  if (!env.SUPABASE_SERVICE_ROLE_KEY) {
-    throw new HttpError(500, "misconfigured", "SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEYS) is not set");
+  if (!env.SECRET_KEY) {
+    throw new HttpError(500, "misconfigured", "no secret key: SUPABASE_SECRET_KEYS (or SUPABASE_SERVICE_ROLE_KEY) is not set");
   }
-  return env.SUPABASE_SERVICE_ROLE_KEY;
+  return env.SECRET_KEY;
 }
 
-function asService(env: Env): Record<string, string> {
+/**
+ * The headers of a call made with the secret key. A new secret key (sb_secret_…) is not a JWT: it goes
+ * in `apikey` only, and the API gateway turns it into the service_role for the service behind it; a
+ * legacy service_role key is a JWT and is also sent as the bearer token
+ * (https://supabase.com/docs/guides/functions/auth-headers, https://supabase.com/docs/guides/api/api-keys).
+ */
+export function secretKeyHeaders(env: Env): Record<string, string> {
   const key = secretKey(env);
-  return { apikey: key, authorization: `Bearer ${key}` };
+  return key.startsWith("sb_") ? { apikey: key } : { apikey: key, authorization: `Bearer ${key}` };
 }
+
+const asService = secretKeyHeaders;
 
 async function failed(what: string, response: Response): Promise<HttpError> {
   const text = await response.text().catch(() => "");
   return new HttpError(502, "upstream_error", `${what} failed with HTTP ${response.status}`, text.slice(0, 500));
 }
 
-/** True when the service key is what the caller presented (constant time). */
-export function isServiceKey(env: Env, header: string | undefined): boolean {
-  const presented = header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? "";
-  const key = env.SUPABASE_SERVICE_ROLE_KEY ?? "";
-  if (!key || presented.length !== key.length) return false;
-  let diff = 0;
-  for (let i = 0; i < key.length; i++) diff |= key.charCodeAt(i) ^ presented.charCodeAt(i);
+/**
+ * True when the caller presented the project's secret key (constant time): in the `apikey` header, where
+ * the docs put API keys (a sb_secret_… key is not a JWT), or as `Authorization: Bearer <key>` (how
+ * schedules calling with the legacy service_role JWT send it).
+ */
+export function isServiceKey(env: Env, headers: { authorization?: string | undefined; apikey?: string | undefined }): boolean {
+  const key = env.SECRET_KEY ?? "";
+  if (!key) return false;
+  const bearer = headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
+  return [bearer, headers.apikey].some((presented) => presented !== undefined && constantTimeEqual(presented, key));
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
 }
 
@@ -34,7 +52,7 @@ export function isServiceKey(env: Env, header: string | undefined): boolean {
 export async function passwordIsRight(env: Env, email: string, password: string): Promise<boolean> {
   const response = await fetch(`${env.SUPABASE_URL}/auth/v1/token?grant_type=password`, {
     method: "POST",
-    headers: { apikey: env.SUPABASE_ANON_KEY, "content-type": "application/json" },
+    headers: { apikey: env.PUBLISHABLE_KEY, "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
   });
   await response.body?.cancel();
@@ -48,7 +66,7 @@ export async function passwordIsRight(env: Env, email: string, password: string)
 export async function signOutEverywhere(env: Env, accessToken: string): Promise<void> {
   const response = await fetch(`${env.SUPABASE_URL}/auth/v1/logout?scope=global`, {
     method: "POST",
-    headers: { apikey: env.SUPABASE_ANON_KEY, authorization: `Bearer ${accessToken}` },
+    headers: { apikey: env.PUBLISHABLE_KEY, authorization: `Bearer ${accessToken}` },
   });
   await response.body?.cancel();
   if (!response.ok && response.status !== 401 && response.status !== 404) throw await failed("signing out", response);

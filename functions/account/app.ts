@@ -103,8 +103,12 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
 
   app.post("/maintenance", async (c) => {
     try {
-      if (!isServiceKey(env, c.req.header("authorization"))) {
-        throw new HttpError(401, "unauthorized", "this route is for the scheduled job: Authorization: Bearer <service key>");
+      if (!isServiceKey(env, { authorization: c.req.header("authorization"), apikey: c.req.header("apikey") })) {
+        throw new HttpError(
+          401,
+          "unauthorized",
+          "this route is for the scheduled job: apikey: <secret key> (or Authorization: Bearer <service key>)",
+        );
       }
       const due = await asService(db, async (tx) => {
         const { rows } = await sql<{ user_id: string; objects: { bucket_id: string; name: string }[] }>`

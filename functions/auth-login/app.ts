@@ -30,7 +30,7 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
 
     const response = await fetch(`${env.SUPABASE_URL}/auth/v1/token?grant_type=password`, {
       method: "POST",
-      headers: { apikey: env.SUPABASE_ANON_KEY, "content-type": "application/json" },
+      headers: { apikey: env.PUBLISHABLE_KEY, "content-type": "application/json" },
       body: JSON.stringify({ email, password }),
     });
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;

@@ -11,7 +11,7 @@ import { verifyBearer } from "../_shared/auth.ts";
 import { asCaller, asService, call, type Database } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
 import { fromZod, withJsonErrors } from "../_shared/errors.ts";
-import { type Mail, sendMail, smtpSettings } from "../_shared/smtp.ts";
+import { type Mail, mailer } from "../_shared/mail.ts";
 
 export const reviewInput = z.object({
   group_id: z.uuid(),
@@ -43,14 +43,14 @@ export type EmailOutcome = "sent" | "skipped" | "failed";
 
 export function createApp(env: Env, db: Kysely<Database>): Hono {
   const app = withJsonErrors(new Hono().basePath("/institution-review"));
-  const smtp = smtpSettings(env);
+  const mail = mailer(env);
 
   async function emailCreator(reviewId: string): Promise<EmailOutcome> {
-    if (!smtp) return "skipped";
+    if (!mail) return "skipped";
     try {
       const notice = (await asService(db, (tx) => call(tx, "private.institution_review_notice", { review: reviewId }))) as Notice | null;
       if (!notice?.email) return "skipped";
-      await sendMail(smtp, reviewMail(notice));
+      await mail.sendMail(reviewMail(notice));
       return "sent";
     } catch (error) {
       console.error("institution-review: emailing the creator failed", error);

@@ -12,30 +12,21 @@ import type { Database } from "../_shared/db.ts";
 import { asService } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
 import { HttpError, withJsonErrors } from "../_shared/errors.ts";
+import { isServiceKey, secretKeyHeaders } from "../_shared/platform.ts";
 
 const batchSize = 500;
 
-function requireServiceKey(header: string | undefined, env: Env): string {
-  const key = env.SUPABASE_SERVICE_ROLE_KEY;
-  if (!key) throw new HttpError(500, "misconfigured", "SUPABASE_SERVICE_ROLE_KEY is not set");
-  const token = header?.match(/^Bearer\s+(.+)$/i)?.[1];
-  if (!token || !constantTimeEqual(token, key)) throw new HttpError(401, "unauthorized", "the service role key is required");
-  return key;
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+function requireServiceKey(headers: { authorization?: string | undefined; apikey?: string | undefined }, env: Env): void {
+  if (!env.SECRET_KEY)
+    throw new HttpError(500, "misconfigured", "no secret key: SUPABASE_SECRET_KEYS (or SUPABASE_SERVICE_ROLE_KEY) is not set");
+  if (!isServiceKey(env, headers)) throw new HttpError(401, "unauthorized", "the project's secret (service role) key is required");
 }
 
 export function createApp(env: Env, db: Kysely<Database>): Hono {
   const app = withJsonErrors(new Hono().basePath("/media-cleanup"));
 
   app.post("/", async (c) => {
-    const key = requireServiceKey(c.req.header("authorization"), env);
+    requireServiceKey({ authorization: c.req.header("authorization"), apikey: c.req.header("apikey") }, env);
     const claimed = await asService(db, async (tx) => {
       const { rows } = await sql<{
         bucket_id: string;
@@ -50,7 +41,7 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
       // storage-js remove(): DELETE /storage/v1/object/<bucket> {prefixes}; answers the deleted objects.
       const response = await fetch(`${env.SUPABASE_URL}/storage/v1/object/${encodeURIComponent(bucket)}`, {
         method: "DELETE",
-        headers: { authorization: `Bearer ${key}`, apikey: key, "content-type": "application/json" },
+        headers: { ...secretKeyHeaders(env), "content-type": "application/json" },
         body: JSON.stringify({ prefixes: paths }),
       });
       if (!response.ok) {

@@ -18,7 +18,7 @@ import { verifyBearer } from "../_shared/auth.ts";
 import { asCaller, asService, call, type Database } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
 import { fromZod, withJsonErrors } from "../_shared/errors.ts";
-import { type Mail, sendMail, smtpSettings } from "../_shared/smtp.ts";
+import { type Mail, mailer } from "../_shared/mail.ts";
 
 export const moderateActions = [
   "remove",
@@ -87,11 +87,11 @@ export type EmailOutcome = "sent" | "skipped" | "failed";
 
 export function createApp(env: Env, db: Kysely<Database>): Hono {
   const app = withJsonErrors(new Hono().basePath("/moderation"));
-  const smtp = smtpSettings(env);
+  const mail = mailer(env);
 
   /** Emails the user a log row is about. Runs after the commit; never throws. */
   async function emailAbout(logId: string): Promise<EmailOutcome> {
-    if (!smtp) return "skipped";
+    if (!mail) return "skipped";
     try {
       const notice = await asService(db, async (tx) => {
         const found = (await call(tx, "private.moderation_notice", { log_id: logId })) as Notice | null;
@@ -100,7 +100,7 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
         return { notice: found, groupName: group?.name ?? null };
       });
       if (!notice?.notice.email) return "skipped";
-      await sendMail(smtp, moderationMail(notice.notice, logId, notice.groupName));
+      await mail.sendMail(moderationMail(notice.notice, logId, notice.groupName));
       return "sent";
     } catch (error) {
       console.error(`moderation: emailing the user about ${logId} failed`, error);
