@@ -403,7 +403,10 @@ begin
   comment on schema cron is 'platform-bootstrap: stand-in for pg_cron where it cannot load (tests and development only; jobs are recorded, never run)';
   revoke all on schema cron from public;
   revoke all on function cron.schedule(text, text, text), cron.unschedule(text) from public;
+  -- Where postgres is not the superuser running this (platform/hosted-postgres.sql), it schedules here.
   grant usage on schema cron to postgres;
+  grant select, insert, update, delete on cron.job, cron.job_run_details to postgres;
+  grant execute on function cron.schedule(text, text, text), cron.unschedule(text) to postgres;
 end
 $cron_stand_in$;
 

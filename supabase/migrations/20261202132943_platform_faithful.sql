@@ -135,7 +135,8 @@ AS $function$
 declare
   version integer[];
 begin
-  select string_to_array(e.extversion, '.')::integer[] into version from pg_catalog.pg_extension e where e.extname = 'pg_cron';
+  -- extversion is like '1.6' or Debian's '1.4-1'.
+  select (regexp_match(e.extversion, '^(\d+)\.(\d+)'))::integer[] into version from pg_catalog.pg_extension e where e.extname = 'pg_cron';
   if version is not null and version < array[1, 5] then
     return '* * * * *';
   end if;

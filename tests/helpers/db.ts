@@ -71,8 +71,12 @@ export class TestDatabase {
   private readonly auth: Sql;
   private counter = 0;
 
-  constructor(readonly name: string) {
-    this.url = withDatabase(serverUrl, name);
+  /** `url`: another server's database (a throwaway cluster, tests/helpers/cluster.ts); its superuser is `admin`. */
+  constructor(
+    readonly name: string,
+    url = withDatabase(serverUrl, name),
+  ) {
+    this.url = url;
     const quiet = { onnotice: () => {}, max: 4 };
     this.admin = postgres(this.url, quiet);
     this.api = postgres(withUser(this.url, "authenticator"), quiet);
