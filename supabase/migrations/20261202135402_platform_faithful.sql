@@ -76,11 +76,11 @@ declare
 begin
   -- No username in the metadata: a user made by Studio, an invite, the admin API or an OAuth sign-in.
   -- Created with a profile and no username; the display name comes from what the provider sent
-  -- (full_name, name) or the email's local part, else 'New user'; claim_username comes later.
+  -- (display_name, full_name, name), else 'New user' (never from the email: it is private);
+  -- claim_username comes later.
   if wanted_username is null then
     foreach fallback_name in array array[
-      wanted_display_name, btrim(new.raw_user_meta_data ->> 'full_name'), btrim(new.raw_user_meta_data ->> 'name'),
-      btrim(split_part(coalesce(new.email, ''), '@', 1)), 'New user'
+      wanted_display_name, btrim(new.raw_user_meta_data ->> 'full_name'), btrim(new.raw_user_meta_data ->> 'name'), 'New user'
     ] loop
       if fallback_name is not null and char_length(fallback_name) between 1 and 50 and private.is_plain_text(fallback_name) then
         exit;
@@ -229,7 +229,7 @@ COMMENT ON FUNCTION "private"."claim_username"(text) IS 'claim_username: stores 
 
 COMMENT ON FUNCTION "private"."current_user_can_act"() IS 'True when the caller may write: signed in with a confirmed email and a username (role user). Raises 42501 `choose a username before you do this` for a signed-in user without a username, and PT403 (`your account is suspended …`) for a suspended user, so every write path refuses a suspension the same way.';
 
-COMMENT ON FUNCTION "private"."handle_new_user"() IS 'Trigger on auth.users insert: validates the username and display name, stores the username privately and creates the profile. Without a username in the metadata it creates the profile only (a display name from the metadata or the email), and the user claims a username later.';
+COMMENT ON FUNCTION "private"."handle_new_user"() IS 'Trigger on auth.users insert: validates the username and display name, stores the username privately and creates the profile. Without a username in the metadata it creates the profile only (display name from display_name, full_name or name in the metadata, else New user), and the user claims a username later.';
 
 COMMENT ON FUNCTION "private"."handle_user_confirmed"() IS 'Trigger on auth.users: grants the role user when the email is confirmed (and the user has a username; claim_username grants it otherwise).';
 
