@@ -4,10 +4,14 @@
 // (tests/helpers/cluster.ts). pg_cron 1.4 schedules by the minute; to see each job run at once, the test
 // copies every job's command into an '@reboot' job and restarts the cluster: pg_cron runs those when it
 // starts, as the same user, through the same connection path as the real schedule.
+import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyPlatformBootstrap, createDatabase, dropDatabase, pushMigrations, withDatabase } from "../../scripts/lib/database.ts";
 import { type Cluster, pushAsHostedPostgres, startCluster } from "../helpers/cluster.ts";
 import { idOf, TestDatabase, useTestDatabase } from "../helpers/db.ts";
+import { serverUrl } from "../helpers/env.ts";
+import { expectDbError } from "../helpers/expect-error.ts";
 
 const shared = useTestDatabase();
 const database = "jobs";
@@ -103,5 +107,36 @@ describe("the scheduled jobs on a real pg_cron", () => {
         (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,
         (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs`;
     expect(state).toEqual({ queued: 0, notifications: 1, old_runs: 0 });
+  });
+});
+
+describe("without pg_cron", () => {
+  it("the migration fails loudly where pg_cron cannot be created, instead of skipping the jobs", async () => {
+    // The shared server has pg_cron installed but not preloaded: remove the bootstrap's stand-in and
+    // the migration's `create extension pg_cron` must stop the push.
+    const url = withDatabase(serverUrl, `threads_nocron_${randomBytes(4).toString("hex")}`);
+    try {
+      await createDatabase(url);
+      await applyPlatformBootstrap(url);
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await sql`drop schema cron cascade`;
+      } finally {
+        await sql.end();
+      }
+      await expect(pushMigrations(url)).rejects.toThrow(/unrecognized configuration parameter "cron\.database_name"[^]*create extension pg_cron/);
+    } finally {
+      await dropDatabase(url);
+    }
+  }, 180_000);
+
+  it("the bootstrap's stand-in records jobs by name and refuses a schedule pg_cron would refuse", async () => {
+    const job = (schedule: string) => shared().admin`select cron.schedule('stand-in-probe', ${schedule}, 'select 1')`;
+    await job("5 seconds");
+    await job("*/5 * * * *");
+    const rows = await shared().admin`select schedule from cron.job where jobname = 'stand-in-probe'`;
+    expect(rows.map((r) => r.schedule)).toEqual(["*/5 * * * *"]);
+    await expectDbError(job("every second"), "P0001", /invalid schedule/);
+    await expectDbError(job("60 seconds"), "P0001", /invalid schedule/);
   });
 });
