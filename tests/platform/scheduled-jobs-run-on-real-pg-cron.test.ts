@@ -124,7 +124,9 @@ describe("without pg_cron", () => {
       } finally {
         await sql.end();
       }
-      await expect(pushMigrations(url)).rejects.toThrow(/unrecognized configuration parameter "cron\.database_name"[^]*create extension pg_cron/);
+      await expect(pushMigrations(url)).rejects.toThrow(
+        /unrecognized configuration parameter "cron\.database_name"[\s\S]*create extension pg_cron/,
+      );
     } finally {
       await dropDatabase(url);
     }
