@@ -12,6 +12,17 @@ comment on schema private is 'Internals: helper predicates, trigger functions, p
 -- revoke a global one, so the revoke is global. Tables are never granted implicitly.
 alter default privileges revoke execute on functions from public;
 
+-- Deny by default where the platform grants by default (issue 15): projects with Supabase's legacy
+-- "automatic grants" (supabase/postgres init-scripts/00000000000000-initial-schema.sql:
+-- `alter default privileges in schema public grant all on tables|functions|sequences to postgres, anon,
+-- authenticated, service_role`) give the API roles every privilege on each new public object, and then
+-- column grants protect nothing. Revoked here, before anything is created, for every object this role
+-- creates in public; each object below grants exactly what it needs. Docs: api/securing-your-api
+-- ("revoke these automatic grants"). A no-op on projects that already start without them.
+alter default privileges in schema public revoke all on tables from anon, authenticated, service_role;
+alter default privileges in schema public revoke all on sequences from anon, authenticated, service_role;
+alter default privileges in schema public revoke all on functions from anon, authenticated, service_role;
+
 -- The API roles may resolve names in private (policies call its predicates), nothing more.
 revoke all on schema private from public;
 grant usage on schema private to anon, authenticated, service_role;

@@ -4,6 +4,10 @@
 -- my_account, set_user_role; the custom access token hook.
 -- Caveats: GoTrue wraps trigger errors raised during sign-up as "Database error saving new user",
 -- so clients check public.username_available() before they sign up; the database stays the judge.
+-- Users created without a username (Studio's "Add user", invites, auth.admin.createUser, OAuth
+-- sign-ins: none of them sends our metadata) are created with a profile and no username; they read
+-- but cannot write (42501 `choose a username before you do this`) until they call
+-- public.claim_username once (docs/identity.md). The role user needs a confirmed email and a username.
 
 create type public.app_role as enum ('admin', 'moderator', 'group_owner', 'user');
 comment on type public.app_role is 'Platform roles: admin and moderator are granted by admins; user on email confirmation; group_owner while the user owns a group.';
@@ -150,6 +154,23 @@ end
 $$;
 comment on function private.has_role(public.app_role) is 'True when the caller holds the platform role.';
 
+create function private.refuse_if_no_username()
+returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if (select auth.uid()) is not null
+     and not exists (select from private.usernames u where u.user_id = (select auth.uid())) then
+    raise exception 'choose a username before you do this'
+      using errcode = '42501', hint = 'Call claim_username(username) once: 3–30 of a-z 0-9 _, not reserved, not taken.';
+  end if;
+end
+$$;
+comment on function private.refuse_if_no_username() is 'Raises 42501 `choose a username before you do this` when the signed-in caller has not claimed a username yet (users created by Studio, invites, the admin API or OAuth).';
+
 create function private.current_user_can_act()
 returns boolean
 language plpgsql
@@ -159,6 +180,8 @@ set search_path = ''
 as $$
 begin
   if not private.has_role('user') then
+    -- Off the hot path: a user without the role user is unconfirmed, or has no username yet.
+    perform private.refuse_if_no_username();
     return false;
   end if;
   -- A suspended user (sql/75_moderation.sql) reads but never writes: every write path calls this.
@@ -166,7 +189,7 @@ begin
   return true;
 end
 $$;
-comment on function private.current_user_can_act() is 'True when the caller may write: signed in with a confirmed email (role user). Raises PT403 (`your account is suspended …`) for a suspended user, so every write path refuses a suspension the same way.';
+comment on function private.current_user_can_act() is 'True when the caller may write: signed in with a confirmed email and a username (role user). Raises 42501 `choose a username before you do this` for a signed-in user without a username, and PT403 (`your account is suspended …`) for a suspended user, so every write path refuses a suspension the same way.';
 
 -- Who the caller is when nobody signed in: an operator (Studio's table or SQL editor, psql, a job)
 -- connects as a database role without a JWT; API requests always carry claims (anon included).
@@ -234,13 +257,14 @@ begin
     raise exception 'sign in required' using errcode = '42501';
   end if;
   if not private.current_user_can_act() then
+    -- current_user_can_act has already refused a user without a username by name.
     raise exception 'confirm your email address before you do this'
       using errcode = '42501', hint = 'Users without a confirmed email can read but not write.';
   end if;
   return (select auth.uid());
 end
 $$;
-comment on function private.require_can_act() is 'Returns the caller''s id, or raises 42501 when the caller is anonymous or has no confirmed email.';
+comment on function private.require_can_act() is 'Returns the caller''s id, or raises 42501 when the caller is anonymous, has no username yet or has no confirmed email.';
 
 -- Sign-up, confirmation and metadata updates from GoTrue ---------------------------------------------
 
@@ -254,7 +278,23 @@ declare
   wanted_username text := new.raw_user_meta_data ->> 'username';
   wanted_display_name text := btrim(new.raw_user_meta_data ->> 'display_name');
   problem text := private.username_problem(wanted_username);
+  fallback_name text;
 begin
+  -- No username in the metadata: a user made by Studio, an invite, the admin API or an OAuth sign-in.
+  -- Created with a profile and no username; the display name comes from what the provider sent
+  -- (display_name, full_name, name), else 'New user' (never from the email: it is private);
+  -- claim_username comes later.
+  if wanted_username is null then
+    foreach fallback_name in array array[
+      wanted_display_name, btrim(new.raw_user_meta_data ->> 'full_name'), btrim(new.raw_user_meta_data ->> 'name'), 'New user'
+    ] loop
+      if fallback_name is not null and char_length(fallback_name) between 1 and 50 and private.is_plain_text(fallback_name) then
+        exit;
+      end if;
+    end loop;
+    insert into public.profiles (id, display_name) values (new.id, fallback_name);
+    return new;
+  end if;
   if problem is not null then
     raise exception '%', problem
       using errcode = case when problem = 'username is taken' then '23505' else '22023' end,
@@ -277,7 +317,7 @@ begin
   return new;
 end
 $$;
-comment on function private.handle_new_user() is 'Trigger on auth.users insert: validates the username and display name, stores the username privately and creates the profile.';
+comment on function private.handle_new_user() is 'Trigger on auth.users insert: validates the username and display name, stores the username privately and creates the profile. Without a username in the metadata it creates the profile only (display name from display_name, full_name or name in the metadata, else New user), and the user claims a username later.';
 
 create trigger on_auth_user_created
   after insert on auth.users
@@ -290,11 +330,13 @@ security definer
 set search_path = ''
 as $$
 begin
-  insert into public.user_roles (user_id, role) values (new.id, 'user') on conflict do nothing;
+  if exists (select from private.usernames u where u.user_id = new.id) then
+    insert into public.user_roles (user_id, role) values (new.id, 'user') on conflict do nothing;
+  end if;
   return new;
 end
 $$;
-comment on function private.handle_user_confirmed() is 'Trigger on auth.users: grants the role user when the email is confirmed.';
+comment on function private.handle_user_confirmed() is 'Trigger on auth.users: grants the role user when the email is confirmed (and the user has a username; claim_username grants it otherwise).';
 
 create trigger on_auth_user_confirmed
   after update of email_confirmed_at on auth.users
@@ -336,6 +378,52 @@ as $$
   select private.username_problem(username_available.candidate) is null
 $$;
 comment on function public.username_available(text) is 'True when the username could be registered now (valid format, not reserved, not taken). Callable by anyone.';
+
+create function private.claim_username(wanted text)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+  problem text := private.username_problem(claim_username.wanted);
+  claimed text := lower(claim_username.wanted);
+begin
+  if me is null then
+    raise exception 'sign in required' using errcode = '42501';
+  end if;
+  perform from public.profiles p where p.id = me for update;
+  if exists (select from private.usernames u where u.user_id = me) then
+    raise exception 'you already have a username; it cannot change' using errcode = 'PT409',
+      hint = 'A username is claimed once and is immutable after.';
+  end if;
+  if problem is not null then
+    raise exception '%', problem
+      using errcode = case when problem = 'username is taken' then '23505' else '22023' end,
+            hint = 'A username is 3–30 of a-z 0-9 _, not reserved, not taken.';
+  end if;
+  begin
+    insert into private.usernames (user_id, username) values (me, claimed);
+  exception when unique_violation then
+    raise exception 'username is taken' using errcode = '23505';
+  end;
+  if exists (select from auth.users u where u.id = me and u.email_confirmed_at is not null) then
+    insert into public.user_roles (user_id, role) values (me, 'user') on conflict do nothing;
+  end if;
+  return claimed;
+end
+$$;
+comment on function private.claim_username(text) is 'claim_username: stores the caller''s first username and grants the role user when the email is confirmed.';
+
+create function public.claim_username(username text)
+returns text
+language sql
+set search_path = ''
+as $$
+  select private.claim_username(claim_username.username)
+$$;
+comment on function public.claim_username(text) is 'For users created without a username (Studio, invites, the admin API, OAuth): claims one, once. Returns it lower-cased. 22023 bad or reserved, 23505 taken, PT409 already has one (usernames are immutable). Until then the user reads but cannot write.';
 
 create function private.my_account()
 returns json
@@ -475,12 +563,15 @@ grant execute on function private.is_operator() to authenticated, service_role;
 grant execute on function private.actor_label() to authenticated, service_role;
 grant execute on function private.is_platform_moderator() to authenticated, service_role;
 grant execute on function private.require_can_act() to authenticated, service_role;
+grant execute on function private.refuse_if_no_username() to authenticated, service_role;
+grant execute on function private.claim_username(text) to authenticated;
 grant execute on function private.my_account() to authenticated;
 grant execute on function private.set_user_role(uuid, public.app_role, boolean) to authenticated;
 grant execute on function private.login_email(text) to service_role;
 
 grant execute on function public.username_available(text) to anon, authenticated, service_role;
 grant execute on function public.my_account() to authenticated;
+grant execute on function public.claim_username(text) to authenticated;
 grant execute on function public.set_user_role(uuid, public.app_role, boolean) to authenticated;
 
 grant usage on schema public to supabase_auth_admin;

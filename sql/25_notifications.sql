@@ -7,7 +7,7 @@
 -- social-graph triggers (follow, follow_request, follow_accepted; cleanup on unfollow and block).
 -- Caveats: floods are grouped: an unread notification of a grouped kind about the same subject
 -- absorbs new ones (actor_count grows, actor_id is the latest actor). Retention is 90 days; the
--- prune job is scheduled where pg_cron is enabled (see docs/operations.md). Nothing is written
+-- prune job is scheduled by sql/98_jobs.sql (see docs/operations.md). Nothing is written
 -- across a block (either way) or from a user the recipient mutes; the muted user cannot tell; nor
 -- about a subject the recipient cannot see at that moment (private.notification_subject_visible).
 
@@ -333,15 +333,6 @@ as $$
   select count(*)::integer from gone
 $$;
 comment on function private.prune_notifications(interval) is 'Retention: deletes notifications older than the interval (90 days by default). Run daily by pg_cron.';
-
--- Where pg_cron is enabled (hosted Supabase: Database → Extensions), prune every night.
-do $schedule$
-begin
-  if to_regnamespace('cron') is not null then
-    perform cron.schedule('prune-notifications', '17 3 * * *', 'select private.prune_notifications()');
-  end if;
-end
-$schedule$;
 
 grant select, delete on public.notifications to authenticated;
 grant update (read_at) on public.notifications to authenticated;

@@ -400,14 +400,3 @@ create trigger group_members_feed
 create trigger group_follows_feed
   after insert or delete on public.group_follows
   for each row execute function private.feed_on_group_source();
-
--- Where pg_cron is enabled (hosted Supabase: Database -> Extensions), drain every second; otherwise
--- schedule it by hand (docs/operations.md). Without the job queued posts stay right (reads take them
--- from the queue), but reads slow down as the queue grows.
-do $$
-begin
-  if to_regnamespace('cron') is not null then
-    perform cron.schedule('feed-queue-drain', '1 seconds', 'select private.drain_feed_queue(50)');
-  end if;
-end
-$$;

@@ -3,7 +3,7 @@
 -- private functions the edge function `account` calls as service_role (schedule, cancel, due
 -- deletions, the archive, exports); triggers on auth.users (a sign-in cancels a pending deletion; a
 -- deleted Auth user is erased from every domain) and guards that keep new writes off deleted accounts;
--- the storage.objects policy of the private bucket `exports`; the pg_cron job.
+-- the storage.objects policy of the private bucket `exports`; the pg_cron job (sql/98_jobs.sql).
 -- Caveats:
 -- * Deleting goes through Supabase Auth (DELETE /auth/v1/admin/users/<id>) and Storage (the Storage
 --   API removes the objects): the edge function does both. Whoever deletes the auth.users row — the
@@ -456,20 +456,3 @@ grant execute on function private.schedule_account_deletion(uuid, timestamptz), 
   private.forget_account_export(uuid), private.pending_account_deletion(uuid) to service_role;
 grant execute on function private.start_account_export() to authenticated;
 grant usage on schema private to authenticated, service_role;
-
--- Where pg_cron and pg_net are enabled (hosted Supabase: Database → Extensions), call the account
--- function's maintenance route every 10 minutes; the project URL and the service key come from Vault
--- (docs/operations.md).
-do $$
-begin
-  if to_regnamespace('cron') is not null and to_regnamespace('net') is not null and to_regnamespace('vault') is not null then
-    perform cron.schedule('account-maintenance', '*/10 * * * *', $job$
-      select net.http_post(
-        url := (select decrypted_secret from vault.decrypted_secrets where name = 'project_url') || '/functions/v1/account/maintenance',
-        headers := jsonb_build_object('content-type', 'application/json', 'authorization',
-          'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = 'service_role_key')),
-        body := '{}'::jsonb)
-    $job$);
-  end if;
-end
-$$;

@@ -3,7 +3,14 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
-import { applyPlatformBootstrap, createDatabase, dropDatabase, pushMigrations, withDatabase } from "../scripts/lib/database.ts";
+import {
+  applyLegacyDefaultGrants,
+  applyPlatformBootstrap,
+  createDatabase,
+  dropDatabase,
+  pushMigrations,
+  withDatabase,
+} from "../scripts/lib/database.ts";
 import { serverUrl } from "./helpers/env.ts";
 
 declare module "vitest" {
@@ -17,6 +24,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const url = withDatabase(serverUrl, template);
   await createDatabase(url);
   await applyPlatformBootstrap(url);
+  // TEST_DEFAULT_GRANTS=legacy: the project still has Supabase's legacy automatic grants (every new
+  // public object granted to anon, authenticated and service_role) when the migrations run, so every
+  // security test runs against what such a project ends up with (issue 15).
+  if (process.env.TEST_DEFAULT_GRANTS === "legacy") await applyLegacyDefaultGrants(url);
+  else if (process.env.TEST_DEFAULT_GRANTS)
+    throw new Error(`TEST_DEFAULT_GRANTS=${process.env.TEST_DEFAULT_GRANTS}: only "legacy" is known`);
   await pushMigrations(url);
   // Test users are all accounts of a few seconds, and many tests write in volume: throttles start
   // switched off in test databases; tests/throttles and tests/accounts switch them on

@@ -1370,6 +1370,7 @@ export type Database = {
           object_path: string
         }[]
       }
+      claim_username: { Args: { username: string }; Returns: string }
       conversation_messages: {
         Args: { conversation_id: string; cursor?: string; page_size?: number }
         Returns: Database["public"]["CompositeTypes"]["message_list_item"][]

@@ -403,6 +403,7 @@ export type Database = {
           object_path: string
         }[]
       }
+      claim_username: { Args: { wanted: string }; Returns: string }
       content_block_problem: {
         Args: { block: Json; rules: Json }
         Returns: Json
@@ -602,6 +603,7 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: boolean
       }
+      job_schedule: { Args: { every_seconds: number }; Returns: string }
       join_group: {
         Args: { answer: string; target_group: string }
         Returns: "active" | "pending" | "invited"
@@ -795,6 +797,10 @@ export type Database = {
         Args: { target_user: string }
         Returns: undefined
       }
+      refuse_if_no_username: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
+      }
       refuse_if_suspended: {
         Args: Record<PropertyKey, never>
         Returns: undefined
@@ -802,6 +808,10 @@ export type Database = {
       remove_group_member: {
         Args: { target_group: string; target_user: string }
         Returns: undefined
+      }
+      request_account_maintenance: {
+        Args: Record<PropertyKey, never>
+        Returns: number
       }
       require_active_group: { Args: { g: unknown }; Returns: undefined }
       require_can_act: { Args: Record<PropertyKey, never>; Returns: string }

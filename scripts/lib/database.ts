@@ -75,6 +75,19 @@ export async function applyPlatformBootstrap(url: string): Promise<void> {
   }
 }
 
+/**
+ * Supabase's legacy default grants (platform/legacy-default-grants.sql): every new public object
+ * granted to the API roles. Tests only; applied after the bootstrap and before the migrations.
+ */
+export async function applyLegacyDefaultGrants(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(readFileSync(join(repoRoot, "platform/legacy-default-grants.sql"), "utf8"));
+  } finally {
+    await sql.end();
+  }
+}
+
 /** Applies every pending migration (of `workdir`/supabase/migrations) with the real Supabase CLI. */
 export async function pushMigrations(url: string, workdir = repoRoot): Promise<void> {
   try {

@@ -2,10 +2,14 @@
 // PostgREST (authenticator → set local role + request.jwt.claims, one transaction per request) and
 // GoTrue (supabase_auth_admin writing auth.users, calling our access-token hook).
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import postgres from "postgres";
+import { parse } from "smol-toml";
 import { afterAll, beforeAll, inject } from "vitest";
 import { findAuthUser, runAccessTokenHook } from "../../scripts/lib/auth.ts";
 import { createDatabase, dropDatabase, withDatabase } from "../../scripts/lib/database.ts";
+import { repoRoot } from "../../scripts/lib/migrations.ts";
 import type { Database } from "../../types/database.ts";
 import { serverUrl } from "./env.ts";
 
@@ -59,8 +63,35 @@ export const anon: Actor = { role: "anon", claims: { iss: "supabase", role: "ano
 export const serviceRole: Actor = { role: "service_role", claims: { iss: "supabase", role: "service_role" } };
 
 export interface RequestOptions {
+  /** GET (and HEAD) run READ ONLY, as PostgREST runs them. */
   method?: "GET" | "POST" | "PATCH" | "DELETE";
+  /** The path PostgREST sees (behind the gateway's /rest/v1): `/profiles`, `/rpc/home_feed`. */
   path?: string;
+  /** Extra request headers (names lower-cased, as PostgREST passes them in request.headers). */
+  headers?: Record<string, string>;
+  /** READ ONLY regardless of the method: PostgREST's POST to a stable or immutable function. */
+  readOnly?: boolean;
+}
+
+/** PostgREST's db-max-rows: supabase/config.toml [api] max_rows caps every row set it returns. */
+export const maxRows: number = (() => {
+  const config = parse(readFileSync(join(repoRoot, "supabase/config.toml"), "utf8")) as { api?: { max_rows?: number } };
+  return config.api?.max_rows ?? 1000;
+})();
+
+/** The headers supabase-js sends (lower-cased by PostgREST), with a JWT-shaped bearer of the claims. */
+function clientHeaders(actor: Actor, method: string): Record<string, string> {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const token = `${part({ alg: "ES256", typ: "JWT" })}.${part(actor.claims)}.test-signature`;
+  return {
+    host: "127.0.0.1:54321",
+    accept: "application/json",
+    ...(method === "GET" ? {} : { "content-type": "application/json" }),
+    apikey: "test-publishable-key",
+    authorization: `Bearer ${token}`,
+    "x-client-info": "supabase-js-node/2.119.1",
+    "user-agent": "node",
+  };
 }
 
 export class TestDatabase {
@@ -70,28 +101,75 @@ export class TestDatabase {
   private readonly api: Sql;
   private readonly auth: Sql;
   private counter = 0;
+  private roleSettings: Promise<Map<string, [string, string][]>> | undefined;
+  private readonly volatility = new Map<string, Promise<boolean>>();
 
-  constructor(readonly name: string) {
-    this.url = withDatabase(serverUrl, name);
+  /** `url`: another server's database (a throwaway cluster, tests/helpers/cluster.ts); its superuser is `admin`. */
+  constructor(
+    readonly name: string,
+    url = withDatabase(serverUrl, name),
+  ) {
+    this.url = url;
     const quiet = { onnotice: () => {}, max: 4 };
     this.admin = postgres(this.url, quiet);
     this.api = postgres(withUser(this.url, "authenticator"), quiet);
     this.auth = postgres(withUser(this.url, "supabase_auth_admin"), { ...quiet, max: 2 });
   }
 
-  /** One PostgREST request: a transaction with role, claims, method and path set locally. */
+  /**
+   * One PostgREST request (PostgREST's PreQuery, shared/reference/supabase-platform-facts.md §2.2): a
+   * transaction, READ ONLY for GET and for calls to stable or immutable functions; search_path, the
+   * role's own settings (`alter role anon set statement_timeout = '3s'`: PostgREST applies the
+   * impersonated role's settings), role, claims, method, path and headers set locally.
+   */
   async request<T>(actor: Actor, body: (tx: Tx) => Promise<T>, options: RequestOptions = {}): Promise<T> {
-    const result = await this.api.begin(async (tx) => {
+    const method = options.method ?? "POST";
+    const readOnly = options.readOnly ?? method === "GET";
+    const settings = (await this.settingsOf()).get(actor.role) ?? [];
+    const headers = { ...clientHeaders(actor, method), ...options.headers };
+    const result = await this.api.begin(readOnly ? "read only" : "read write", async (tx) => {
+      for (const [name, value] of settings) await tx`select set_config(${name}, ${value}, true)`;
       await tx`select
         set_config('search_path', '"public", "extensions"', true),
         set_config('role', ${actor.role}, true),
         set_config('request.jwt.claims', ${JSON.stringify(actor.claims)}, true),
-        set_config('request.method', ${options.method ?? "POST"}, true),
+        set_config('request.method', ${method}, true),
         set_config('request.path', ${options.path ?? "/"}, true),
-        set_config('request.headers', '{}', true)`;
+        set_config('request.headers', ${JSON.stringify(headers)}, true)`;
       return body(tx);
     });
     return result as T;
+  }
+
+  /** Each API role's own settings (role-wide, then this database's, which win), read once. */
+  private settingsOf(): Promise<Map<string, [string, string][]>> {
+    this.roleSettings ??= this.admin<{ role: string; setting: string }[]>`
+      select r.rolname as role, c.setting
+      from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+      cross join lateral unnest(s.setconfig) with ordinality as c(setting, n)
+      where r.rolname in ('anon', 'authenticated', 'service_role')
+        and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+      order by r.rolname, s.setdatabase, c.n`.then((rows) => {
+      const map = new Map<string, [string, string][]>();
+      for (const { role, setting } of rows) {
+        const at = setting.indexOf("=");
+        map.set(role, [...(map.get(role) ?? []), [setting.slice(0, at), setting.slice(at + 1)]]);
+      }
+      return map;
+    });
+    return this.roleSettings;
+  }
+
+  /** True when every public function of that name is stable or immutable: PostgREST calls it READ ONLY. */
+  private readOnlyFunction(fn: string): Promise<boolean> {
+    let known = this.volatility.get(fn);
+    if (!known) {
+      known = this.admin<{ read_only: boolean }[]>`
+        select coalesce(bool_and(p.provolatile in ('s', 'i')), false) as read_only
+        from pg_proc p where p.pronamespace = 'public'::regnamespace and p.proname = ${fn}`.then((rows) => rows[0]?.read_only ?? false);
+      this.volatility.set(fn, known);
+    }
+    return known;
   }
 
   /**
@@ -120,16 +198,21 @@ export class TestDatabase {
           call,
           names.map((n) => toParam(args[n])),
         ),
-      { path: `/rpc/${fn}` },
+      { path: `/rpc/${fn}`, readOnly: await this.readOnlyFunction(fn) },
     );
     return (rows[0] as unknown as { result: unknown }).result;
   }
 
-  /** `rpcRows` without the types: for calls that are malformed on purpose. */
+  /**
+   * `rpcRows` without the types: for calls that are malformed on purpose. supabase-js's rpc() POSTs;
+   * PostgREST runs it READ ONLY when the function is stable or immutable, and returns at most
+   * max_rows rows.
+   */
   async rpcRowsUnchecked(actor: Actor, fn: string, args: Record<string, unknown> = {}): Promise<unknown[]> {
     const names = Object.keys(args);
-    const call = `select coalesce(json_agg(r), '[]') as result
-      from public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")}) as r`;
+    const call = `select coalesce(json_agg(x.rpc_row), '[]') as result
+      from (select rpc_row from public.${quoteIdent(fn)}(${names.map((n, i) => `${quoteIdent(n)} := $${i + 1}`).join(", ")}) as rpc_row
+            limit ${maxRows}) as x`;
     const rows = await this.request(
       actor,
       (tx) =>
@@ -137,7 +220,7 @@ export class TestDatabase {
           call,
           names.map((n) => toParam(args[n])),
         ),
-      { method: "GET", path: `/rpc/${fn}` },
+      { path: `/rpc/${fn}`, readOnly: await this.readOnlyFunction(fn) },
     );
     return (rows[0] as unknown as { result: unknown[] }).result;
   }

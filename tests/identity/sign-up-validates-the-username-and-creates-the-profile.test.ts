@@ -35,8 +35,10 @@ describe("sign-up", () => {
     expect(await countAuthUsers(email)).toBe(0);
   });
 
-  it("refuses a missing username", async () => {
-    await expectDbError(db().signUp({ username: "x", data: { display_name: "No Username" } }), "22023", /3–30 characters/);
+  // A sign-up with no username at all creates a user who claims one later
+  // (tests/identity/users-created-without-a-username-claim-one-once-before-they-can-act.test.ts).
+  it("refuses an empty username", async () => {
+    await expectDbError(db().signUp({ username: "x", data: { username: "", display_name: "No Username" } }), "22023", /3–30 characters/);
   });
 
   it("refuses a username taken in another letter case with 23505", async () => {

@@ -1,0 +1,144 @@
+// Every scheduled job is in sql/98_jobs.sql, and the migration enables pg_cron instead of skipping the
+// jobs where it is missing. Here they run on a real pg_cron (Debian's postgresql-15-cron, 1.4): a
+// throwaway cluster with pg_cron preloaded, migrated as the hosted non-superuser postgres
+// (tests/helpers/cluster.ts). pg_cron 1.4 schedules by the minute; to see each job run at once, the test
+// copies every job's command into an '@reboot' job and restarts the cluster: pg_cron runs those when it
+// starts, as the same user, through the same connection path as the real schedule.
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyPlatformBootstrap, createDatabase, dropDatabase, pushMigrations, withDatabase } from "../../scripts/lib/database.ts";
+import { type Cluster, pushAsHostedPostgres, startCluster } from "../helpers/cluster.ts";
+import { idOf, TestDatabase, useTestDatabase } from "../helpers/db.ts";
+import { serverUrl } from "../helpers/env.ts";
+import { expectDbError } from "../helpers/expect-error.ts";
+
+const shared = useTestDatabase();
+const database = "jobs";
+let cluster: Cluster | undefined;
+let hosted: TestDatabase | undefined;
+
+beforeAll(async () => {
+  cluster = await startCluster({ cronDatabase: database });
+  await pushAsHostedPostgres(cluster, database);
+  hosted = new TestDatabase(database, cluster.url(database));
+}, 240_000);
+
+afterAll(async () => {
+  await hosted?.close();
+  await cluster?.stop();
+});
+
+interface Job {
+  jobname: string;
+  schedule: string;
+  command: string;
+  username: string;
+  database: string;
+  active: boolean;
+}
+
+describe("the scheduled jobs on a real pg_cron", () => {
+  it("are scheduled by the migration, every job of the stand-in's list, as postgres in this database", async () => {
+    const jobs = await (hosted as TestDatabase).admin<Job[]>`
+      select jobname, schedule, command, username, database, active from cron.job order by jobname`;
+    const standIn = await shared().admin<Job[]>`select jobname, schedule, command from cron.job order by jobname`;
+    expect(jobs.map((j) => j.jobname)).toEqual([
+      "account-maintenance",
+      "feed-queue-drain",
+      "prune-notifications",
+      "purge-cron-run-details",
+    ]);
+    expect(jobs.map((j) => [j.jobname, j.command])).toEqual(standIn.map((j) => [j.jobname, j.command]));
+    for (const job of jobs) expect(job).toMatchObject({ username: "postgres", database, active: true });
+    // pg_cron 1.4 has no interval schedules: the every-second drain runs every minute here; the
+    // platform's pg_cron (1.6) and the stand-in take '1 seconds'.
+    const schedules = Object.fromEntries(jobs.map((j) => [j.jobname, j.schedule]));
+    expect(schedules["feed-queue-drain"]).toBe("* * * * *");
+    expect(Object.fromEntries(standIn.map((j) => [j.jobname, j.schedule]))["feed-queue-drain"]).toBe("1 seconds");
+    const [extension] = await (hosted as TestDatabase).admin<{ version: string }[]>`
+      select extversion as version from pg_extension where extname = 'pg_cron'`;
+    expect(extension?.version).toMatch(/^1\.4/);
+  });
+
+  it("run: the drain empties the queue, old notifications and run history go, a missing pg_net is a named failure", async () => {
+    const db = hosted as TestDatabase;
+    const ann = await db.newUser("cron_ann");
+    const [post] = await db.request(
+      ann,
+      (tx) => tx<{ id: string; created_at: Date }[]>`insert into public.posts (content)
+        values (${tx.json({ blocks: [{ type: "text", value: "queued" }] })}) returning id, created_at`,
+    );
+    await db.admin`insert into private.feed_queue (post_id, author_id, created_at)
+      values (${post?.id ?? null}, ${idOf(ann)}, ${post?.created_at ?? null}) on conflict do nothing`;
+    await db.admin`insert into public.notifications (recipient_id, kind, created_at)
+      values (${idOf(ann)}, 'follow', now() - interval '100 days'), (${idOf(ann)}, 'follow', now())`;
+    await db.admin`insert into cron.job_run_details (jobid, runid, command, status, start_time, end_time)
+      values (0, 1000000, 'old', 'succeeded', now() - interval '2 days', now() - interval '2 days')`;
+
+    const postgresRole = postgres((cluster as Cluster).url(database, "postgres"), { max: 1, onnotice: () => {} });
+    try {
+      await postgresRole`select cron.schedule(j.jobname || '-now', '@reboot', j.command) from cron.job j`;
+    } finally {
+      await postgresRole.end();
+    }
+    await db.close();
+    await (cluster as Cluster).restart();
+    hosted = new TestDatabase(database, (cluster as Cluster).url(database));
+    const rebooted = hosted;
+
+    let runs: { jobname: string; status: string; message: string }[] = [];
+    for (let i = 0; i < 150; i++) {
+      runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
+        from cron.job_run_details d join cron.job j using (jobid)
+        where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
+      if (runs.length === 4) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(runs.map((r) => [r.jobname, r.status])).toEqual([
+      ["account-maintenance-now", "failed"],
+      ["feed-queue-drain-now", "succeeded"],
+      ["prune-notifications-now", "succeeded"],
+      ["purge-cron-run-details-now", "succeeded"],
+    ]);
+    expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
+    const [state] = await rebooted.admin<{ queued: number; notifications: number; old_runs: number }[]>`
+      select (select count(*)::int from private.feed_queue) as queued,
+        (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,
+        (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs`;
+    expect(state).toEqual({ queued: 0, notifications: 1, old_runs: 0 });
+  });
+});
+
+describe("without pg_cron", () => {
+  it("the migration fails loudly where pg_cron cannot be created, instead of skipping the jobs", async () => {
+    // The shared server has pg_cron installed but not preloaded: remove the bootstrap's stand-in and
+    // the migration's `create extension pg_cron` must stop the push.
+    const url = withDatabase(serverUrl, `threads_nocron_${randomBytes(4).toString("hex")}`);
+    try {
+      await createDatabase(url);
+      await applyPlatformBootstrap(url);
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await sql`drop schema cron cascade`;
+      } finally {
+        await sql.end();
+      }
+      await expect(pushMigrations(url)).rejects.toThrow(
+        /unrecognized configuration parameter "cron\.database_name"[\s\S]*create extension pg_cron/,
+      );
+    } finally {
+      await dropDatabase(url);
+    }
+  }, 180_000);
+
+  it("the bootstrap's stand-in records jobs by name and refuses a schedule pg_cron would refuse", async () => {
+    const job = (schedule: string) => shared().admin`select cron.schedule('stand-in-probe', ${schedule}, 'select 1')`;
+    await job("5 seconds");
+    await job("*/5 * * * *");
+    const rows = await shared().admin`select schedule from cron.job where jobname = 'stand-in-probe'`;
+    expect(rows.map((r) => r.schedule)).toEqual(["*/5 * * * *"]);
+    await expectDbError(job("every second"), "P0001", /invalid schedule/);
+    await expectDbError(job("60 seconds"), "P0001", /invalid schedule/);
+  });
+});
