@@ -37,3 +37,8 @@ export function mentioning(value: string, people: { id: string; name: string }[]
   });
   return { type: "text", value, meta: { mentions } };
 }
+
+/** New confirmed, signed-in users, one per username, in order. */
+export async function users<const N extends readonly string[]>(db: TestDatabase, ...names: N): Promise<{ [K in keyof N]: Actor }> {
+  return (await Promise.all(names.map((n) => db.newUser(n)))) as { [K in keyof N]: Actor };
+}

@@ -9,7 +9,7 @@ import { useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { block, mute, setPrivate } from "../people/graph.ts";
 import { createPost, idOf, text } from "../posts/fixtures.ts";
-import { mentioning } from "./fixtures.ts";
+import { mentioning, users } from "./fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -32,9 +32,7 @@ describe("mentions", () => {
   });
 
   it("are refused (22023, mention.target) for someone a block separates from the author, either way, or who does not exist; nothing is stored", async () => {
-    const [author, blocker, blockedByAuthor] = await Promise.all(
-      ["m_ref_author", "m_ref_blocker", "m_ref_blocked"].map((n) => db().newUser(n)),
-    );
+    const [author, blocker, blockedByAuthor] = await users(db(), "m_ref_author", "m_ref_blocker", "m_ref_blocked");
     await block(db(), blocker, author);
     await block(db(), author, blockedByAuthor);
     const ghost = { id: "6fa459ea-ee8a-4ca4-894e-db77e160355e", name: "Ghost" };
@@ -64,7 +62,7 @@ describe("mentions", () => {
   });
 
   it("tell nobody who muted the author or cannot see the post, though the post is accepted", async () => {
-    const [author, muter, outsider] = await Promise.all(["m_sup_author", "m_sup_muter", "m_sup_outsider"].map((n) => db().newUser(n)));
+    const [author, muter, outsider] = await users(db(), "m_sup_author", "m_sup_muter", "m_sup_outsider");
     await mute(db(), muter, author);
     await createPost(db(), author, { blocks: [mentioning("hi @Muter", [person(muter, "Muter")])] });
     expect(await mentionsOf(muter)).toEqual([]);
@@ -75,7 +73,7 @@ describe("mentions", () => {
   });
 
   it("stay in step with edits: kept ones do not notify again, new ones notify once, removed ones take back their unread notification", async () => {
-    const [author, bob, carol] = await Promise.all(["m_ed_author", "m_ed_bob", "m_ed_carol"].map((n) => db().newUser(n)));
+    const [author, bob, carol] = await users(db(), "m_ed_author", "m_ed_bob", "m_ed_carol");
     const post = await createPost(db(), author, { blocks: [mentioning("hi @Bob", [person(bob, "Bob")])] });
     const edit = (content: unknown) =>
       db().request(author, (tx) => tx`update public.posts set content = ${tx.json(content as never)} where id = ${post.id}`, {

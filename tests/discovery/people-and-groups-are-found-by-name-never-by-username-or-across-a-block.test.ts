@@ -9,7 +9,7 @@ import { anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { block, setPrivate, unblock } from "../people/graph.ts";
 import { idOf } from "../posts/fixtures.ts";
-import { searchGroups, searchPeople, word } from "./fixtures.ts";
+import { searchGroups, searchPeople, users, word } from "./fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -98,7 +98,7 @@ describe("search_people", () => {
 describe("search_groups", () => {
   it("finds active public and private groups by name or description, never pending or suspended ones", async () => {
     const w = word("g");
-    const [owner, stranger, adminUser] = await Promise.all(["g_owner", "g_stranger", "g_admin"].map((n) => db().newUser(n)));
+    const [owner, stranger, adminUser] = await users(db(), "g_owner", "g_stranger", "g_admin");
     const admin = await db().makeAdmin(adminUser);
     const open = await createGroup(db(), owner, { name: `Open ${w}` });
     const closed = await createGroup(db(), owner, { name: `Closed ${w}`, visibility: "private" });
@@ -130,7 +130,7 @@ describe("search_groups", () => {
 
   it("ranks a verified institution first at equal relevance", async () => {
     const w = word("i");
-    const [owner, adminUser] = await Promise.all(["g_inst_owner", "g_inst_admin"].map((n) => db().newUser(n)));
+    const [owner, adminUser] = await users(db(), "g_inst_owner", "g_inst_admin");
     const admin = await db().makeAdmin(adminUser);
     const generic = await createGroup(db(), owner, { name: `${capitalized(w)} Club` });
     const institution = await createGroup(db(), owner, { kind: "institution", name: `${capitalized(w)} Club`, slug: `${w}-inst` });

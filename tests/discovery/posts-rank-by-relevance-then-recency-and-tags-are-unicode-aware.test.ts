@@ -7,7 +7,7 @@ import { anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { setPrivate } from "../people/graph.ts";
 import { createPost, text } from "../posts/fixtures.ts";
-import { postIds, searchPosts, tagFeed, word } from "./fixtures.ts";
+import { postIds, searchPosts, tagFeed, users, word } from "./fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -111,7 +111,7 @@ describe("hashtags", () => {
   });
 
   it("trend by distinct authors of publicly visible posts, from the rollup the job refreshes", async () => {
-    const [a, b, c, hidden] = await Promise.all(["t_tr_a", "t_tr_b", "t_tr_c", "t_tr_hidden"].map((n) => db().newUser(n)));
+    const [a, b, c, hidden] = await users(db(), "t_tr_a", "t_tr_b", "t_tr_c", "t_tr_hidden");
     await setPrivate(db(), hidden, true);
     const [wide, narrow] = [word("x"), word("y")];
     for (const author of [a, b, c]) await createPost(db(), author, { blocks: [text(`#${wide}`)] });

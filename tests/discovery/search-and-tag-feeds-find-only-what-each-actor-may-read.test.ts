@@ -6,14 +6,18 @@ import { createGroup } from "../groups/fixtures.ts";
 import { anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { accept, block, follow, mute, setPrivate, unblock, unfollow } from "../people/graph.ts";
 import { createPost, idOf, text } from "../posts/fixtures.ts";
-import { postIds, searchPosts, tagFeed, word } from "./fixtures.ts";
+import { postIds, searchPosts, tagFeed, users, word } from "./fixtures.ts";
 
 const db = useTestDatabase();
 
 describe("search_posts and tag_feed", () => {
   it("find a private profile's post for its author and accepted followers only, and follow unfollows and privacy changes at once", async () => {
-    const [author, follower, pending, stranger] = await Promise.all(
-      ["v_priv_author", "v_priv_follower", "v_priv_pending", "v_priv_stranger"].map((n) => db().newUser(n)),
+    const [author, follower, pending, stranger] = await users(
+      db(),
+      "v_priv_author",
+      "v_priv_follower",
+      "v_priv_pending",
+      "v_priv_stranger",
     );
     await setPrivate(db(), author, true);
     await follow(db(), follower, author);
@@ -43,7 +47,7 @@ describe("search_posts and tag_feed", () => {
   });
 
   it("never cross a block, either way, and come back when it is lifted", async () => {
-    const [author, blocked, bystander] = await Promise.all(["v_blk_author", "v_blk_blocked", "v_blk_by"].map((n) => db().newUser(n)));
+    const [author, blocked, bystander] = await users(db(), "v_blk_author", "v_blk_blocked", "v_blk_by");
     const w = word();
     const authors = await createPost(db(), author, { blocks: [text(`${w} from the author #${w}`)] });
     const blockeds = await createPost(db(), blocked, { blocks: [text(`${w} from the blocked one #${w}`)] });
@@ -58,7 +62,7 @@ describe("search_posts and tag_feed", () => {
   });
 
   it("leave out authors the caller mutes, for the muter only", async () => {
-    const [author, muter, other] = await Promise.all(["v_mute_author", "v_mute_muter", "v_mute_other"].map((n) => db().newUser(n)));
+    const [author, muter, other] = await users(db(), "v_mute_author", "v_mute_muter", "v_mute_other");
     const w = word();
     const post = await createPost(db(), author, { blocks: [text(`loud ${w} #${w}`)] });
     await mute(db(), muter, author);
@@ -69,7 +73,7 @@ describe("search_posts and tag_feed", () => {
   });
 
   it("never find a post removed by moderation, not even for its author; restored, it is found again", async () => {
-    const [author, reader, adminUser] = await Promise.all(["v_rm_author", "v_rm_reader", "v_rm_admin"].map((n) => db().newUser(n)));
+    const [author, reader, adminUser] = await users(db(), "v_rm_author", "v_rm_reader", "v_rm_admin");
     const moderator = await db().makeAdmin(adminUser);
     const w = word();
     const post = await createPost(db(), author, { title: `About ${w}`, blocks: [text(`#${w} spam`)] });
@@ -100,7 +104,7 @@ describe("search_posts and tag_feed", () => {
   });
 
   it("find a private group's post for its active members only, and no more once they leave", async () => {
-    const [owner, member, stranger] = await Promise.all(["v_grp_owner", "v_grp_member", "v_grp_stranger"].map((n) => db().newUser(n)));
+    const [owner, member, stranger] = await users(db(), "v_grp_owner", "v_grp_member", "v_grp_stranger");
     const group = await createGroup(db(), owner, { visibility: "private", name: "Quiet circle" });
     await db().rpc(owner, "invite_to_group", { group_id: group.id, user_id: idOf(member) });
     await db().rpc(member, "respond_to_invite", { group_id: group.id, accept: true });
