@@ -504,13 +504,28 @@ begin
          array_agg(pg.score order by pg.score desc, pg.created_at desc, pg.post_id desc)
   into ids, scores
   from (
-    select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
-    from private.post_search s
-    join public.posts p on p.id = s.post_id
-    where s.document @@ tq and p.removed_at is null
-      and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
-      and (round(ts_rank(s.document, tq)::numeric, 6), s.created_at, s.post_id) < (c.score, c.at, c.id)
-    order by 3 desc, 2 desc, 1 desc
+    -- Rank every match (the index gives them unordered), then check visibility in rank order only
+    -- until the page is full: the sorted subquery is kept apart (offset 0) and each post is checked
+    -- by a lateral primary-key probe, so a common term costs its ranking, not a visibility check per
+    -- match.
+    select ranked.post_id, ranked.created_at, ranked.score
+    from (
+      select m.post_id, m.created_at, m.score
+      from (
+        select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
+        from private.post_search s
+        where s.document @@ tq
+      ) m
+      where (m.score, m.created_at, m.post_id) < (c.score, c.at, c.id)
+      order by m.score desc, m.created_at desc, m.post_id desc
+      offset 0
+    ) ranked
+    cross join lateral (
+      select from public.posts p
+      where p.id = ranked.post_id and p.removed_at is null
+        and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
+    ) visible
+    order by ranked.score desc, ranked.created_at desc, ranked.post_id desc
     limit n
   ) pg;
   if ids is null then
