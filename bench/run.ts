@@ -13,6 +13,7 @@ import { applyPlatformBootstrap, createDatabase, databaseName, pushMigrations, w
 import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
+import { discoveryScenarios, prepareDiscovery } from "./discovery.ts";
 import { measure, measureInDatabase, type Request, request, type Stats } from "./harness.ts";
 
 const usage = `npm run bench -- [options]
@@ -101,6 +102,7 @@ async function prepare(): Promise<number> {
       await sql`set maintenance_work_mem = '512MB'`;
       await generate(sql, shape);
       await baselines(sql);
+      await prepareDiscovery(sql, log);
       log("vacuum analyze");
       await sql`vacuum analyze`;
     } finally {
@@ -569,6 +571,7 @@ async function main(): Promise<void> {
         },
       );
     }
+    scenarios.push(...(await discoveryScenarios({ owner, get, post, pickReader, pickOrdinary })));
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})

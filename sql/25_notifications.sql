@@ -17,7 +17,9 @@ create type public.notification_kind as enum (
   'group_join_request', 'group_invite', 'group_join_approved',
   'institution_approved', 'institution_rejected',
   'message_request', 'report_resolved', 'export_ready',
-  'moderation_action', 'appeal_decided', 'moderation_queue'
+  'moderation_action', 'appeal_decided', 'moderation_queue',
+  -- issue 17 (sql/90_discovery.sql): a person mentioned in a post
+  'mention'
 );
 comment on type public.notification_kind is 'What a notification is about.';
 
@@ -113,7 +115,7 @@ begin
     visible := case
       -- About a post or something under it: the post (data.post_id) and, for replies and reactions
       -- to comments, that comment (which also honours blocks with its author).
-      when notification_subject_visible.kind = 'comment' then
+      when notification_subject_visible.kind in ('comment', 'mention') then
         private.can_see_post_id(notification_subject_visible.subject_id)
       when notification_subject_visible.kind = 'reply' then
         private.can_see_comment(notification_subject_visible.subject_id)

@@ -34,6 +34,7 @@ begin
     "text.length",
     "text.format",
     "text.link",
+    "text.mentions",
     "image.value",
     "image.alt",
     "image.width",
@@ -70,7 +71,7 @@ begin
   "document": { "max_bytes": 65536, "min_blocks": 1, "max_blocks": 50, "max_depth": 8 },
   "block_types": ["text", "image", "video", "embed", "event", "schedule", "donation"],
   "meta_keys": {
-    "text": ["format"],
+    "text": ["format", "mentions"],
     "image": ["alt", "width", "height"],
     "video": ["alt", "width", "height", "autoplay"],
     "embed": ["provider"],
@@ -79,6 +80,10 @@ begin
     "donation": []
   },
   "text": { "min_length": 1, "max_length": 10000, "formats": ["plain", "markdown"] },
+  "mentions": {
+    "max_count": 50,
+    "user_id_pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+  },
   "markdown": {
     "destination_patterns": [
       "\\]\\([ \\t\\n\\r]*<?([^ \\t\\n\\r)>/?#]*)",

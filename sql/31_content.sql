@@ -158,6 +158,51 @@ end
 $$;
 comment on function private.content_timestamp_us(text, jsonb) is 'Microseconds since 1970-01-01T00:00Z of an ISO-8601 timestamp with a zone (YYYY-MM-DDTHH:MM[:SS[.ffffff]] then Z or ±HH:MM), or null when the text is not one or names no real date and time.';
 
+-- Mention spans of a text block (issue 17): an array of at most mentions.max_count objects with exactly
+-- user_id (a uuid), start and end (integers, 0 <= start < end <= the text's length in characters),
+-- ordered and not overlapping.
+create function private.content_mentions_valid(spans jsonb, text_length integer, rules jsonb)
+returns boolean
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  span jsonb;
+  previous_end numeric := 0;
+  s numeric;
+  e numeric;
+begin
+  if jsonb_typeof(content_mentions_valid.spans) is distinct from 'array'
+     or jsonb_array_length(content_mentions_valid.spans) > (content_mentions_valid.rules #>> '{mentions,max_count}')::integer then
+    return false;
+  end if;
+  for span in select x.item from jsonb_array_elements(content_mentions_valid.spans) as x (item) loop
+    if jsonb_typeof(span) <> 'object' then
+      return false;
+    end if;
+    if (select count(*) from jsonb_object_keys(span)) <> 3 or not (span ?& array['user_id', 'start', 'end']) then
+      return false;
+    end if;
+    if jsonb_typeof(span -> 'user_id') <> 'string' or jsonb_typeof(span -> 'start') <> 'number' or jsonb_typeof(span -> 'end') <> 'number' then
+      return false;
+    end if;
+    if (span ->> 'user_id') !~ (content_mentions_valid.rules #>> '{mentions,user_id_pattern}') then
+      return false;
+    end if;
+    s := (span ->> 'start')::numeric;
+    e := (span ->> 'end')::numeric;
+    if s <> trunc(s) or e <> trunc(e) or s < previous_end or s >= e or e > content_mentions_valid.text_length then
+      return false;
+    end if;
+    previous_end := e;
+  end loop;
+  return true;
+end
+$$;
+comment on function private.content_mentions_valid(jsonb, integer, jsonb) is 'True when meta.mentions of a text block is an array of at most mentions.max_count spans {user_id, start, end}: user_id a uuid, integers 0 <= start < end <= the text''s length, ordered and not overlapping (rule text.mentions).';
+
 -- One rule set per block type ------------------------------------------------------------------------
 -- Each returns null when the block's value and meta are valid, else the first problem in rule order.
 
@@ -217,6 +262,14 @@ begin
         return private.content_issue('text.link', link_message);
       end if;
     end loop;
+  end if;
+  -- Mentions (issue 17, sql/90_discovery.sql): spans of people by id inside the text; whom an author
+  -- may mention is checked on posts (rule mention.target), not here.
+  if content_text_problem.meta ? 'mentions'
+     and not private.content_mentions_valid(content_text_problem.meta -> 'mentions', n, content_text_problem.rules) then
+    return private.content_issue('text.mentions', 'meta.mentions must be an array of at most '
+      || (content_text_problem.rules #>> '{mentions,max_count}') || ' spans {user_id, start, end}: user_id a uuid, '
+      || '0 ≤ start < end ≤ the value''s length in characters, in order and not overlapping');
   end if;
   return null;
 end
@@ -632,6 +685,7 @@ grant execute on function private.content_list(jsonb) to anon, authenticated, se
 grant execute on function private.content_unknown_keys(jsonb, jsonb, text) to anon, authenticated, service_role;
 grant execute on function private.content_is_https_url(text, jsonb) to anon, authenticated, service_role;
 grant execute on function private.content_timestamp_us(text, jsonb) to anon, authenticated, service_role;
+grant execute on function private.content_mentions_valid(jsonb, integer, jsonb) to anon, authenticated, service_role;
 grant execute on function private.content_text_problem(jsonb, jsonb, jsonb) to anon, authenticated, service_role;
 grant execute on function private.content_media_problem(text, jsonb, jsonb, jsonb) to anon, authenticated, service_role;
 grant execute on function private.content_embed_problem(jsonb, jsonb, jsonb) to anon, authenticated, service_role;

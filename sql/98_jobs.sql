@@ -88,6 +88,8 @@ begin
   perform cron.schedule('prune-notifications', '17 3 * * *', 'select private.prune_notifications()');
   -- Due account deletions and expired exports (sql/82_accounts.sql, docs/accounts.md).
   perform cron.schedule('account-maintenance', '*/10 * * * *', 'select private.request_account_maintenance()');
+  -- The trending-tags rollup read by trending_tags() (sql/90_discovery.sql, docs/search.md).
+  perform cron.schedule('refresh-trending-tags', '*/5 * * * *', 'select private.refresh_trending_tags()');
   -- pg_cron keeps a row per run: a job every second writes 86,400 a day. Keep one day.
   perform cron.schedule('purge-cron-run-details', '23 * * * *',
     $$delete from cron.job_run_details where end_time < now() - interval '1 day'$$);

@@ -1097,6 +1097,7 @@ export type Database = {
           bio: string
           created_at: string
           deleted_at: string | null
+          discoverable: boolean
           display_name: string
           dm_policy: Database["public"]["Enums"]["dm_policy"]
           followers_count: number
@@ -1111,6 +1112,7 @@ export type Database = {
           bio?: string
           created_at?: string
           deleted_at?: string | null
+          discoverable?: boolean
           display_name: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
           followers_count?: number
@@ -1125,6 +1127,7 @@ export type Database = {
           bio?: string
           created_at?: string
           deleted_at?: string | null
+          discoverable?: boolean
           display_name?: string
           dm_policy?: Database["public"]["Enums"]["dm_policy"]
           followers_count?: number
@@ -1549,6 +1552,36 @@ export type Database = {
         Args: { approve: boolean; group_id: string; user_id: string }
         Returns: undefined
       }
+      search_groups: {
+        Args: { cursor?: string; page_size?: number; query: string }
+        Returns: Database["public"]["CompositeTypes"]["group_result"][]
+        SetofOptions: {
+          from: "*"
+          to: "group_result"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      search_people: {
+        Args: { cursor?: string; page_size?: number; query: string }
+        Returns: Database["public"]["CompositeTypes"]["person_result"][]
+        SetofOptions: {
+          from: "*"
+          to: "person_result"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      search_posts: {
+        Args: { cursor?: string; page_size?: number; query: string }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       set_member_role: {
         Args: {
           group_id: string
@@ -1566,9 +1599,27 @@ export type Database = {
         Returns: undefined
       }
       start_conversation: { Args: { other_user: string }; Returns: string }
+      tag_feed: {
+        Args: { cursor?: string; page_size?: number; tag: string }
+        Returns: Database["public"]["CompositeTypes"]["feed_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       transfer_group_ownership: {
         Args: { group_id: string; new_owner: string }
         Returns: undefined
+      }
+      trending_tags: {
+        Args: { since?: string; size?: number }
+        Returns: {
+          authors: number
+          refreshed_at: string
+          tag: string
+        }[]
       }
       unread_notification_count: {
         Args: Record<PropertyKey, never>
@@ -1635,6 +1686,7 @@ export type Database = {
         | "moderation_action"
         | "appeal_decided"
         | "moderation_queue"
+        | "mention"
       reaction_kind: "like" | "love" | "haha" | "wow" | "sad" | "angry"
       rsvp_status: "going" | "interested" | "not_going"
     }
@@ -1671,6 +1723,18 @@ export type Database = {
         my_reaction: string | null
         bookmarked: boolean | null
       }
+      group_result: {
+        group_id: string | null
+        name: string | null
+        slug: string | null
+        kind: Database["public"]["Enums"]["group_kind"] | null
+        verified: boolean | null
+        visibility: Database["public"]["Enums"]["group_visibility"] | null
+        avatar_path: string | null
+        member_count: number | null
+        group_card: Json | null
+        cursor: string | null
+      }
       message_list_item: {
         id: string | null
         conversation_id: string | null
@@ -1695,6 +1759,13 @@ export type Database = {
         report_ids: string[] | null
         target_state: Json | null
         target_preview: Json | null
+        cursor: string | null
+      }
+      person_result: {
+        user_id: string | null
+        display_name: string | null
+        avatar_path: string | null
+        is_private: boolean | null
         cursor: string | null
       }
     }
@@ -1848,6 +1919,7 @@ export const Constants = {
         "moderation_action",
         "appeal_decided",
         "moderation_queue",
+        "mention",
       ],
       reaction_kind: ["like", "love", "haha", "wow", "sad", "angry"],
       rsvp_status: ["going", "interested", "not_going"],

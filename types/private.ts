@@ -241,6 +241,45 @@ export type Database = {
         }
         Relationships: []
       }
+      post_search: {
+        Row: {
+          created_at: string
+          document: unknown
+          post_id: string
+        }
+        Insert: {
+          created_at: string
+          document: unknown
+          post_id: string
+        }
+        Update: {
+          created_at?: string
+          document?: unknown
+          post_id?: string
+        }
+        Relationships: []
+      }
+      post_tags: {
+        Row: {
+          author_id: string
+          created_at: string
+          post_id: string
+          tag: string
+        }
+        Insert: {
+          author_id: string
+          created_at: string
+          post_id: string
+          tag: string
+        }
+        Update: {
+          author_id?: string
+          created_at?: string
+          post_id?: string
+          tag?: string
+        }
+        Relationships: []
+      }
       rate_limit_buckets: {
         Row: {
           action: string
@@ -286,6 +325,27 @@ export type Database = {
         Update: {
           enabled?: boolean
           id?: boolean
+        }
+        Relationships: []
+      }
+      trending_tags_rollup: {
+        Row: {
+          authors: number
+          refreshed_at: string
+          since: string
+          tag: string
+        }
+        Insert: {
+          authors: number
+          refreshed_at?: string
+          since: string
+          tag: string
+        }
+        Update: {
+          authors?: number
+          refreshed_at?: string
+          since?: string
+          tag?: string
         }
         Relationships: []
       }
@@ -345,6 +405,10 @@ export type Database = {
       appeal: { Args: { log_id: string; statement: string }; Returns: string }
       apply_reaction_deltas: { Args: { deltas: Json }; Returns: undefined }
       apply_rsvp_deltas: { Args: { deltas: Json }; Returns: undefined }
+      assert_mentions_allowed: {
+        Args: { author: string; content: Json }
+        Returns: undefined
+      }
       assert_own_post_media: {
         Args: { author: string; content: Json }
         Returns: undefined
@@ -353,6 +417,10 @@ export type Database = {
       blocked_by_or_blocking_me: {
         Args: Record<PropertyKey, never>
         Returns: string[]
+      }
+      can_find_post: {
+        Args: { author: string; me: string; target_group: string }
+        Returns: boolean
       }
       can_handle_content: { Args: { target_group: string }; Returns: boolean }
       can_manage_group: { Args: { target_group: string }; Returns: boolean }
@@ -438,6 +506,11 @@ export type Database = {
           object_path: string
         }[]
       }
+      content_mentions: { Args: { content: Json }; Returns: string[] }
+      content_mentions_valid: {
+        Args: { rules: Json; spans: Json; text_length: number }
+        Returns: boolean
+      }
       content_problem: { Args: { content: Json }; Returns: Json }
       content_quote: { Args: { value: string }; Returns: string }
       content_rules: { Args: Record<PropertyKey, never>; Returns: Json }
@@ -445,6 +518,7 @@ export type Database = {
         Args: { rules: Json; value: Json }
         Returns: Json
       }
+      content_tags: { Args: { content: Json }; Returns: string[] }
       content_text_problem: {
         Args: { meta: Json; rules: Json; value: Json }
         Returns: Json
@@ -477,6 +551,10 @@ export type Database = {
         Args: { cursor: string }
         Returns: Record<string, unknown>
       }
+      decode_search_cursor: {
+        Args: { cursor: string }
+        Returns: Record<string, unknown>
+      }
       delete_message: { Args: { message_id: string }; Returns: undefined }
       dm_refusal: {
         Args: { recipient: string; sender: string }
@@ -493,6 +571,10 @@ export type Database = {
       encode_cursor: { Args: { at: string; id: string }; Returns: string }
       encode_queue_cursor: {
         Args: { at: string; id: string; reporters: number }
+        Returns: string
+      }
+      encode_search_cursor: {
+        Args: { at: string; id: string; score: number }
         Returns: string
       }
       expired_account_exports: {
@@ -683,6 +765,7 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: string[]
       }
+      normalize_tag: { Args: { tag: string }; Returns: string }
       notification_subject_visible: {
         Args: {
           data: Json
@@ -704,6 +787,7 @@ export type Database = {
             | "moderation_action"
             | "appeal_decided"
             | "moderation_queue"
+            | "mention"
           recipient: string
           subject_id: string
         }
@@ -735,6 +819,7 @@ export type Database = {
             | "moderation_action"
             | "appeal_decided"
             | "moderation_queue"
+            | "mention"
           recipient: string
           subject_id?: string
         }
@@ -749,6 +834,10 @@ export type Database = {
       post_media_problem: {
         Args: { author: string; content: Json }
         Returns: string
+      }
+      post_search_document: {
+        Args: { content: Json; title: string }
+        Returns: unknown
       }
       profile_feed_ids: {
         Args: {
@@ -796,6 +885,10 @@ export type Database = {
       refresh_group_owner_role: {
         Args: { target_user: string }
         Returns: undefined
+      }
+      refresh_trending_tags: {
+        Args: Record<PropertyKey, never>
+        Returns: number
       }
       refuse_if_no_username: {
         Args: Record<PropertyKey, never>
@@ -845,6 +938,38 @@ export type Database = {
         Args: { conversation: string; created: string; message: string }
         Returns: undefined
       }
+      search_groups_page: {
+        Args: { cursor: string; me: string; page_size: number; query: string }
+        Returns: unknown[]
+        SetofOptions: {
+          from: "*"
+          to: "group_result"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      search_people_page: {
+        Args: { cursor: string; me: string; page_size: number; query: string }
+        Returns: unknown[]
+        SetofOptions: {
+          from: "*"
+          to: "person_result"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      search_posts_page: {
+        Args: { cursor: string; me: string; page_size: number; query: string }
+        Returns: unknown[]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      search_query: { Args: { query: string }; Returns: unknown }
+      search_text: { Args: { query: string }; Returns: string }
       set_member_role: {
         Args: {
           new_role: "owner" | "admin" | "member"
@@ -863,11 +988,29 @@ export type Database = {
       }
       start_account_export: { Args: Record<PropertyKey, never>; Returns: Json }
       start_conversation: { Args: { other_user: string }; Returns: string }
+      tag_feed_page: {
+        Args: { cursor: string; me: string; page_size: number; tag: string }
+        Returns: unknown[]
+        SetofOptions: {
+          from: "*"
+          to: "feed_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       throttle: { Args: { action: string }; Returns: undefined }
       throttle_reports: { Args: { reporter: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined
+      }
+      trending_tags_page: {
+        Args: { since: string; size: number }
+        Returns: {
+          authors: number
+          refreshed_at: string
+          tag: string
+        }[]
       }
       trim_feed_inbox: { Args: { reader: string }; Returns: undefined }
       trim_feed_inboxes: { Args: { max_readers?: number }; Returns: number }

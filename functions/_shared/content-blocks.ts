@@ -263,6 +263,27 @@ export function hasUnsafeMarkdownLink(text: string): boolean {
   return false;
 }
 
+const mentionUserId = new RegExp(rules.mentions.user_id_pattern);
+const mentionsMessage = `meta.mentions must be an array of at most ${rules.mentions.max_count} spans {user_id, start, end}: user_id a uuid, 0 ≤ start < end ≤ the value's length in characters, in order and not overlapping`;
+
+/** True when meta.mentions (issue 17) is a list of ordered, non-overlapping spans of people by id inside the text. */
+export function validMentionSpans(spans: unknown, text: string): boolean {
+  if (!Array.isArray(spans) || spans.length > rules.mentions.max_count) return false;
+  const length = characterCount(text);
+  let previousEnd = 0;
+  for (const span of spans) {
+    if (!isPlainObject(span)) return false;
+    const keys = Object.keys(span);
+    if (keys.length !== 3 || !("user_id" in span && "start" in span && "end" in span)) return false;
+    const { user_id, start, end } = span as { user_id: unknown; start: unknown; end: unknown };
+    if (typeof user_id !== "string" || !mentionUserId.test(user_id)) return false;
+    if (typeof start !== "number" || typeof end !== "number" || !Number.isInteger(start) || !Number.isInteger(end)) return false;
+    if (start < previousEnd || start >= end || end > length) return false;
+    previousEnd = end;
+  }
+  return true;
+}
+
 export const textBlock = block(
   "text",
   z.string({ error: "value must be a string" }).refine((s) => between(characterCount(s), rules.text.min_length, rules.text.max_length), {
@@ -271,10 +292,14 @@ export const textBlock = block(
   }),
   blockMeta("text", {
     format: z.enum(rules.text.formats as ["plain", "markdown"], { error: "meta.format must be plain or markdown" }).optional(),
+    mentions: z.unknown().optional(),
   }),
 ).superRefine((b, ctx) => {
   if (b.meta?.format === "markdown" && typeof b.value === "string" && hasUnsafeMarkdownLink(b.value)) {
     ctx.addIssue({ code: "custom", message: linkMessage, path: ["value"], params: { rule: "text.link" } });
+  }
+  if (b.meta !== undefined && "mentions" in b.meta && typeof b.value === "string" && !validMentionSpans(b.meta.mentions, b.value)) {
+    ctx.addIssue({ code: "custom", message: mentionsMessage, path: ["meta", "mentions"], params: { rule: "text.mentions" } });
   }
 });
 

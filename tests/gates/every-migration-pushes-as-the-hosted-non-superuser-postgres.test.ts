@@ -78,6 +78,7 @@ describe("every migration, pushed as the hosted non-superuser postgres", () => {
       "feed-queue-drain",
       "prune-notifications",
       "purge-cron-run-details",
+      "refresh-trending-tags",
     ]);
     expect(new Set(jobs.map((j) => j.username))).toEqual(new Set(["postgres"]));
   });

@@ -48,6 +48,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       "feed-queue-drain",
       "prune-notifications",
       "purge-cron-run-details",
+      "refresh-trending-tags",
     ]);
     expect(jobs.map((j) => [j.jobname, j.command])).toEqual(standIn.map((j) => [j.jobname, j.command]));
     for (const job of jobs) expect(job).toMatchObject({ username: "postgres", database, active: true });
@@ -92,7 +93,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 4) break;
+      if (runs.length === 5) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
@@ -100,6 +101,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       ["feed-queue-drain-now", "succeeded"],
       ["prune-notifications-now", "succeeded"],
       ["purge-cron-run-details-now", "succeeded"],
+      ["refresh-trending-tags-now", "succeeded"],
     ]);
     expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
     const [state] = await rebooted.admin<{ queued: number; notifications: number; old_runs: number }[]>`

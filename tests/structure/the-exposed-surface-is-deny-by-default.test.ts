@@ -22,7 +22,19 @@ const anonTablePrivileges: Record<string, string[]> = {
 };
 
 /** Functions in public that anon may execute. */
-const anonFunctions = ["group_feed", "profile_feed", "upcoming_events", "username_available", "validate_content"];
+// search_*, tag_feed and trending_tags (issue 17): the public view of people, groups and posts.
+const anonFunctions = [
+  "group_feed",
+  "profile_feed",
+  "search_groups",
+  "search_people",
+  "search_posts",
+  "tag_feed",
+  "trending_tags",
+  "upcoming_events",
+  "username_available",
+  "validate_content",
+];
 
 describe("the exposed surface", () => {
   it("has row level security enabled on every table in public", async () => {

@@ -1,0 +1,137 @@
+// Discovery scenarios (issue 17): search_posts for a common and a rare term, search_people by a name
+// prefix, tag_feed page 1, each beside a plain ILIKE scan of the same query in the same run (functions
+// in the bench schema, same visibility rule), and post creation with hashtags and a mention beside the
+// ordinary post (run.ts's post_create_ordinary). run.ts calls prepareDiscovery after the dataset is
+// generated and adds discoveryScenarios to its list.
+import type postgres from "postgres";
+import type { Request } from "./harness.ts";
+
+/** The words the corpus plants: in about 5 % of posts, in about 1 in 20,000, and a tag in 1 %. */
+export const discoveryTerms = { common: "market", rare: "zeppelin", tag: "weekend", namePrefix: "Kora" };
+
+/**
+ * Gives the generated posts searchable text and the profiles varied names (the dataset writes "Bench
+ * post number N" and "Bench User N"), then rebuilds the search documents and tags from them, with the
+ * posts' triggers off for the rewrite (this is arranging data, not measuring writes). Also creates the
+ * ILIKE baselines.
+ */
+export async function prepareDiscovery(sql: postgres.Sql, log: (msg: string) => void = () => {}): Promise<void> {
+  const t = discoveryTerms;
+  log("discovery: names, post texts, search documents and tags");
+  await sql.unsafe(`
+    update public.profiles p
+    set display_name = (array['Ada','Ben','Cleo','Dara','Eli','Fay','Gus','Hana','Ivo','Jun','Kai','Lea','Milo','Nia','Omar','Pia'])[1 + u.i % 16]
+      || ' ' || (array['Kora','Vel','Sund','Mar','Tol','Bri','Hask','Ost','Lun','Fen'])[1 + (u.i / 16) % 10]
+      || (array['sen','ova','berg','ley','ard','ini','sky','man'])[1 + (u.i / 160) % 8]
+    from bench.users u where u.id = p.id`);
+  await sql.unsafe("alter table public.posts disable trigger user");
+  try {
+    await sql.unsafe(`
+      update public.posts p
+      set content = jsonb_build_object('blocks', jsonb_build_array(jsonb_build_object('type', 'text', 'value',
+        'Post ' || h.n || ' about w' || (h.n % 5000) || ' and w' || ((h.n / 7) % 5000) || ' near w' || ((h.n / 13) % 20000)
+        || case when h.n % 20 = 0 then ' at the ${t.common}' else '' end
+        || case when h.n % 20000 = 7 then ' with a ${t.rare}' else '' end
+        || case when h.n % 100 = 3 then ' #${t.tag}' else '' end
+        || case when h.n % 10 = 1 then ' #t' || (h.n % 1000) else '' end)))
+      from (select id, abs(hashtext(id::text)) as n from public.posts) h
+      where h.id = p.id`);
+  } finally {
+    await sql.unsafe("alter table public.posts enable trigger user");
+  }
+  await sql.unsafe(`
+    truncate private.post_search, private.post_tags;
+    insert into private.post_search (post_id, created_at, document)
+      select p.id, p.created_at, private.post_search_document(p.title, p.content) from public.posts p;
+    insert into private.post_tags (post_id, tag, created_at, author_id)
+      select p.id, x.tag, p.created_at, p.author_id from public.posts p cross join lateral private.content_tags(p.content) as x (tag);
+    select private.refresh_trending_tags();
+
+    -- Baselines: the same questions as a plain ILIKE scan, under the same visibility rule, newest first.
+    create function bench.ilike_posts(q text, n integer)
+    returns setof public.feed_item language sql stable security definer set search_path = '' as $$
+      select * from private.feed_rows((select auth.uid()), array(
+        select p.id from public.posts p
+        where p.removed_at is null and (p.title ilike '%' || q || '%' or p.content::text ilike '%' || q || '%')
+          and private.can_find_post((select auth.uid()), p.author_id, p.group_id)
+        order by p.created_at desc, p.id desc limit n))
+    $$;
+    create function bench.ilike_people(q text, n integer)
+    returns table (user_id uuid, display_name text) language sql stable security definer set search_path = '' as $$
+      select p.id, p.display_name from public.profiles p
+      where p.discoverable and p.deleted_at is null and p.display_name ilike '%' || q || '%'
+        and p.id not in (select private.blocked_by_or_blocking_me())
+      order by p.display_name, p.id limit n
+    $$;
+    grant execute on function bench.ilike_posts(text, integer), bench.ilike_people(text, integer) to authenticated;
+  `);
+}
+
+type Scenario = { name: string; what: string; next: (w: number, i: number) => Request };
+
+/** The discovery scenarios, for readers and authors drawn as run.ts draws them. */
+export async function discoveryScenarios(ctx: {
+  owner: postgres.Sql;
+  get: (user: string | null, path: string, text: string, params?: unknown[]) => Request;
+  post: (user: string, path: string, text: string, params?: unknown[]) => Request;
+  pickReader: (w: number, i: number) => string;
+  pickOrdinary: (w: number, i: number) => string;
+}): Promise<Scenario[]> {
+  const t = discoveryTerms;
+  const { get, post, pickReader, pickOrdinary } = ctx;
+  const [mentioned] = await ctx.owner<{ id: string; name: string }[]>`
+    select p.id, p.display_name as name from public.profiles p
+    where not exists (select from public.blocks b where b.blocker_id = p.id or b.blocked_id = p.id)
+    order by p.followers_count desc limit 1`;
+  if (!mentioned) throw new Error("discovery: nobody to mention");
+  const search = (fn: string, q: string) => (w: number, i: number) =>
+    get(pickReader(w, i), `/rpc/${fn}`, `select * from public.${fn}(query => $1, page_size => 20)`, [q]);
+  const ilike = (fn: string, q: string) => (w: number, i: number) =>
+    get(pickReader(w, i), `/rpc/${fn}`, `select * from bench.${fn}($1, 20)`, [q]);
+  const value = `Sunny #${t.tag} at the ${t.common} with @${mentioned.name} #t42`;
+  const start = [...value].indexOf("@");
+  const tagged = {
+    blocks: [
+      {
+        type: "text",
+        value,
+        meta: { mentions: [{ user_id: mentioned.id, start, end: start + 1 + [...mentioned.name].length }] },
+      },
+    ],
+  };
+  return [
+    {
+      name: "search_posts_common",
+      what: `search_posts for a common term ("${t.common}", ~5 % of posts)`,
+      next: search("search_posts", t.common),
+    },
+    { name: "search_posts_common_ilike", what: "baseline: the same term by an ILIKE scan of posts", next: ilike("ilike_posts", t.common) },
+    {
+      name: "search_posts_rare",
+      what: `search_posts for a rare term ("${t.rare}", ~1 in 20,000 posts)`,
+      next: search("search_posts", t.rare),
+    },
+    { name: "search_posts_rare_ilike", what: "baseline: the same rare term by an ILIKE scan", next: ilike("ilike_posts", t.rare) },
+    {
+      name: "search_people_prefix",
+      what: `search_people by a surname prefix ("${t.namePrefix}")`,
+      next: search("search_people", t.namePrefix),
+    },
+    {
+      name: "search_people_prefix_ilike",
+      what: "baseline: the same prefix by an ILIKE scan of profiles",
+      next: ilike("ilike_people", t.namePrefix),
+    },
+    {
+      name: "tag_feed_page1",
+      what: `tag_feed first page of #${t.tag} (~1 % of posts)`,
+      next: (w, i) => get(pickReader(w, i), "/rpc/tag_feed", "select * from public.tag_feed(tag => $1, page_size => 20)", [t.tag]),
+    },
+    { name: "tag_feed_page1_ilike", what: "baseline: the same tag by an ILIKE scan of posts", next: ilike("ilike_posts", `#${t.tag}`) },
+    {
+      name: "post_create_tags_mentions",
+      what: "POST /posts with two hashtags and a mention (compare post_create_ordinary)",
+      next: (w, i) => post(pickOrdinary(w, i), "/posts", "insert into public.posts (content) values ($1::jsonb) returning id", [tagged]),
+    },
+  ];
+}

@@ -1,0 +1,695 @@
+-- Discovery: search people, groups and posts; hashtags; mentions (issue 17, docs/search.md).
+-- Objects: extension pg_trgm (schema extensions); profiles.discoverable; private.post_search (one
+-- full-text document per post) and private.post_tags (hashtags per post), both kept by triggers on
+-- posts; private.trending_tags_rollup, refreshed by the job private.refresh_trending_tags(); the
+-- mention rules (who may be mentioned, mention notifications); the search cursor; RPCs search_people,
+-- search_groups, search_posts, tag_feed, trending_tags.
+-- Caveats:
+--  * Posts are found under the rules of the feeds: the posts select policy's predicate
+--    (private.can_see_post, removed posts never) less authors the caller mutes, checked at read time,
+--    so a block, mute, unfollow, privacy change or removal applies at once. Rows are hydrated by
+--    private.feed_rows (sql/61_feed_reads.sql): the same card shapes as the feeds.
+--  * Text search configurations: every document holds its words twice, stemmed by `english` (the
+--    default language of the product) and verbatim by `simple` (names, other languages, mixed text);
+--    a query matches either (docs/search.md).
+--  * Structure of mention spans is a content rule (text.mentions: content-rules.json, both
+--    validators); whom an author may mention (a person who exists and is not separated from them by a
+--    block) needs the database and is checked here only (rule mention.target).
+--  * The trending rollup is refreshed by a scheduled job (every 5 minutes; the schedule lives with
+--    the other jobs), never computed per call.
+-- pg_trgm lives in the extensions schema, as on the platform: "Most extensions are installed under the
+-- extensions schema" (https://supabase.com/docs/guides/database/extensions).
+
+-- Extension functions keep PostgreSQL's default EXECUTE for PUBLIC, as on the platform, where the
+-- extension's script runs as a superuser that sql/00_foundation.sql's default-privilege revoke (made
+-- by postgres) does not touch. Here postgres may itself be the superuser running the script, so the
+-- revoke is lifted around the one statement (the hosted-postgres gate compares both builds).
+alter default privileges grant execute on functions to public;
+create extension if not exists pg_trgm with schema extensions;
+alter default privileges revoke execute on functions from public;
+
+-- People search: display names (never usernames), opt-out per profile -------------------------------
+
+alter table public.profiles add column discoverable boolean not null default true;
+comment on column public.profiles.discoverable is 'When false the profile is left out of people search (search_people); it stays reachable by id. Default true.';
+grant update (discoverable) on public.profiles to authenticated;
+
+-- Trigram index for typo-tolerant and prefix search on display names, only over searchable profiles.
+create index profiles_display_name_trgm_idx on public.profiles
+  using gin (display_name extensions.gin_trgm_ops)
+  where discoverable and deleted_at is null;
+
+-- Groups: names by trigram, names and descriptions by full text (active groups only are found).
+create index groups_name_trgm_idx on public.groups using gin (name extensions.gin_trgm_ops) where status = 'active';
+create index groups_search_document_idx on public.groups
+  using gin (to_tsvector('simple'::regconfig, name || ' ' || description))
+  where status = 'active';
+
+-- The search cursor -----------------------------------------------------------------------------------
+-- Results sorted by relevance page by (score, at, id): base64url of `<score>:<microseconds>:<uuid>`,
+-- the feed cursor (private.encode_cursor) with the score in front. Opaque to clients as well.
+
+create function private.encode_search_cursor(score numeric, at timestamptz, id uuid)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  return translate(
+    encode(convert_to(encode_search_cursor.score::text || ':'
+      || ((extract(epoch from encode_search_cursor.at) * 1000000)::bigint)::text || ':' || encode_search_cursor.id::text, 'UTF8'), 'base64'),
+    E'+/=\n', '-_');
+end
+$$;
+comment on function private.encode_search_cursor(numeric, timestamptz, uuid) is 'The cursor of a search result sorted by (score, timestamp, id): base64url of the score, microseconds since the epoch and the id. private.decode_search_cursor reads it back.';
+
+create function private.decode_search_cursor(cursor text, out score numeric, out at timestamptz, out id uuid)
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  raw text;
+  padded text;
+begin
+  if decode_search_cursor.cursor is null then
+    score := 'Infinity'::numeric;
+    at := 'infinity'::timestamptz;
+    id := 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid;
+    return;
+  end if;
+  begin
+    padded := translate(decode_search_cursor.cursor, '-_', '+/');
+    padded := padded || repeat('=', (4 - length(padded) % 4) % 4);
+    raw := convert_from(decode(padded, 'base64'), 'UTF8');
+    score := split_part(raw, ':', 1)::numeric;
+    at := 'epoch'::timestamptz + split_part(raw, ':', 2)::bigint * interval '1 microsecond';
+    id := split_part(raw, ':', 3)::uuid;
+  exception when others then
+    raise exception 'cursor is not valid' using errcode = '22023', hint = 'Pass the cursor of the last row of the previous page, or null for the first page.';
+  end;
+  if score is null or at is null or id is null then
+    raise exception 'cursor is not valid' using errcode = '22023', hint = 'Pass the cursor of the last row of the previous page, or null for the first page.';
+  end if;
+end
+$$;
+comment on function private.decode_search_cursor(text) is 'Decodes a cursor made by private.encode_search_cursor (null: the first page); 22023 cursor is not valid otherwise.';
+
+-- The query text: 1–200 characters after trimming, plain text (22023 otherwise).
+create function private.search_text(query text)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  q text := btrim(coalesce(search_text.query, ''));
+begin
+  if char_length(q) < 1 or char_length(q) > 200 then
+    raise exception 'query must be 1–200 characters' using errcode = '22023';
+  end if;
+  return q;
+end
+$$;
+comment on function private.search_text(text) is 'The trimmed search query; 22023 query must be 1–200 characters otherwise.';
+
+-- Documents and tags of a post -----------------------------------------------------------------------
+
+-- The searchable document: title (weight A), text blocks (B), image and video alt texts (C), each in
+-- english (stemmed) and simple (verbatim). Malformed content is never stored (the content check).
+create function private.post_search_document(title text, content jsonb)
+returns tsvector
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  body text;
+  alts text;
+begin
+  select string_agg(b.item ->> 'value', E'\n') filter (where b.item ->> 'type' = 'text'),
+         string_agg(b.item #>> '{meta,alt}', E'\n') filter (where b.item ->> 'type' in ('image', 'video'))
+  into body, alts
+  from jsonb_array_elements(case when jsonb_typeof(post_search_document.content -> 'blocks') = 'array'
+    then post_search_document.content -> 'blocks' else '[]'::jsonb end) as b (item);
+  return setweight(to_tsvector('english'::regconfig, coalesce(post_search_document.title, '')), 'A')
+    || setweight(to_tsvector('simple'::regconfig, coalesce(post_search_document.title, '')), 'A')
+    || setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'B')
+    || setweight(to_tsvector('simple'::regconfig, coalesce(body, '')), 'B')
+    || setweight(to_tsvector('english'::regconfig, coalesce(alts, '')), 'C')
+    || setweight(to_tsvector('simple'::regconfig, coalesce(alts, '')), 'C');
+end
+$$;
+comment on function private.post_search_document(text, jsonb) is 'The full-text document of a post: title (weight A), text blocks (B), image and video alt texts (C), each under the english and the simple configuration.';
+
+-- A query matches the english stems or the words as written.
+create function private.search_query(query text)
+returns tsquery
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  return websearch_to_tsquery('english'::regconfig, search_query.query) || websearch_to_tsquery('simple'::regconfig, search_query.query);
+end
+$$;
+comment on function private.search_query(text) is 'The tsquery of a search: web-search syntax ("quoted phrases", or, -excluded) under english or simple.';
+
+-- Hashtags: `#` after the start or a space or opening punctuation, then 1–100 characters that are
+-- neither space nor punctuation (ASCII punctuation but `_`, Latin-1, general and CJK punctuation), not
+-- all digits; normalized to NFC and lower case. The character set is spelled out so that it does not
+-- depend on the database's locale.
+create function private.normalize_tag(tag text)
+returns text
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+begin
+  return lower(normalize(ltrim(normalize_tag.tag, '#'), nfc));
+end
+$$;
+comment on function private.normalize_tag(text) is 'A hashtag as stored and looked up: without its #, in Unicode NFC, lower case.';
+
+create function private.content_tags(content jsonb)
+returns setof text
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+begin
+  return query
+  select distinct private.normalize_tag(m[2])
+  from jsonb_array_elements(case when jsonb_typeof(content_tags.content -> 'blocks') = 'array'
+    then content_tags.content -> 'blocks' else '[]'::jsonb end) as b (item)
+  cross join lateral regexp_matches(b.item ->> 'value',
+    '(^|[\s(\[{"''])#([^\s!-/:-@\[-\^`{-~\u00a0-\u00bf\u2000-\u206f\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f]{1,100})', 'g') as m
+  where b.item ->> 'type' = 'text' and m[2] !~ '^[0-9]+$';
+end
+$$;
+comment on function private.content_tags(jsonb) is 'The distinct normalized hashtags of the text blocks of a content document (private.normalize_tag).';
+
+-- The people mentioned in a content document (meta.mentions of its text blocks).
+create function private.content_mentions(content jsonb)
+returns setof uuid
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+begin
+  return query
+  select distinct (m.span ->> 'user_id')::uuid
+  from jsonb_array_elements(case when jsonb_typeof(content_mentions.content -> 'blocks') = 'array'
+    then content_mentions.content -> 'blocks' else '[]'::jsonb end) as b (item)
+  cross join lateral jsonb_array_elements(case when jsonb_typeof(b.item #> '{meta,mentions}') = 'array'
+    then b.item #> '{meta,mentions}' else '[]'::jsonb end) as m (span)
+  where b.item ->> 'type' = 'text';
+end
+$$;
+comment on function private.content_mentions(jsonb) is 'The distinct user ids named by the mention spans (meta.mentions) of the text blocks of a content document.';
+
+create table private.post_search (
+  post_id uuid not null,
+  created_at timestamptz not null,
+  document tsvector not null,
+  constraint post_search_pkey primary key (post_id),
+  constraint post_search_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
+);
+create index post_search_document_idx on private.post_search using gin (document);
+comment on table private.post_search is 'The full-text document of every post (private.post_search_document), kept by triggers on posts. Read only through search_posts, which applies the posts'' visibility.';
+
+create table private.post_tags (
+  post_id uuid not null,
+  tag text not null,
+  created_at timestamptz not null,
+  author_id uuid not null,
+  constraint post_tags_pkey primary key (post_id, tag),
+  constraint post_tags_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
+);
+create index post_tags_tag_created_idx on private.post_tags (tag, created_at desc, post_id desc);
+create index post_tags_created_idx on private.post_tags (created_at);
+comment on table private.post_tags is 'The hashtags of every post (private.content_tags), kept by triggers on posts; tag_feed pages them, the trending job counts them. created_at and author_id are the post''s (they never change).';
+
+create table private.trending_tags_rollup (
+  since interval not null,
+  tag text not null,
+  authors integer not null,
+  refreshed_at timestamptz not null default now(),
+  constraint trending_tags_rollup_pkey primary key (since, tag)
+);
+create index trending_tags_rollup_since_authors_idx on private.trending_tags_rollup (since, authors desc, tag);
+comment on table private.trending_tags_rollup is 'Per window (1 hour, 24 hours, 7 days), the 100 hashtags used by the most distinct authors in publicly visible posts; rewritten by private.refresh_trending_tags(), read by trending_tags.';
+
+-- Mentions: who may be mentioned (rule mention.target) ------------------------------------------------
+
+create function private.assert_mentions_allowed(content jsonb, author uuid)
+returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  target uuid;
+begin
+  for target in select private.content_mentions(assert_mentions_allowed.content) loop
+    if target is distinct from assert_mentions_allowed.author and (
+      not exists (select from public.profiles p where p.id = target and p.deleted_at is null)
+      or private.is_blocked_between(assert_mentions_allowed.author, target)
+    ) then
+      raise exception using errcode = '22023',
+        message = 'meta.mentions names a person the author cannot mention: ' || target::text,
+        hint = 'rule mention.target; mention only people who exist and with whom no block stands';
+    end if;
+  end loop;
+end
+$$;
+comment on function private.assert_mentions_allowed(jsonb, uuid) is 'Raises 22023 (rule mention.target) when a mention span names a person who does not exist (or deleted their account) or with whom the author has a block either way.';
+
+-- Triggers on posts -----------------------------------------------------------------------------------
+
+create function private.posts_discovery_before_write()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' or new.content is distinct from old.content then
+    perform private.assert_mentions_allowed(new.content, new.author_id);
+  end if;
+  return new;
+end
+$$;
+comment on function private.posts_discovery_before_write() is 'Trigger: refuses mention spans of people the author may not mention (rule mention.target).';
+
+create trigger posts_discovery_before_write
+  before insert or update of content on public.posts
+  for each row execute function private.posts_discovery_before_write();
+
+create function private.posts_discovery_after_write()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target uuid;
+begin
+  if tg_op = 'UPDATE' and new.title is not distinct from old.title and new.content is not distinct from old.content then
+    return null;
+  end if;
+  insert into private.post_search as s (post_id, created_at, document)
+  values (new.id, new.created_at, private.post_search_document(new.title, new.content))
+  on conflict (post_id) do update set document = excluded.document;
+  if tg_op = 'UPDATE' and new.content is not distinct from old.content then
+    return null;
+  end if;
+  -- Tags in step with the content.
+  if tg_op = 'UPDATE' then
+    delete from private.post_tags t
+    where t.post_id = new.id and t.tag not in (select private.content_tags(new.content));
+  end if;
+  insert into private.post_tags (post_id, tag, created_at, author_id)
+  select new.id, x.tag, new.created_at, new.author_id from private.content_tags(new.content) as x (tag)
+  on conflict do nothing;
+  -- Mentions: people newly mentioned hear of it once; a mention taken out takes its unread
+  -- notification with it.
+  for target in
+    select private.content_mentions(new.content)
+    except
+    select private.content_mentions(old.content) where tg_op = 'UPDATE'
+  loop
+    perform private.notify(target, new.author_id, 'mention', new.id);
+  end loop;
+  if tg_op = 'UPDATE' then
+    delete from public.notifications n
+    where n.kind = 'mention' and n.subject_id = new.id and n.read_at is null
+      and n.recipient_id in (
+        select private.content_mentions(old.content) except select private.content_mentions(new.content)
+      );
+  end if;
+  return null;
+end
+$$;
+comment on function private.posts_discovery_after_write() is 'Trigger: keeps the post''s search document and hashtags in step with its title and content, notifies people newly mentioned (kind mention, once) and drops the unread mention notifications of people no longer mentioned.';
+
+create trigger posts_discovery_after_write
+  after insert or update of title, content on public.posts
+  for each row execute function private.posts_discovery_after_write();
+
+-- Visibility of a found post: the posts select policy's rule (private.can_see_post, never removed)
+-- less authors the reader mutes, as the feeds. One place for search_posts and tag_feed.
+create function private.can_find_post(me uuid, author uuid, target_group uuid)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return private.can_see_post(can_find_post.author, can_find_post.target_group)
+    and (
+      can_find_post.me is null or can_find_post.author = can_find_post.me
+      or not exists (
+        select from public.mutes m
+        where m.muter_id = can_find_post.me and m.muted_id = can_find_post.author and (m.expires_at is null or m.expires_at > now())
+      )
+    );
+end
+$$;
+comment on function private.can_find_post(uuid, uuid, uuid) is 'May the reader find this (not removed) post in search and tag feeds: private.can_see_post, and the author is not muted by the reader.';
+
+-- Search ---------------------------------------------------------------------------------------------
+
+create type public.person_result as (
+  user_id uuid,
+  display_name text,
+  avatar_path text,
+  is_private boolean,
+  cursor text
+);
+comment on type public.person_result is 'A people-search row: the person card (id, display name, avatar), whether the profile is private (its content needs an accepted follow), and the cursor of the next page.';
+
+create function private.search_people_page(me uuid, query text, cursor text, page_size integer)
+returns setof public.person_result
+language plpgsql
+stable
+security definer
+set search_path = ''
+set pg_trgm.word_similarity_threshold = '0.4'
+as $$
+declare
+  q text := private.search_text(search_people_page.query);
+  pattern text := replace(replace(replace(lower(q), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  c record := private.decode_search_cursor(search_people_page.cursor);
+  n integer := private.check_page_size(search_people_page.page_size);
+begin
+  perform private.require_feed_reader(search_people_page.me);
+  return query
+  with hits as (
+    select p.id, p.display_name, p.avatar_path, p.is_private, p.created_at,
+      round((extensions.word_similarity(q, p.display_name)
+        + case when lower(p.display_name) like pattern then 1 else 0 end)::numeric, 6) as score
+    from public.profiles p
+    where p.discoverable and p.deleted_at is null
+      and (q operator(extensions.<%) p.display_name or p.display_name ilike pattern)
+      and (search_people_page.me is null or not exists (
+        select from public.blocks b
+        where (b.blocker_id = search_people_page.me and b.blocked_id = p.id)
+           or (b.blocker_id = p.id and b.blocked_id = search_people_page.me)
+      ))
+  )
+  select h.id, h.display_name, h.avatar_path, h.is_private, private.encode_search_cursor(h.score, h.created_at, h.id)
+  from hits h
+  where (h.score, h.created_at, h.id) < (c.score, c.at, c.id)
+  order by h.score desc, h.created_at desc, h.id desc
+  limit n;
+end
+$$;
+comment on function private.search_people_page(uuid, text, text, integer) is 'The rows of public.search_people for a reader.';
+
+create function public.search_people(query text, cursor text default null, page_size integer default 20)
+returns setof public.person_result
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.search_people_page((select auth.uid()), search_people.query, search_people.cursor, search_people.page_size);
+end
+$$;
+comment on function public.search_people(text, text, integer) is 'People by display name (never by username): typo-tolerant (trigram word similarity) and prefix-friendly (a name starting with the query ranks first). Leaves out profiles that opted out (discoverable false), deleted accounts and anyone a block separates from the caller. Private profiles appear by name only. Best first; pass the last row''s cursor for the next page; page_size 1–100; query 1–200 characters (22023 otherwise).';
+
+create type public.group_result as (
+  group_id uuid,
+  name text,
+  slug text,
+  kind public.group_kind,
+  verified boolean,
+  visibility public.group_visibility,
+  avatar_path text,
+  member_count integer,
+  group_card jsonb,
+  cursor text
+);
+comment on type public.group_result is 'A group-search row: what the groups table already shows anyone of an active group (a private one too: name, slug, avatar), the feeds'' group card {id, name, slug, kind, verified}, and the cursor of the next page.';
+
+create function private.search_groups_page(me uuid, query text, cursor text, page_size integer)
+returns setof public.group_result
+language plpgsql
+stable
+security definer
+set search_path = ''
+set pg_trgm.word_similarity_threshold = '0.4'
+as $$
+declare
+  q text := private.search_text(search_groups_page.query);
+  tq tsquery := websearch_to_tsquery('simple'::regconfig, q);
+  c record := private.decode_search_cursor(search_groups_page.cursor);
+  n integer := private.check_page_size(search_groups_page.page_size);
+begin
+  perform private.require_feed_reader(search_groups_page.me);
+  return query
+  with hits as (
+    select g.id, g.name, g.slug, g.kind, g.verified, g.visibility, g.avatar_path, g.member_count, g.created_at,
+      -- relevance to 4 decimals, then verified institutions first at equal relevance
+      round((extensions.word_similarity(q, g.name)
+        + ts_rank(to_tsvector('simple'::regconfig, g.name || ' ' || g.description), tq))::numeric, 4)
+        + case when g.verified then 0.00005 else 0 end as score
+    from public.groups g
+    where g.status = 'active'
+      and (q operator(extensions.<%) g.name or to_tsvector('simple'::regconfig, g.name || ' ' || g.description) @@ tq)
+  )
+  select h.id, h.name, h.slug, h.kind, h.verified, h.visibility, h.avatar_path, h.member_count,
+    jsonb_build_object('id', h.id, 'name', h.name, 'slug', h.slug, 'kind', h.kind, 'verified', h.verified),
+    private.encode_search_cursor(h.score, h.created_at, h.id)
+  from hits h
+  where (h.score, h.created_at, h.id) < (c.score, c.at, c.id)
+  order by h.score desc, h.created_at desc, h.id desc
+  limit n;
+end
+$$;
+comment on function private.search_groups_page(uuid, text, text, integer) is 'The rows of public.search_groups for a reader.';
+
+create function public.search_groups(query text, cursor text default null, page_size integer default 20)
+returns setof public.group_result
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.search_groups_page((select auth.uid()), search_groups.query, search_groups.cursor, search_groups.page_size);
+end
+$$;
+comment on function public.search_groups(text, text, integer) is 'Active groups and institutions by name (typo-tolerant) and description (words): private groups appear as the card everyone already sees; pending, rejected, suspended and archived ones never. Best first, verified institutions first at equal relevance. Cursor, page_size and query as search_people.';
+
+create function private.search_posts_page(me uuid, query text, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  tq tsquery := private.search_query(private.search_text(search_posts_page.query));
+  c record := private.decode_search_cursor(search_posts_page.cursor);
+  n integer := private.check_page_size(search_posts_page.page_size);
+  ids uuid[];
+  scores numeric[];
+begin
+  perform private.require_feed_reader(search_posts_page.me);
+  select array_agg(pg.post_id order by pg.score desc, pg.created_at desc, pg.post_id desc),
+         array_agg(pg.score order by pg.score desc, pg.created_at desc, pg.post_id desc)
+  into ids, scores
+  from (
+    -- Rank every match (the index gives them unordered), then check visibility in rank order only
+    -- until the page is full: the sorted subquery is kept apart (offset 0) and each post is checked
+    -- by a lateral primary-key probe, so a common term costs its ranking, not a visibility check per
+    -- match.
+    select ranked.post_id, ranked.created_at, ranked.score
+    from (
+      select m.post_id, m.created_at, m.score
+      from (
+        select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
+        from private.post_search s
+        where s.document @@ tq
+      ) m
+      where (m.score, m.created_at, m.post_id) < (c.score, c.at, c.id)
+      order by m.score desc, m.created_at desc, m.post_id desc
+      offset 0
+    ) ranked
+    cross join lateral (
+      select from public.posts p
+      where p.id = ranked.post_id and p.removed_at is null
+        and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
+    ) visible
+    order by ranked.score desc, ranked.created_at desc, ranked.post_id desc
+    limit n
+  ) pg;
+  if ids is null then
+    return;
+  end if;
+  return query
+  select f.post_id, f.created_at, private.encode_search_cursor(o.score, f.created_at, f.post_id),
+    f.author_id, f.group_id, f.title, f.content, f.edited_at, f.comment_count, f.reaction_count, f.reaction_counts,
+    f.author_card, f.group_card, f.my_reaction, f.bookmarked
+  from private.feed_rows(search_posts_page.me, ids) f
+  join unnest(ids, scores) with ordinality as o (post_id, score, ord) on o.post_id = f.post_id
+  order by o.ord;
+end
+$$;
+comment on function private.search_posts_page(uuid, text, text, integer) is 'The rows of public.search_posts for a reader: matching posts the reader may find (private.can_find_post), most relevant first, hydrated by private.feed_rows.';
+
+create function public.search_posts(query text, cursor text default null, page_size integer default 20)
+returns setof public.feed_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.search_posts_page((select auth.uid()), search_posts.query, search_posts.cursor, search_posts.page_size);
+end
+$$;
+comment on function public.search_posts(text, text, integer) is 'Posts whose title, text or alt texts match the query (web-search syntax; english stems or the words as written), most relevant first (title above text above alt text), then newest. Only posts the caller may read, less authors they mute: the feeds'' rules, applied at call time. Rows as the feeds (feed_item); cursor, page_size and query as search_people.';
+
+-- Hashtags ------------------------------------------------------------------------------------------
+
+create function private.tag_feed_page(me uuid, tag text, cursor text, page_size integer)
+returns setof public.feed_item
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  t text := private.normalize_tag(coalesce(tag_feed_page.tag, ''));
+  c record := private.decode_cursor(tag_feed_page.cursor);
+  n integer := private.check_page_size(tag_feed_page.page_size);
+begin
+  perform private.require_feed_reader(tag_feed_page.me);
+  if char_length(t) < 1 or char_length(t) > 100 then
+    raise exception 'tag must be 1–100 characters' using errcode = '22023';
+  end if;
+  return query select * from private.feed_rows(tag_feed_page.me, array(
+    select pt.post_id
+    from private.post_tags pt
+    join public.posts p on p.id = pt.post_id
+    where pt.tag = t and (pt.created_at, pt.post_id) < (c.at, c.id)
+      and p.removed_at is null
+      and private.can_find_post(tag_feed_page.me, p.author_id, p.group_id)
+    order by pt.created_at desc, pt.post_id desc
+    limit n));
+end
+$$;
+comment on function private.tag_feed_page(uuid, text, text, integer) is 'The rows of public.tag_feed for a reader.';
+
+create function public.tag_feed(tag text, cursor text default null, page_size integer default 20)
+returns setof public.feed_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.tag_feed_page((select auth.uid()), tag_feed.tag, tag_feed.cursor, tag_feed.page_size);
+end
+$$;
+comment on function public.tag_feed(text, text, integer) is 'The posts carrying a hashtag (with or without its #, any case), newest first, that the caller may read, less authors they mute. Rows, cursor and page_size as home_feed; tag 1–100 characters (22023 otherwise).';
+
+create function private.refresh_trending_tags()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  w interval;
+  total integer := 0;
+  got integer;
+begin
+  delete from private.trending_tags_rollup;
+  foreach w in array array[interval '1 hour', interval '24 hours', interval '7 days'] loop
+    insert into private.trending_tags_rollup (since, tag, authors)
+    select w, pt.tag, count(distinct pt.author_id)::integer
+    from private.post_tags pt
+    join public.posts p on p.id = pt.post_id
+    left join public.groups g on g.id = p.group_id
+    left join public.profiles pr on pr.id = p.author_id
+    where pt.created_at >= now() - w and p.removed_at is null
+      -- publicly visible posts only: a trend never reveals what a private profile or group says
+      and (case when p.group_id is null then not pr.is_private and pr.deleted_at is null
+                else g.status = 'active' and g.visibility = 'public' end)
+    group by pt.tag
+    order by 3 desc, 2
+    limit 100;
+    get diagnostics got = row_count;
+    total := total + got;
+  end loop;
+  return total;
+end
+$$;
+comment on function private.refresh_trending_tags() is 'Job (every 5 minutes): rewrites private.trending_tags_rollup: per window (1 hour, 24 hours, 7 days) the 100 hashtags with the most distinct authors among publicly visible, not removed posts. Returns the rows written.';
+
+create function private.trending_tags_page(since interval, size integer)
+returns table (tag text, authors integer, refreshed_at timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if trending_tags_page.since is null or trending_tags_page.since not in (interval '1 hour', interval '24 hours', interval '7 days') then
+    raise exception 'since must be 1 hour, 24 hours or 7 days' using errcode = '22023';
+  end if;
+  return query
+  select r.tag, r.authors, r.refreshed_at from private.trending_tags_rollup r
+  where r.since = trending_tags_page.since
+  order by r.authors desc, r.tag
+  limit private.check_page_size(trending_tags_page.size);
+end
+$$;
+comment on function private.trending_tags_page(interval, integer) is 'The rows of public.trending_tags.';
+
+create function public.trending_tags(since interval default '24 hours', size integer default 20)
+returns table (tag text, authors integer, refreshed_at timestamptz)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from private.trending_tags_page(trending_tags.since, trending_tags.size);
+end
+$$;
+comment on function public.trending_tags(interval, integer) is 'The hashtags used by the most distinct authors in publicly visible posts over the window (since: 1 hour, 24 hours or 7 days; 22023 otherwise), most first; size 1–100. From a rollup refreshed every few minutes (refreshed_at says when), not computed per call.';
+
+grant execute on function private.encode_search_cursor(numeric, timestamptz, uuid) to anon, authenticated, service_role;
+grant execute on function private.decode_search_cursor(text) to anon, authenticated, service_role;
+grant execute on function private.search_text(text) to anon, authenticated, service_role;
+grant execute on function private.search_query(text) to anon, authenticated, service_role;
+grant execute on function private.post_search_document(text, jsonb) to service_role;
+grant execute on function private.normalize_tag(text) to anon, authenticated, service_role;
+grant execute on function private.content_tags(jsonb) to service_role;
+grant execute on function private.content_mentions(jsonb) to service_role;
+grant execute on function private.assert_mentions_allowed(jsonb, uuid) to service_role;
+grant execute on function private.can_find_post(uuid, uuid, uuid) to anon, authenticated, service_role;
+grant execute on function private.search_people_page(uuid, text, text, integer) to anon, authenticated, service_role;
+grant execute on function private.search_groups_page(uuid, text, text, integer) to anon, authenticated, service_role;
+grant execute on function private.search_posts_page(uuid, text, text, integer) to anon, authenticated, service_role;
+grant execute on function private.tag_feed_page(uuid, text, text, integer) to anon, authenticated, service_role;
+grant execute on function private.trending_tags_page(interval, integer) to anon, authenticated, service_role;
+grant execute on function private.refresh_trending_tags() to service_role;
+grant execute on function public.search_people(text, text, integer) to anon, authenticated, service_role;
+grant execute on function public.search_groups(text, text, integer) to anon, authenticated, service_role;
+grant execute on function public.search_posts(text, text, integer) to anon, authenticated, service_role;
+grant execute on function public.tag_feed(text, text, integer) to anon, authenticated, service_role;
+grant execute on function public.trending_tags(interval, integer) to anon, authenticated, service_role;

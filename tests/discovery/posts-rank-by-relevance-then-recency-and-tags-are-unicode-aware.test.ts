@@ -1,0 +1,137 @@
+// Issue 17: search_posts ranks title above text above alt text, then newest first; english stems and
+// words as written both match; cursors page without gaps or repeats; edits keep documents and tags in
+// step; hashtags are Unicode-aware and case-folded; trending_tags counts distinct authors of publicly
+// visible posts from the rollup the job refreshes.
+import { describe, expect, it } from "vitest";
+import { anon, useTestDatabase } from "../helpers/db.ts";
+import { expectDbError } from "../helpers/expect-error.ts";
+import { setPrivate } from "../people/graph.ts";
+import { createPost, text } from "../posts/fixtures.ts";
+import { postIds, searchPosts, tagFeed, users, word } from "./fixtures.ts";
+
+const db = useTestDatabase();
+
+async function edit(actor: Parameters<typeof createPost>[1], id: string, fields: { title?: string | null; content?: unknown }) {
+  const set = { ...("title" in fields ? { title: fields.title } : {}), ...("content" in fields ? { content: fields.content } : {}) };
+  await db().request(actor, (tx) => tx`update public.posts set ${tx(set as Record<string, never>)} where id = ${id}`, { method: "PATCH" });
+}
+
+describe("search_posts ranking", () => {
+  it("puts a title match above a text match above an alt-text match, and the newer first at equal relevance", async () => {
+    const author = await db().newUser("r_author");
+    const w = word();
+    const inAlt = await createPost(db(), author, {
+      blocks: [text("a photo"), { type: "image", value: "https://cdn.example.com/a.jpg", meta: { alt: `a ${w} at dusk` } }],
+    });
+    const inTitle = await createPost(db(), author, { title: `All about ${w}`, blocks: [text("see title")] });
+    const olderText = await createPost(db(), author, { blocks: [text(`I saw a ${w} today`)] });
+    const newerText = await createPost(db(), author, { blocks: [text(`I saw a ${w} today`)] });
+    expect(postIds(await searchPosts(db(), anon, w))).toEqual([inTitle.id, newerText.id, olderText.id, inAlt.id]);
+  });
+
+  it("matches english stems and words as written, and web-search syntax", async () => {
+    const author = await db().newUser("r_stems");
+    const w = word();
+    const running = await createPost(db(), author, { blocks: [text(`${w} running shoes`)] });
+    const german = await createPost(db(), author, { blocks: [text(`${w} die Straße entlang`)] });
+    expect(postIds(await searchPosts(db(), anon, `${w} runs`))).toEqual([running.id]);
+    expect(postIds(await searchPosts(db(), anon, `${w} Straße`))).toEqual([german.id]);
+    expect(postIds(await searchPosts(db(), anon, `${w} -shoes`))).toEqual([german.id]);
+    expect(new Set(postIds(await searchPosts(db(), anon, `${w}straße or ${w}`)))).toEqual(new Set([running.id, german.id]));
+  });
+
+  it("pages with cursors: no gaps, no repeats, even when a post arrives between pages", async () => {
+    const author = await db().newUser("r_pager");
+    const w = word();
+    const posts = [];
+    for (let i = 0; i < 5; i++) posts.push(await createPost(db(), author, { blocks: [text(`${w} number ${i}`)] }));
+    const seen: (string | null)[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const rows = await searchPosts(db(), anon, w, cursor, 2);
+      if (rows.length === 0) break;
+      seen.push(...postIds(rows));
+      cursor = rows[rows.length - 1]?.cursor ?? null;
+      if (page === 0) await createPost(db(), author, { blocks: [text(`${w} late arrival`)] });
+    }
+    expect(seen).toEqual(posts.map((p) => p.id).reverse());
+    await expectDbError(searchPosts(db(), anon, w, "garbage!"), "22023", /cursor is not valid/);
+    await expectDbError(searchPosts(db(), anon, w, null, 101), "22023", /page_size must be between 1 and 100/);
+  });
+
+  it("follows edits: a new title word is found, the replaced one no more", async () => {
+    const author = await db().newUser("r_editor");
+    const before = word();
+    const after = word();
+    const post = await createPost(db(), author, { title: `Old ${before}`, blocks: [text("body")] });
+    await edit(author, post.id, { title: `New ${after}` });
+    expect(postIds(await searchPosts(db(), anon, after))).toEqual([post.id]);
+    expect(postIds(await searchPosts(db(), anon, before))).toEqual([]);
+  });
+});
+
+describe("hashtags", () => {
+  it("are Unicode-aware, folded to NFC lower case, and found with or without their #", async () => {
+    const author = await db().newUser("t_unicode");
+    const w = word();
+    const decomposed = `Cafe\u0301${w}`; // é as e + combining acute
+    const post = await createPost(db(), author, {
+      blocks: [text(`Morning at #CAFÉ${w.toUpperCase()}, again #${decomposed}! #東京${w} #naïve_${w} #${w}.`)],
+    });
+    const [row] = await db().admin<{ tags: string[] }[]>`
+      select array_agg(tag order by tag) as tags from private.post_tags where post_id = ${post.id}`;
+    expect(row?.tags).toEqual([`café${w}`, `naïve_${w}`, w, `東京${w}`].sort());
+    for (const t of [`#café${w}`, `CAFÉ${w.toUpperCase()}`, decomposed, `東京${w}`, `#NAÏVE_${w}`]) {
+      expect(postIds(await tagFeed(db(), anon, t)), t).toEqual([post.id]);
+    }
+  });
+
+  it("are not read inside words, URLs or numbers", async () => {
+    const author = await db().newUser("t_not_tags");
+    const w = word();
+    const post = await createPost(db(), author, {
+      blocks: [text(`C#${w} and https://example.com/#${w}x and #2024 and mail#${w}y`), { type: "text", value: `(#${w}z)` }],
+    });
+    const rows = await db().admin<{ tag: string }[]>`select tag from private.post_tags where post_id = ${post.id}`;
+    expect(rows.map((r) => r.tag)).toEqual([`${w}z`]);
+  });
+
+  it("follow edits of the content, and the tag feed pages newest first", async () => {
+    const author = await db().newUser("t_edits");
+    const [a, b] = [word(), word()];
+    const first = await createPost(db(), author, { blocks: [text(`#${a}`)] });
+    const second = await createPost(db(), author, { blocks: [text(`#${a} #${b}`)] });
+    const page1 = await tagFeed(db(), anon, a, null, 1);
+    expect(postIds(page1)).toEqual([second.id]);
+    expect(postIds(await tagFeed(db(), anon, a, page1[0]?.cursor ?? null, 1))).toEqual([first.id]);
+    await edit(author, second.id, { content: { blocks: [text(`now only #${b}`)] } });
+    expect(postIds(await tagFeed(db(), anon, a))).toEqual([first.id]);
+    expect(postIds(await tagFeed(db(), anon, b))).toEqual([second.id]);
+    await expectDbError(tagFeed(db(), anon, "#"), "22023", /tag must be 1–100 characters/);
+  });
+
+  it("trend by distinct authors of publicly visible posts, from the rollup the job refreshes", async () => {
+    const [a, b, c, hidden] = await users(db(), "t_tr_a", "t_tr_b", "t_tr_c", "t_tr_hidden");
+    await setPrivate(db(), hidden, true);
+    const [wide, narrow] = [word("x"), word("y")];
+    for (const author of [a, b, c]) await createPost(db(), author, { blocks: [text(`#${wide}`)] });
+    await createPost(db(), a, { blocks: [text(`#${narrow}`)] });
+    await createPost(db(), a, { blocks: [text(`#${narrow} again`)] });
+    await createPost(db(), hidden, { blocks: [text(`#${narrow} #${wide}`)] });
+    const mine = async () =>
+      (await db().rpcRows(anon, "trending_tags", { since: "24 hours", size: 100 }))
+        .filter((r) => r.tag === wide || r.tag === narrow)
+        .map((r) => ({ tag: r.tag, authors: r.authors }));
+    expect(await mine()).toEqual([]); // not before the job runs: no scan per call
+    await db().admin`select private.refresh_trending_tags()`;
+    expect(await mine()).toEqual([
+      { tag: wide, authors: 3 },
+      { tag: narrow, authors: 1 },
+    ]);
+    await expectDbError(
+      db().rpcRows(anon, "trending_tags", { since: "2 days", size: 10 }),
+      "22023",
+      /since must be 1 hour, 24 hours or 7 days/,
+    );
+  });
+});
