@@ -19,21 +19,8 @@
 -- Paging: private.check_page_size and the cursor pair private.encode_cursor/decode_cursor are the
 -- paging rule of every paged RPC (sql/00_foundation.sql).
 
-create function private.require_feed_reader(me uuid)
-returns void
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-  -- API roles read only as themselves; the owner (benchmarks, jobs) may name any reader.
-  if current_setting('request.jwt.claims', true) is not null and current_setting('request.jwt.claims', true) <> ''
-    and require_feed_reader.me is distinct from (select auth.uid()) then
-    raise exception 'a feed is read as the caller' using errcode = '42501';
-  end if;
-end
-$$;
-comment on function private.require_feed_reader(uuid) is 'Refuses (42501) a feed read for a user other than the caller when the request carries JWT claims.';
+-- Who reads: API roles read only as themselves (42501 otherwise); the owner (benchmarks, jobs) may
+-- name any reader. Inlined at the top of each *_page function (no function call per page).
 
 -- The read-time pull query (fan-out on read) ------------------------------------------------------
 -- The home feed of `me` strictly below (before_at, before_id) and at or above (after_at, after_id):
@@ -228,7 +215,9 @@ declare
   in_big_groups boolean;
   got integer := 0;
 begin
-  perform private.require_feed_reader(home_feed_page.me);
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and home_feed_page.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(home_feed_page.cursor) c;
   if home_feed_page.me is null then
     return;
@@ -415,7 +404,9 @@ declare
   b_id uuid;
   hidden uuid[];
 begin
-  perform private.require_feed_reader(group_feed_page.me);
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and group_feed_page.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(group_feed_page.cursor) c;
   if not exists (
     select from public.groups g
@@ -474,7 +465,9 @@ declare
   b_at timestamptz;
   b_id uuid;
 begin
-  perform private.require_feed_reader(profile_feed_page.me);
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and profile_feed_page.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(profile_feed_page.cursor) c;
   if profile_feed_page.user_id is distinct from profile_feed_page.me and not (
     exists (
