@@ -133,3 +133,30 @@ function summarize(latencies: number[], elapsed: number): Stats {
     ops_per_s: Math.round(latencies.length / elapsed),
   };
 }
+
+/**
+ * One measured path. Reads (method GET) are timed before any write, on a drained feed queue; writes
+ * after. To add scenarios from another file, export `async function xScenarios(ctx: BenchContext):
+ * Promise<Scenario[]>` and list it in `scenarioModules` in bench/run.ts.
+ */
+export interface Scenario {
+  name: string;
+  what: string;
+  /** run without the throttle triggers (sql/79_throttles.sql) */
+  throttlesOff?: boolean;
+  next: (worker: number, i: number) => Request;
+}
+
+/** What a scenario module gets: the pools, request builders and samplers of the run. */
+export interface BenchContext {
+  owner: postgres.Sql;
+  api: postgres.Sql;
+  get: (user: string | null, path: string, text: string, params?: unknown[], role?: Role) => Request;
+  post: (user: string, path: string, text: string, params?: unknown[]) => Request;
+  sampler: <T>(xs: T[]) => (w: number, i: number) => T;
+  /** users the bench reads as (complete inboxes), by how many accounts they follow */
+  readers: { typical: string[]; heavy: string[]; light: string[]; any: string[] };
+  /** authors with 10–60 followers; public posts anyone may read */
+  ordinaryAuthors: string[];
+  visiblePosts: string[];
+}

@@ -14,7 +14,10 @@ import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { discoveryScenarios, prepareDiscovery } from "./discovery.ts";
-import { measure, measureInDatabase, type Request, request, type Stats } from "./harness.ts";
+import { type BenchContext, measure, measureInDatabase, type Request, request, type Scenario, type Stats } from "./harness.ts";
+
+/** Scenario modules (bench/<domain>.ts): each returns its scenarios for this run (see Scenario in harness.ts). */
+const scenarioModules: ((ctx: BenchContext) => Promise<Scenario[]>)[] = [];
 
 const usage = `npm run bench -- [options]
 
@@ -285,7 +288,7 @@ async function main(): Promise<void> {
         await owner.unsafe(`alter table public.${table} ${on ? "enable" : "disable"} trigger ${trigger}`);
       }
     };
-    const scenarios: { name: string; what: string; throttlesOff?: boolean; next: (w: number, i: number) => Request }[] = [
+    const scenarios: Scenario[] = [
       { name: "home_feed_page1", what: "home_feed first page, typical reader (10–200 followees)", next: (w, i) => home(pickTypical(w, i)) },
       {
         name: "home_feed_page20",
@@ -309,6 +312,16 @@ async function main(): Promise<void> {
         name: "naive_rls_feed_page1",
         what: "the common first attempt: one select on posts under RLS (author in followees or group in mine)",
         next: (w, i) => get(pickTypical(w, i), "/posts", "select * from bench.naive_home_feed(20)"),
+      },
+      {
+        name: "tutorial_feed_page1",
+        what: "the tutorial feed a newcomer writes: posts whose author the caller follows, newest 20, under RLS",
+        next: (w, i) =>
+          get(
+            pickTypical(w, i),
+            "/posts",
+            "select p.* from public.posts p where p.author_id in (select f.followee_id from public.follows f where f.follower_id = (select auth.uid())) order by p.created_at desc limit 20",
+          ),
       },
       {
         name: "home_feed_heavy_reader",
@@ -554,7 +567,9 @@ async function main(): Promise<void> {
         select r.id, 'post', p.id, (array['spam', 'hate', 'harassment', 'other'])[1 + (abs(hashtext(r.id::text || p.id::text)) % 4)]
         from (select unnest(${allReaders.slice(1, 201)}::uuid[]) as id) r
         cross join lateral (
-          select v.id from unnest(${visiblePosts}::uuid[]) as v (id) order by md5(r.id::text || v.id::text) limit 10
+          select v.id from unnest(${visiblePosts}::uuid[]) as v (id)
+          where not exists (select from public.posts own where own.id = v.id and own.author_id = r.id)
+          order by md5(r.id::text || v.id::text) limit 10
         ) p
         on conflict do nothing`;
       scenarios.push(
@@ -562,7 +577,12 @@ async function main(): Promise<void> {
           name: "report_create",
           what: "POST /rpc/report on a visible post (a repeat updates the open report)",
           next: (w: number, i: number) =>
-            post(pickReader(w, i), "/rpc/report", "select public.report('post', $1, 'spam') as id", [pickVisible(w, i)]),
+            post(
+              pickReader(w, i),
+              "/rpc/report",
+              "select public.report('post', p.id, 'spam') as id from public.posts p where p.id = $1 and p.author_id <> (select auth.uid())",
+              [pickVisible(w, i)],
+            ),
         },
         {
           name: "moderation_queue",
@@ -578,33 +598,107 @@ async function main(): Promise<void> {
       .filter(([, v]) => v === null)
       .map(([k]) => ({ m: "DM send and conversation list", c: "comment create", r: "reaction create" })[k] as string);
 
-    // warm the caches and plan caches for every path before anything is recorded
-    for (const s of scenarios) {
-      await setThrottles(!s.throttlesOff);
-      await measure(pools, s.next, 2, Math.min(1, seconds));
+    for (const module of scenarioModules) {
+      scenarios.push(
+        ...(await module({
+          owner,
+          api,
+          get,
+          post,
+          sampler,
+          readers: { typical, heavy, light, any: allReaders },
+          ordinaryAuthors: ordinary,
+          visiblePosts,
+        })),
+      );
     }
-    // Reads are measured before writes, so that the pages read are the loaded (and vacuumed) data
-    // rather than thousands of posts the write scenarios add to a few authors within seconds.
-    const isWrite = (r: Request) => r.method === "POST";
-    const ordered = [...scenarios.filter((s) => !isWrite(s.next(0, 0))), ...scenarios.filter((s) => isWrite(s.next(0, 0)))];
-    const results: Record<string, Record<string, Stats & { what: string }>> = {};
-    const record = (name: string, what: string, key: string, stats: Stats) => {
-      results[name] = { ...(results[name] ?? {}), [key]: { ...stats, what } };
-      log(`${key.padEnd(3)} ${name.padEnd(26)} p50 ${stats.p50_ms} ms  p95 ${stats.p95_ms}  p99 ${stats.p99_ms}  ${stats.ops_per_s} ops/s`);
+
+    // The state every scenario is measured in: the feed queue's length is what skews reads (a queued
+    // post is a candidate for every reader until the drain moves it), so it is drained before reads
+    // are timed (as the feed-queue-drain job keeps it) and reported with every scenario.
+    const drainQueue = async () => {
+      for (;;) {
+        const [d] = await owner<{ n: number }[]>`select private.drain_feed_queue(200) as n`;
+        if (!d || d.n === 0) return;
+      }
     };
-    for (const phase of [ordered.filter((s) => !isWrite(s.next(0, 0))), ordered.filter((s) => isWrite(s.next(0, 0)))]) {
+    const datasetState = async (phase: string) => {
+      const [st] = await owner<{ feed_queue: number; posts: number; inbox_rows_estimate: number }[]>`select
+        (select count(*)::int from private.feed_queue) as feed_queue,
+        (select count(*)::int from public.posts) as posts,
+        (select reltuples::bigint::float8 from pg_class where oid = 'private.feed_inbox'::regclass) as inbox_rows_estimate`;
+      return { phase, ...(st as { feed_queue: number; posts: number; inbox_rows_estimate: number }) };
+    };
+    type State = Awaited<ReturnType<typeof datasetState>>;
+    const isWrite = (sc: Scenario) => sc.next(0, 0).method === "POST";
+    const results: Record<string, Record<string, Stats & { what: string; state: State }>> = {};
+    const record = (name: string, what: string, key: string, stats: Stats, state: State) => {
+      results[name] = { ...(results[name] ?? {}), [key]: { ...stats, what, state } };
+      log(
+        `${key.padEnd(3)} ${name.padEnd(32)} p50 ${stats.p50_ms} ms  p95 ${stats.p95_ms}  p99 ${stats.p99_ms}  ${stats.ops_per_s} ops/s  queue ${state.feed_queue}`,
+      );
+    };
+    // Reads first, on the loaded (vacuumed) data with a drained queue, warmed by reads only; then
+    // writes, which add posts (and queue the biggest authors' posts by the thousand within seconds).
+    for (const [phase, list] of [
+      ["reads, queue drained", scenarios.filter((sc) => !isWrite(sc))],
+      ["writes", scenarios.filter(isWrite)],
+    ] as const) {
+      if (phase !== "writes") await drainQueue();
+      for (const sc of list) {
+        await setThrottles(!sc.throttlesOff);
+        await measure(pools, sc.next, 2, Math.min(1, seconds));
+      }
+      if (phase !== "writes") await drainQueue();
       for (const concurrency of [1, 8]) {
-        for (const s of phase) {
-          await setThrottles(!s.throttlesOff);
-          record(s.name, s.what, `c${concurrency}`, await measure(pools, s.next, concurrency, seconds));
+        for (const sc of list) {
+          await setThrottles(!sc.throttlesOff);
+          const state = await datasetState(phase);
+          record(sc.name, sc.what, `c${concurrency}`, await measure(pools, sc.next, concurrency, seconds), state);
         }
       }
       // the same statements timed inside the server (EXPLAIN ANALYZE), one at a time
-      for (const s of phase) {
-        await setThrottles(!s.throttlesOff);
-        record(s.name, s.what, "db", await measureInDatabase(pools, s.next, Math.max(1, seconds / 2)));
+      for (const sc of list) {
+        await setThrottles(!sc.throttlesOff);
+        const state = await datasetState(phase);
+        record(sc.name, sc.what, "db", await measureInDatabase(pools, sc.next, Math.max(1, seconds / 2)), state);
       }
       await setThrottles(true);
+      if (phase === "writes") break;
+      // On purpose, labelled: the typical reader's first page while the queue holds posts of the most
+      // followed authors not yet drained (queueDepth of them: a drain job running every second keeps
+      // a handful; a stalled job lets it grow). Dequeued (deleted) afterwards.
+      const queueDepth = 20;
+      // (at a small --scale nobody has queue_threshold followers: the most followed authors are
+      // flagged for this scenario only)
+      const flagged = await owner<{ author_id: string }[]>`insert into private.feed_big_authors (author_id)
+        select unnest(${celebrities}::uuid[]) on conflict do nothing returning author_id`;
+      for (let k = 0; k < queueDepth; k++) {
+        await request(api, post(celebrities[k % celebrities.length] as string, "/posts", createPost, [content]));
+      }
+      const queued: Scenario = {
+        name: "home_feed_page1_queue_20",
+        what: `home_feed first page, typical reader, with ${queueDepth} of the most followed authors' posts waiting in the feed queue (not drained on purpose)`,
+        next: (w, i) => home(pickTypical(w, i)),
+      };
+      const qState = await datasetState(`reads, ${queueDepth} posts queued on purpose`);
+      record(queued.name, queued.what, "c1", await measure(pools, queued.next, 1, seconds), qState);
+      record(queued.name, queued.what, "db", await measureInDatabase(pools, queued.next, Math.max(1, seconds / 2)), qState);
+      await owner`delete from public.posts p using private.feed_queue q where q.post_id = p.id`;
+      await owner`delete from private.feed_big_authors where author_id = any (${flagged.map((f) => f.author_id)}::uuid[])`;
+    }
+    // Every latency also as a multiple of pk_select of the same run and column (absolute times move
+    // 2–3× between runs on shared machines; the ratios do not).
+    const multiples: Record<string, Record<string, { p50: number; p99: number }>> = {};
+    for (const [name, byKey] of Object.entries(results)) {
+      for (const [key, st] of Object.entries(byKey)) {
+        const pk = results.pk_select?.[key];
+        if (!pk) continue;
+        multiples[name] = {
+          ...(multiples[name] ?? {}),
+          [key]: { p50: Math.round((st.p50_ms / pk.p50_ms) * 100) / 100, p99: Math.round((st.p99_ms / pk.p50_ms) * 100) / 100 },
+        };
+      }
     }
 
     // The write scenarios queued thousands of the biggest authors' posts within seconds, far beyond
@@ -660,6 +754,16 @@ async function main(): Promise<void> {
       in_db_home_p50_vs_rls_off: ratio(db("home_feed_page1").p50_ms, db("home_feed_page1_rls_off").p50_ms),
       in_db_home_p50_vs_pk_select: ratio(db("home_feed_page1").p50_ms, db("pk_select").p50_ms),
       in_db_page20_vs_page1_p50: ratio(db("home_feed_page20").p50_ms, db("home_feed_page1").p50_ms),
+      in_db_pull_vs_home_typical_p50: ratio(db("pull_feed_page1").p50_ms, db("home_feed_page1").p50_ms),
+      in_db_tutorial_vs_home_typical_p50: ratio(db("tutorial_feed_page1").p50_ms, db("home_feed_page1").p50_ms),
+      in_db_home_p99_vs_pk_select: ratio(db("home_feed_page1").p99_ms, db("pk_select").p50_ms),
+      in_db_home_heavy_p50_vs_pk_select: ratio(db("home_feed_heavy_reader").p50_ms, db("pk_select").p50_ms),
+      in_db_home_heavy_p99_vs_pk_select: ratio(db("home_feed_heavy_reader").p99_ms, db("pk_select").p50_ms),
+      in_db_home_light_p50_vs_pk_select: ratio(db("home_feed_light_reader").p50_ms, db("pk_select").p50_ms),
+      in_db_home_light_p99_vs_pk_select: ratio(db("home_feed_light_reader").p99_ms, db("pk_select").p50_ms),
+      in_db_group_feed_p50_vs_pk_select: ratio(db("group_feed_page1").p50_ms, db("pk_select").p50_ms),
+      in_db_profile_feed_p50_vs_pk_select: ratio(db("profile_feed_page1").p50_ms, db("pk_select").p50_ms),
+      in_db_home_with_queue_20_vs_drained_p50: ratio(db("home_feed_page1_queue_20").p50_ms, db("home_feed_page1").p50_ms),
       in_db_pull_vs_home_heavy_p50: ratio(db("pull_feed_heavy_reader").p50_ms, db("home_feed_heavy_reader").p50_ms),
       in_db_pull_vs_home_light_p50: ratio(db("pull_feed_light_reader").p50_ms, db("home_feed_light_reader").p50_ms),
       in_db_post_ordinary_vs_bare_insert_p50: ratio(db("post_create_ordinary").p50_ms, db("bare_insert").p50_ms),
@@ -690,6 +794,8 @@ async function main(): Promise<void> {
       dataset: ds,
       load_seconds: Math.round(loadSeconds),
       scenarios: results,
+      // every scenario's p50 and p99 as a multiple of pk_select's p50 in the same column of this run
+      multiples_of_pk_select: multiples,
       ratios,
       biggest_author: {
         followers,
@@ -743,7 +849,10 @@ async function explainHotPaths(reader: string, group: string): Promise<string> {
 }
 
 function markdown(
-  r: Record<string, unknown> & { scenarios: Record<string, Record<string, Stats & { what: string }>> },
+  r: Record<string, unknown> & {
+    scenarios: Record<string, Record<string, Stats & { what: string; state: { phase: string; feed_queue: number; posts: number } }>>;
+    multiples_of_pk_select: Record<string, Record<string, { p50: number; p99: number }>>;
+  },
   plans: string,
 ): string {
   const m = r.machine as Record<string, unknown>;
@@ -763,14 +872,20 @@ function markdown(
     "Each request is a PostgREST-shaped transaction (role, JWT claims, method, path set locally, then the statement).",
     "Rows c=1 and c=8 are wall-clock latencies at the client (Node on the same 2 cores) with 1 or 8 requests in flight;",
     "rows `db` are the same statements timed inside the server, one at a time (EXPLAIN (ANALYZE, TIMING OFF): planning +",
-    "execution, triggers included), in the same transaction shape. Reads are measured before writes.",
+    "execution, triggers included), in the same transaction shape. Reads are measured before writes, warmed by reads",
+    "only, with the feed queue drained (the column `queue` is its length when the cell started); `× pk` is the p50 and",
+    "the p99 as multiples of pk_select's p50 in the same column of the same run.",
     "",
   );
-  lines.push("| scenario | c | p50 ms | p95 ms | p99 ms | ops/s | what |", "|---|---|---|---|---|---|---|");
+  lines.push(
+    "| scenario | c | p50 ms | p95 ms | p99 ms | × pk p50 / p99 | ops/s | queue | phase | what |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  );
   for (const [name, byC] of Object.entries(r.scenarios)) {
     for (const [c, s] of Object.entries(byC)) {
+      const x = r.multiples_of_pk_select[name]?.[c];
       lines.push(
-        `| ${name} | ${c === "db" ? "in db" : c.slice(1)} | ${s.p50_ms} | ${s.p95_ms} | ${s.p99_ms} | ${s.ops_per_s} | ${s.what} |`,
+        `| ${name} | ${c === "db" ? "in db" : c.slice(1)} | ${s.p50_ms} | ${s.p95_ms} | ${s.p99_ms} | ${x ? `${x.p50} / ${x.p99}` : ""} | ${s.ops_per_s} | ${s.state.feed_queue} | ${s.state.phase} | ${s.what} |`,
       );
     }
   }

@@ -178,7 +178,16 @@ stable
 security definer
 set search_path = ''
 as $$
+declare
+  -- One positive answer per caller and client statement: an insert into posts asks through its
+  -- policy, its before-insert trigger and its throttle (issue 16); the statement's later asks are a
+  -- setting lookup. Transaction-local and tied to statement_timestamp(), so the next statement (after
+  -- a suspension, say) asks again.
+  memo text := (select auth.uid())::text || '@' || statement_timestamp()::text;
 begin
+  if memo is not null and current_setting('private.can_act', true) = memo then
+    return true;
+  end if;
   if not private.has_role('user') then
     -- Off the hot path: a user without the role user is unconfirmed, or has no username yet.
     perform private.refuse_if_no_username();
@@ -186,6 +195,9 @@ begin
   end if;
   -- A suspended user (sql/75_moderation.sql) reads but never writes: every write path calls this.
   perform private.refuse_if_suspended();
+  if memo is not null then
+    perform set_config('private.can_act', memo, true);
+  end if;
   return true;
 end
 $$;

@@ -327,7 +327,15 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.add_to_counter('public.profiles', 'posts_count', (select array_agg(n.author_id) from new_rows n), 1);
+  -- Static SQL (planned once per session), not private.add_to_counter's dynamic SQL (planned on every
+  -- call; issue 16): the same row locks in id order, then one update per author.
+  perform from public.profiles pr
+  where pr.id in (select n.author_id from new_rows n)
+  order by pr.id
+  for no key update;
+  update public.profiles pr set posts_count = pr.posts_count + c.n
+  from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
+  where pr.id = c.author_id;
   return null;
 end
 $$;

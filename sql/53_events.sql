@@ -136,9 +136,19 @@ end
 $$;
 comment on function private.sync_post_events() is 'Trigger on posts: writes one event per event block of the content, updates those whose block stays at its index, removes those whose block is gone.';
 
+-- Only posts with an event block (before or after the edit) have events to sync: the jsonb
+-- containment test in WHEN skips the trigger call for every other post (issue 16).
+create trigger posts_sync_events_on_insert
+  after insert on public.posts
+  for each row
+  when (new.content @> '{"blocks": [{"type": "event"}]}')
+  execute function private.sync_post_events();
+
 create trigger posts_sync_events
-  after insert or update of content on public.posts
-  for each row execute function private.sync_post_events();
+  after update of content on public.posts
+  for each row
+  when (old.content @> '{"blocks": [{"type": "event"}]}' or new.content @> '{"blocks": [{"type": "event"}]}')
+  execute function private.sync_post_events();
 
 -- RSVPs: write rules and counts ----------------------------------------------------------------------
 

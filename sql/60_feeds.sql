@@ -22,12 +22,13 @@ create table private.feed_settings (
   inbox_cap integer not null default 800,
   backfill_size integer not null default 200,
   queue_threshold integer not null default 2000,
+  trim_one_in integer not null default 256,
   constraint feed_settings_pkey primary key (id),
   constraint feed_settings_one_row check (id),
-  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0)
+  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0 and trim_one_in > 0)
 );
 insert into private.feed_settings default values;
-comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out).';
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims).';
 
 create table private.feed_inbox (
   user_id uuid not null,
@@ -194,6 +195,7 @@ declare
   to_trim uuid[];
   delivered integer;
   reader uuid;
+  one_in integer := (select s.trim_one_in from private.feed_settings s);
 begin
   with recipients as (
     select f.follower_id as user_id
@@ -216,7 +218,7 @@ begin
     on conflict do nothing
     returning user_id
   )
-  select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / 64) into delivered, to_trim from ins;
+  select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / one_in) into delivered, to_trim from ins;
   if to_trim is not null then
     foreach reader in array to_trim loop
       perform private.trim_feed_inbox(reader);
@@ -225,7 +227,7 @@ begin
   return delivered;
 end
 $$;
-comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in 64, at random, has its inbox trimmed to the cap (amortized trimming). Returns how many inboxes received it.';
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
 
 create function private.feed_fan_out_post()
 returns trigger

@@ -1,8 +1,9 @@
 -- Feeds, the read path: the home feed (inbox above the horizon, queued posts and big groups merged,
 -- the pull query below), group and profile feeds.
--- Objects: private.pull_feed_ids (the read-time pull query), private.home_feed_ids, group_feed_ids,
--- profile_feed_ids, the *_page hydrators, type public.feed_item; public.home_feed,
--- public.group_feed, public.profile_feed. The store and the fan-out are sql/60_feeds.sql.
+-- Objects: private.pull_feed_ids (the read-time pull query), private.feed_rows (hydration of pulled
+-- rows), private.home_feed_page, group_feed_page, profile_feed_page (one statement per page: pick
+-- and hydrate), type public.feed_item; public.home_feed, public.group_feed, public.profile_feed.
+-- The store and the fan-out are sql/60_feeds.sql.
 -- Caveats (docs/feeds.md):
 --  * Every inbox row is re-checked here (source still followed or joined, post still visible and not
 --    removed, author not muted, no block); pages below the inbox horizon come from the pull query.
@@ -12,27 +13,14 @@
 --    once per connection instead of per call (custom plans of the pull query cost more to plan than
 --    to run), so their bounds are plain values that the generic plan uses as index conditions.
 --  * Feed functions are stable and read-only (GET-callable, replica-safe). The public functions are
---    security invoker; the private *_ids functions apply the posts select policy's rule set-wise (the
---    oracle tests prove equality with RLS) and *_page hydrates the rows.
+--    security invoker; the private *_page functions apply the posts select policy's rule set-wise (the
+--    oracle tests prove equality with RLS) and hydrate the rows in the same statement (issue 16).
 
 -- Paging: private.check_page_size and the cursor pair private.encode_cursor/decode_cursor are the
 -- paging rule of every paged RPC (sql/00_foundation.sql).
 
-create function private.require_feed_reader(me uuid)
-returns void
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-  -- API roles read only as themselves; the owner (benchmarks, jobs) may name any reader.
-  if current_setting('request.jwt.claims', true) is not null and current_setting('request.jwt.claims', true) <> ''
-    and require_feed_reader.me is distinct from (select auth.uid()) then
-    raise exception 'a feed is read as the caller' using errcode = '42501';
-  end if;
-end
-$$;
-comment on function private.require_feed_reader(uuid) is 'Refuses (42501) a feed read for a user other than the caller when the request carries JWT claims.';
+-- Who reads: API roles read only as themselves (42501 otherwise); the owner (benchmarks, jobs) may
+-- name any reader. Inlined at the top of each *_page function (no function call per page).
 
 -- The read-time pull query (fan-out on read) ------------------------------------------------------
 -- The home feed of `me` strictly below (before_at, before_id) and at or above (after_at, after_id):
@@ -145,277 +133,7 @@ end
 $$;
 comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) is 'The home feed of a user computed at read time (fan-out on read) between two keys: the pages below the inbox horizon, and (only_big_groups) the big groups'' posts merged above it. Also the benchmark''s fan-out-on-read baseline.';
 
--- The home feed: inbox (+ queued posts) above the horizon, pull query below ----------------------------
-
-create function private.home_feed_ids(me uuid, before_at timestamptz, before_id uuid, n integer)
-returns table (post_id uuid, created_at timestamptz)
-rows 20
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_generic_plan
-as $$
-declare
-  h_at timestamptz;
-  h_id uuid;
-  got integer := 0;
-  in_big_groups boolean;
-begin
-  perform private.require_feed_reader(home_feed_ids.me);
-  if home_feed_ids.me is null then
-    return;
-  end if;
-  select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_ids.me;
-  if h_at is null or (home_feed_ids.before_at, home_feed_ids.before_id) > (h_at, h_id) then
-    -- is the reader in (or following) a big group, whose posts are merged here rather than fanned out?
-    -- (only above the horizon: below it the pull query covers every source)
-    in_big_groups := exists (
-      select from private.feed_big_groups bg
-      where exists (select from public.group_follows gf where gf.user_id = home_feed_ids.me and gf.group_id = bg.group_id)
-         or exists (
-           select from public.group_members gm
-           where gm.group_id = bg.group_id and gm.user_id = home_feed_ids.me and gm.status = 'active'
-         )
-    );
-    -- Three candidate sources, each filtered by the same per-row rule (the posts select policy's, with
-    -- the home feed's sources) before its limit: the reader's inbox, read in feed order from its
-    -- primary key and stopping after n visible rows; the posts still waiting in the queue (any
-    -- reader's; normally a handful); and the big groups' posts (the pull query's). Separate
-    -- branches, so the inbox keeps its streaming plan; the oracle tests hold all three to the RLS
-    -- oracle (tiny thresholds put most posts in the queue and most groups at read time).
-    return query
-      select u.post_id, u.created_at
-      from (
-        (
-          select i.post_id, i.created_at
-          from private.feed_inbox i
-          join public.posts p on p.id = i.post_id
-          where i.user_id = home_feed_ids.me and p.removed_at is null
-            and (i.created_at, i.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
-            and (i.created_at, i.post_id) >= (coalesce(h_at, '-infinity'), coalesce(h_id, '00000000-0000-0000-0000-000000000000'))
-            and (p.author_id = home_feed_ids.me
-            or (
-              not exists (
-                select from public.mutes m
-                where m.muter_id = home_feed_ids.me and m.muted_id = p.author_id and (m.expires_at is null or m.expires_at > now())
-              )
-              and not exists (
-                select from public.blocks b
-                where (b.blocker_id = home_feed_ids.me and b.blocked_id = p.author_id)
-                   or (b.blocker_id = p.author_id and b.blocked_id = home_feed_ids.me)
-              )
-              and (
-                (
-                  p.group_id is null
-                  and exists (
-                    select from public.follows f
-                    where f.follower_id = home_feed_ids.me and f.followee_id = p.author_id and f.status = 'accepted'
-                  )
-                )
-                or (
-                  p.group_id is not null
-                  and exists (
-                    select from public.groups g
-                    where g.id = p.group_id and g.status = 'active'
-                      and (
-                        exists (
-                          select from public.group_members gm
-                          where gm.group_id = g.id and gm.user_id = home_feed_ids.me and gm.status = 'active'
-                        )
-                        or (
-                          g.visibility = 'public'
-                          and exists (select from public.group_follows gf where gf.group_id = g.id and gf.user_id = home_feed_ids.me)
-                        )
-                      )
-                  )
-                )
-              )
-            )
-          )
-          order by i.created_at desc, i.post_id desc
-          limit home_feed_ids.n
-        )
-        union all
-        (
-          select q.post_id, q.created_at
-          from private.feed_queue q
-          join public.posts p on p.id = q.post_id
-          where p.removed_at is null
-            and (q.created_at, q.post_id) < (home_feed_ids.before_at, home_feed_ids.before_id)
-            and (q.created_at, q.post_id) >= (coalesce(h_at, '-infinity'), coalesce(h_id, '00000000-0000-0000-0000-000000000000'))
-            -- not when already in this inbox (the author's own row, or copied by a backfill)
-            and not exists (
-              select from private.feed_inbox i
-              where i.user_id = home_feed_ids.me and i.created_at = q.created_at and i.post_id = q.post_id
-            )
-            and (p.author_id = home_feed_ids.me
-            or (
-              not exists (
-                select from public.mutes m
-                where m.muter_id = home_feed_ids.me and m.muted_id = p.author_id and (m.expires_at is null or m.expires_at > now())
-              )
-              and not exists (
-                select from public.blocks b
-                where (b.blocker_id = home_feed_ids.me and b.blocked_id = p.author_id)
-                   or (b.blocker_id = p.author_id and b.blocked_id = home_feed_ids.me)
-              )
-              and (
-                (
-                  p.group_id is null
-                  and exists (
-                    select from public.follows f
-                    where f.follower_id = home_feed_ids.me and f.followee_id = p.author_id and f.status = 'accepted'
-                  )
-                )
-                or (
-                  p.group_id is not null
-                  and exists (
-                    select from public.groups g
-                    where g.id = p.group_id and g.status = 'active'
-                      and (
-                        exists (
-                          select from public.group_members gm
-                          where gm.group_id = g.id and gm.user_id = home_feed_ids.me and gm.status = 'active'
-                        )
-                        or (
-                          g.visibility = 'public'
-                          and exists (select from public.group_follows gf where gf.group_id = g.id and gf.user_id = home_feed_ids.me)
-                        )
-                      )
-                  )
-                )
-              )
-            )
-          )
-          order by q.created_at desc, q.post_id desc
-          limit home_feed_ids.n
-        )
-        -- union, not union all: a big group's post can also sit in an inbox (fanned out before the group
-        -- grew big); each branch is limited, so the dedupe is over at most 3n rows
-        union
-        (
-          select bg.post_id, bg.created_at
-          from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, h_at, h_id,
-            home_feed_ids.n, true) bg
-          where in_big_groups
-        )
-      ) u
-      order by u.created_at desc, u.post_id desc
-      limit home_feed_ids.n;
-    get diagnostics got = row_count;
-    if got >= home_feed_ids.n or h_at is null then
-      return;
-    end if;
-    -- the inbox is exhausted: continue strictly below the horizon
-    return query
-      select pp.post_id, pp.created_at
-      from private.pull_feed_ids(home_feed_ids.me, h_at, h_id, null, null, home_feed_ids.n - got, false) pp;
-    return;
-  end if;
-  return query
-    select pp.post_id, pp.created_at
-    from private.pull_feed_ids(home_feed_ids.me, home_feed_ids.before_at, home_feed_ids.before_id, null, null, home_feed_ids.n, false) pp;
-end
-$$;
-comment on function private.home_feed_ids(uuid, timestamptz, uuid, integer) is 'The ids of a home-feed page: the inbox, the queued posts of big authors and the posts of big groups above the horizon (re-checked per row), then the pull query below the horizon.';
-
--- Group and profile feeds ---------------------------------------------------------------------------
-
-create function private.group_feed_ids(me uuid, target_group uuid, before_at timestamptz, before_id uuid, n integer)
-returns table (post_id uuid, created_at timestamptz)
-rows 20
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_generic_plan
-as $$
-begin
-  perform private.require_feed_reader(group_feed_ids.me);
-  if not exists (
-    select from public.groups g
-    where g.id = group_feed_ids.target_group
-      and (
-        (g.status = 'active' and g.visibility = 'public')
-        -- a suspended group (sql/75_moderation.sql) stays readable by its active members
-        or g.status in ('active', 'suspended') and exists (
-          select from public.group_members gm
-          where gm.group_id = g.id and gm.user_id = group_feed_ids.me and gm.status = 'active'
-        )
-      )
-  ) then
-    return;
-  end if;
-  return query
-    select p.id, p.created_at
-    from public.posts p
-    where p.group_id = group_feed_ids.target_group and p.removed_at is null
-      and (p.created_at, p.id) < (group_feed_ids.before_at, group_feed_ids.before_id)
-      and (
-        group_feed_ids.me is null
-        or p.author_id = group_feed_ids.me
-        or (
-          not exists (
-            select from public.mutes m
-            where m.muter_id = group_feed_ids.me and m.muted_id = p.author_id and (m.expires_at is null or m.expires_at > now())
-          )
-          and not exists (
-            select from public.blocks b
-            where (b.blocker_id = group_feed_ids.me and b.blocked_id = p.author_id)
-               or (b.blocker_id = p.author_id and b.blocked_id = group_feed_ids.me)
-          )
-        )
-      )
-    order by p.created_at desc, p.id desc
-    limit group_feed_ids.n;
-end
-$$;
-comment on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) is 'The ids of a group-feed page: nothing unless the group is active and public or the reader an active member (of an active or suspended group); removed posts and authors the reader mutes or is blocked with left out.';
-
-create function private.profile_feed_ids(me uuid, target_user uuid, before_at timestamptz, before_id uuid, n integer)
-returns table (post_id uuid, created_at timestamptz)
-rows 20
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_generic_plan
-as $$
-begin
-  perform private.require_feed_reader(profile_feed_ids.me);
-  if profile_feed_ids.target_user is distinct from profile_feed_ids.me and not (
-    exists (
-      select from public.profiles pr
-      where pr.id = profile_feed_ids.target_user
-        and (
-          not pr.is_private
-          or exists (
-            select from public.follows f
-            where f.follower_id = profile_feed_ids.me and f.followee_id = pr.id and f.status = 'accepted'
-          )
-        )
-    )
-    and not exists (
-      select from public.blocks b
-      where (b.blocker_id = profile_feed_ids.me and b.blocked_id = profile_feed_ids.target_user)
-         or (b.blocker_id = profile_feed_ids.target_user and b.blocked_id = profile_feed_ids.me)
-    )
-  ) then
-    return;
-  end if;
-  return query
-    select p.id, p.created_at
-    from public.posts p
-    where p.author_id = profile_feed_ids.target_user and p.group_id is null and p.removed_at is null
-      and (p.created_at, p.id) < (profile_feed_ids.before_at, profile_feed_ids.before_id)
-    order by p.created_at desc, p.id desc
-    limit profile_feed_ids.n;
-end
-$$;
-comment on function private.profile_feed_ids(uuid, uuid, timestamptz, uuid, integer) is 'The ids of a profile-feed page (profile posts, not group posts): nothing across a block or for a private profile the reader does not follow.';
-
--- The API -------------------------------------------------------------------------------------------
+-- The API type ----------------------------------------------------------------------------------
 
 create type public.feed_item as (
   post_id uuid,
@@ -436,8 +154,19 @@ create type public.feed_item as (
 );
 comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pass the last row''s to get the next page), the author card {id, display_name, avatar_path}, the group card {id, name, slug, kind, verified} or null, the counts, the caller''s reaction and whether the caller bookmarked it.';
 
+-- Every page is one statement that picks the rows and hydrates them (author card, group card, the
+-- reader's reaction and bookmark, counters) by per-row primary-key probes (issue 16: no scan of all
+-- groups, no layers of functions). What a page may show is decided per reader once, before the
+-- statement, as small arrays: the authors hidden from the reader (muted now, or a block either way)
+-- and the groups whose posts reach the home feed (active; the reader an active member, or a follower
+-- of a public one). The per-row rule is then the posts select policy's: own post; or an author not
+-- hidden, and an accepted follow of the author (profile post) or one of those groups (group post).
+
+-- Hydration of rows picked elsewhere (the pull query: pages below the inbox horizon, and the
+-- benchmark's fan-out-on-read baseline).
 create function private.feed_rows(me uuid, post_ids uuid[])
 returns setof public.feed_item
+rows 20
 language plpgsql
 stable
 security definer
@@ -446,73 +175,341 @@ set plan_cache_mode = force_generic_plan
 as $$
 begin
   return query
-  -- The cursor: private.encode_cursor(p.created_at, p.id), spelled out inline because a function
-  -- call per row costs more than the rest of the row; private.decode_cursor reads it back.
-  select p.id, p.created_at,
-    translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
-      E'+/=\n', '-_'),
-    p.author_id, p.group_id, p.title, p.content,
-    p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-    jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path),
-    case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end,
-    r.kind::text, bm.post_id is not null
-  from public.posts p
-  left join public.profiles a on a.id = p.author_id
-  left join public.groups g on g.id = p.group_id
-  left join public.reactions r on r.user_id = feed_rows.me and r.post_id = p.id
-  left join public.bookmarks bm on bm.user_id = feed_rows.me and bm.post_id = p.id
-  where p.id = any (feed_rows.post_ids)
-  order by p.created_at desc, p.id desc;
+    select p.id, p.created_at,
+      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
+        E'+/=\n', '-_'),
+      p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
+        from public.profiles a where a.id = p.author_id),
+      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id),
+      (select r.kind::text from public.reactions r where r.user_id = feed_rows.me and r.post_id = p.id),
+      exists (select from public.bookmarks bm where bm.user_id = feed_rows.me and bm.post_id = p.id)
+    from public.posts p
+    where p.id = any (feed_rows.post_ids)
+    order by p.created_at desc, p.id desc;
 end
 $$;
-comment on function private.feed_rows(uuid, uuid[]) is 'Hydrates the posts of a feed page (ids already filtered by the visibility rules) for a reader: author and group cards, counts, the reader''s reaction and bookmark; newest first.';
+comment on function private.feed_rows(uuid, uuid[]) is 'Hydrates posts already filtered by the visibility rules for a reader: author and group cards, counts, the reader''s reaction and bookmark; newest first. Per-row primary-key probes.';
 
 create function private.home_feed_page(me uuid, cursor text, page_size integer)
 returns setof public.feed_item
+rows 20
 language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
+declare
+  n integer := private.check_page_size(home_feed_page.page_size);
+  b_at timestamptz;
+  b_id uuid;
+  h_at timestamptz;
+  h_id uuid;
+  low_at timestamptz;
+  low_id uuid;
+  hidden uuid[];
+  my_groups uuid[];
+  queued boolean;
+  in_big_groups boolean;
+  got integer := 0;
 begin
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and home_feed_page.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
+  select c.at, c.id into b_at, b_id from private.decode_cursor(home_feed_page.cursor) c;
+  if home_feed_page.me is null then
+    return;
+  end if;
+  select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_page.me;
+  if h_at is null or (b_at, b_id) > (h_at, h_id) then
+    -- Above the horizon: the inbox (complete there), plus the posts still in the queue and the big
+    -- groups' posts when there are any for this reader. The bounds are plain values, so the generic
+    -- plan keeps them as index conditions.
+    low_at := coalesce(h_at, '-infinity');
+    low_id := coalesce(h_id, '00000000-0000-0000-0000-000000000000');
+    hidden := array(
+      select m.muted_id from public.mutes m
+      where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
+      union
+      select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
+      union
+      select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
+    );
+    my_groups := array(
+      select g.id
+      from public.groups g
+      where g.id in (
+          select gm.group_id from public.group_members gm where gm.user_id = home_feed_page.me and gm.status = 'active'
+          union
+          select gf.group_id from public.group_follows gf where gf.user_id = home_feed_page.me
+        )
+        and g.status = 'active'
+        and (
+          g.visibility = 'public'
+          or exists (
+            select from public.group_members gm
+            where gm.group_id = g.id and gm.user_id = home_feed_page.me and gm.status = 'active'
+          )
+        )
+    );
+    -- is the reader in (or following) a big group, whose posts are merged here rather than fanned out?
+    in_big_groups := exists (select from private.feed_big_groups bg where bg.group_id = any (my_groups));
+    -- does the queue hold a post for this reader in the page's range? (normally a handful of rows)
+    queued := exists (
+      select from private.feed_queue q
+      where (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
+        and (q.author_id = home_feed_page.me
+          or (q.group_id is null and exists (
+              select from public.follows f
+              where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
+          or q.group_id = any (my_groups))
+    );
+    if not queued and not in_big_groups then
+      -- the common case: the inbox alone, streamed from its primary key, hydrated as it goes
+      return query
+        select p.id, p.created_at,
+      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
+        E'+/=\n', '-_'),
+      p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
+        from public.profiles a where a.id = p.author_id),
+      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id),
+      (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
+      exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
+        from private.feed_inbox i
+        join public.posts p on p.id = i.post_id
+        where i.user_id = home_feed_page.me
+          and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
+          and p.removed_at is null
+          and (p.author_id = home_feed_page.me
+            or (p.author_id <> all (hidden)
+              and case when p.group_id is null
+                then exists (
+                  select from public.follows f
+                  where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                )
+                else p.group_id = any (my_groups)
+              end))
+        order by i.created_at desc, i.post_id desc
+        limit n;
+    else
+      -- three candidate sources, each filtered before its limit, merged, then hydrated
+      return query
+        with page as (
+          select u.post_id, u.created_at
+          from (
+            (
+              select i.post_id, i.created_at
+              from private.feed_inbox i
+              join public.posts p on p.id = i.post_id
+              where i.user_id = home_feed_page.me
+                and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
+                and p.removed_at is null
+          and (p.author_id = home_feed_page.me
+            or (p.author_id <> all (hidden)
+              and case when p.group_id is null
+                then exists (
+                  select from public.follows f
+                  where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                )
+                else p.group_id = any (my_groups)
+              end))
+              order by i.created_at desc, i.post_id desc
+              limit n
+            )
+            union all
+            (
+              select q.post_id, q.created_at
+              from private.feed_queue q
+              join public.posts p on p.id = q.post_id
+              where queued
+                and (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
+                -- not when already in this inbox (the author's own row, or copied by a backfill)
+                and not exists (
+                  select from private.feed_inbox i
+                  where i.user_id = home_feed_page.me and i.created_at = q.created_at and i.post_id = q.post_id
+                )
+                and p.removed_at is null
+          and (p.author_id = home_feed_page.me
+            or (p.author_id <> all (hidden)
+              and case when p.group_id is null
+                then exists (
+                  select from public.follows f
+                  where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                )
+                else p.group_id = any (my_groups)
+              end))
+              order by q.created_at desc, q.post_id desc
+              limit n
+            )
+            -- union, not union all: a big group's post can also sit in an inbox (fanned out before
+            -- the group grew big); each branch is limited, so the dedupe is over at most 3n rows
+            union
+            (
+              select bg.post_id, bg.created_at
+              from private.pull_feed_ids(home_feed_page.me, b_at, b_id, h_at, h_id, n, true) bg
+              where in_big_groups
+            )
+          ) u
+          order by u.created_at desc, u.post_id desc
+          limit n
+        )
+        select p.id, p.created_at,
+      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
+        E'+/=\n', '-_'),
+      p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
+        from public.profiles a where a.id = p.author_id),
+      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id),
+      (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
+      exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
+        from page pg
+        join public.posts p on p.id = pg.post_id
+        order by pg.created_at desc, pg.post_id desc;
+    end if;
+    get diagnostics got = row_count;
+    if got >= n or h_at is null then
+      return;
+    end if;
+    -- the inbox is exhausted: continue strictly below the horizon
+    b_at := h_at;
+    b_id := h_id;
+    n := n - got;
+  end if;
+  -- below the horizon: the read-time pull query
   return query select * from private.feed_rows(home_feed_page.me, array(
-    select f.post_id from private.decode_cursor(home_feed_page.cursor) c
-    cross join lateral private.home_feed_ids(home_feed_page.me, c.at, c.id, private.check_page_size(home_feed_page.page_size)) f));
+    select pp.post_id from private.pull_feed_ids(home_feed_page.me, b_at, b_id, null, null, n, false) pp));
 end
 $$;
-comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader: the ids of private.home_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated by private.feed_rows.';
+comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader, one statement per page: above the inbox horizon the inbox (plus queued posts of big authors and posts of big groups when there are any for the reader), filtered by the posts select policy''s rule and hydrated; below it, the pull query.';
+
+-- Group and profile feeds ---------------------------------------------------------------------------
 
 create function private.group_feed_page(me uuid, group_id uuid, cursor text, page_size integer)
 returns setof public.feed_item
+rows 20
 language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
+declare
+  n integer := private.check_page_size(group_feed_page.page_size);
+  b_at timestamptz;
+  b_id uuid;
+  hidden uuid[];
 begin
-  return query select * from private.feed_rows(group_feed_page.me, array(
-    select f.post_id from private.decode_cursor(group_feed_page.cursor) c
-    cross join lateral private.group_feed_ids(group_feed_page.me, group_feed_page.group_id, c.at, c.id,
-      private.check_page_size(group_feed_page.page_size)) f));
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and group_feed_page.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
+  select c.at, c.id into b_at, b_id from private.decode_cursor(group_feed_page.cursor) c;
+  if not exists (
+    select from public.groups g
+    where g.id = group_feed_page.group_id
+      and (
+        (g.status = 'active' and g.visibility = 'public')
+        -- a suspended group (sql/75_moderation.sql) stays readable by its active members
+        or g.status in ('active', 'suspended') and exists (
+          select from public.group_members gm
+          where gm.group_id = g.id and gm.user_id = group_feed_page.me and gm.status = 'active'
+        )
+      )
+  ) then
+    return;
+  end if;
+  hidden := array(
+    select m.muted_id from public.mutes m
+    where m.muter_id = group_feed_page.me and (m.expires_at is null or m.expires_at > now())
+    union
+    select bl.blocked_id from public.blocks bl where bl.blocker_id = group_feed_page.me
+    union
+    select bl.blocker_id from public.blocks bl where bl.blocked_id = group_feed_page.me
+  );
+  return query
+    select p.id, p.created_at,
+      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
+        E'+/=\n', '-_'),
+      p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
+        from public.profiles a where a.id = p.author_id),
+      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id),
+      (select r.kind::text from public.reactions r where r.user_id = group_feed_page.me and r.post_id = p.id),
+      exists (select from public.bookmarks bm where bm.user_id = group_feed_page.me and bm.post_id = p.id)
+    from public.posts p
+    where p.group_id = group_feed_page.group_id and p.removed_at is null
+      and (p.created_at, p.id) < (b_at, b_id)
+      and (p.author_id = group_feed_page.me or p.author_id <> all (hidden))
+    order by p.created_at desc, p.id desc
+    limit n;
 end
 $$;
-comment on function private.group_feed_page(uuid, uuid, text, integer) is 'The rows of public.group_feed for a reader: the ids of private.group_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated by private.feed_rows.';
+comment on function private.group_feed_page(uuid, uuid, text, integer) is 'The rows of public.group_feed for a reader, one statement: nothing unless the group is active and public or the reader an active member (of an active or suspended group); removed posts and authors the reader mutes or is blocked with left out; hydrated.';
 
 create function private.profile_feed_page(me uuid, user_id uuid, cursor text, page_size integer)
 returns setof public.feed_item
+rows 20
 language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
+declare
+  n integer := private.check_page_size(profile_feed_page.page_size);
+  b_at timestamptz;
+  b_id uuid;
 begin
-  return query select * from private.feed_rows(profile_feed_page.me, array(
-    select f.post_id from private.decode_cursor(profile_feed_page.cursor) c
-    cross join lateral private.profile_feed_ids(profile_feed_page.me, profile_feed_page.user_id, c.at, c.id,
-      private.check_page_size(profile_feed_page.page_size)) f));
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and profile_feed_page.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
+  select c.at, c.id into b_at, b_id from private.decode_cursor(profile_feed_page.cursor) c;
+  if profile_feed_page.user_id is distinct from profile_feed_page.me and not (
+    exists (
+      select from public.profiles pr
+      where pr.id = profile_feed_page.user_id
+        and (
+          not pr.is_private
+          or exists (
+            select from public.follows f
+            where f.follower_id = profile_feed_page.me and f.followee_id = pr.id and f.status = 'accepted'
+          )
+        )
+    )
+    and not exists (
+      select from public.blocks b
+      where (b.blocker_id = profile_feed_page.me and b.blocked_id = profile_feed_page.user_id)
+         or (b.blocker_id = profile_feed_page.user_id and b.blocked_id = profile_feed_page.me)
+    )
+  ) then
+    return;
+  end if;
+  return query
+    select p.id, p.created_at,
+      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
+        E'+/=\n', '-_'),
+      p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
+      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
+        from public.profiles a where a.id = p.author_id),
+      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id),
+      (select r.kind::text from public.reactions r where r.user_id = profile_feed_page.me and r.post_id = p.id),
+      exists (select from public.bookmarks bm where bm.user_id = profile_feed_page.me and bm.post_id = p.id)
+    from public.posts p
+    where p.author_id = profile_feed_page.user_id and p.group_id is null and p.removed_at is null
+      and (p.created_at, p.id) < (b_at, b_id)
+    order by p.created_at desc, p.id desc
+    limit n;
 end
 $$;
-comment on function private.profile_feed_page(uuid, uuid, text, integer) is 'The rows of public.profile_feed for a reader: the ids of private.profile_feed_ids (which applies the visibility rules, the same as the posts select policy), hydrated by private.feed_rows.';
+comment on function private.profile_feed_page(uuid, uuid, text, integer) is 'The rows of public.profile_feed for a reader, one statement: the user''s profile posts (not group posts), nothing across a block or for a private profile the reader does not follow; hydrated.';
+
+-- The API -------------------------------------------------------------------------------------------
 
 create function public.home_feed(cursor text default null, page_size integer default 20)
 returns setof public.feed_item
@@ -553,9 +550,6 @@ end
 $$;
 comment on function public.profile_feed(uuid, text, integer) is 'A user''s profile posts (not their group posts), newest first: everyone for a public profile, accepted followers for a private one, the owner always, nobody across a block. Cursor and page_size as home_feed.';
 
-grant execute on function private.home_feed_ids(uuid, timestamptz, uuid, integer) to authenticated, service_role;
-grant execute on function private.group_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
-grant execute on function private.profile_feed_ids(uuid, uuid, timestamptz, uuid, integer) to anon, authenticated, service_role;
 grant execute on function private.home_feed_page(uuid, text, integer) to authenticated, service_role;
 grant execute on function private.group_feed_page(uuid, uuid, text, integer) to anon, authenticated, service_role;
 grant execute on function private.profile_feed_page(uuid, uuid, text, integer) to anon, authenticated, service_role;

@@ -350,9 +350,13 @@ end
 $$;
 comment on function private.posts_check_media() is 'Trigger: every image or video block referencing post-media names media the author uploaded, of the block''s kind (image/*, video/*), not being removed; raises 22023 naming the block.';
 
+-- Only content with an image or video block can reference media: the jsonb containment tests in
+-- WHEN skip the trigger call for every other post (issue 16: the cost of an ordinary post).
 create trigger posts_media_check
   before insert or update of content on public.posts
-  for each row execute function private.posts_check_media();
+  for each row
+  when (new.content @> '{"blocks": [{"type": "image"}]}' or new.content @> '{"blocks": [{"type": "video"}]}')
+  execute function private.posts_check_media();
 
 create function private.posts_sync_media()
 returns trigger
@@ -377,9 +381,20 @@ end
 $$;
 comment on function private.posts_sync_media() is 'Trigger: public.post_media lists exactly the media the post''s content references.';
 
+create trigger posts_media_sync_on_insert
+  after insert on public.posts
+  for each row
+  when (new.content @> '{"blocks": [{"type": "image"}]}' or new.content @> '{"blocks": [{"type": "video"}]}')
+  execute function private.posts_sync_media();
+
 create trigger posts_media_sync
-  after insert or update of content on public.posts
-  for each row execute function private.posts_sync_media();
+  after update of content on public.posts
+  for each row
+  when (
+    old.content @> '{"blocks": [{"type": "image"}]}' or old.content @> '{"blocks": [{"type": "video"}]}'
+    or new.content @> '{"blocks": [{"type": "image"}]}' or new.content @> '{"blocks": [{"type": "video"}]}'
+  )
+  execute function private.posts_sync_media();
 
 -- Messages: attachments ----------------------------------------------------------------------------
 

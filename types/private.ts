@@ -169,18 +169,21 @@ export type Database = {
           id: boolean
           inbox_cap: number
           queue_threshold: number
+          trim_one_in: number
         }
         Insert: {
           backfill_size?: number
           id?: boolean
           inbox_cap?: number
           queue_threshold?: number
+          trim_one_in?: number
         }
         Update: {
           backfill_size?: number
           id?: boolean
           inbox_cap?: number
           queue_threshold?: number
+          trim_one_in?: number
         }
         Relationships: []
       }
@@ -609,19 +612,6 @@ export type Database = {
         }
       }
       forget_account_export: { Args: { export_id: string }; Returns: undefined }
-      group_feed_ids: {
-        Args: {
-          before_at: string
-          before_id: string
-          me: string
-          n: number
-          target_group: string
-        }
-        Returns: {
-          created_at: string
-          post_id: string
-        }[]
-      }
       group_feed_page: {
         Args: {
           cursor: string
@@ -646,13 +636,6 @@ export type Database = {
       has_role: {
         Args: { target_role: "admin" | "moderator" | "group_owner" | "user" }
         Returns: boolean
-      }
-      home_feed_ids: {
-        Args: { before_at: string; before_id: string; me: string; n: number }
-        Returns: {
-          created_at: string
-          post_id: string
-        }[]
       }
       home_feed_page: {
         Args: { cursor: string; me: string; page_size: number }
@@ -839,19 +822,6 @@ export type Database = {
         Args: { content: Json; title: string }
         Returns: unknown
       }
-      profile_feed_ids: {
-        Args: {
-          before_at: string
-          before_id: string
-          me: string
-          n: number
-          target_user: string
-        }
-        Returns: {
-          created_at: string
-          post_id: string
-        }[]
-      }
       profile_feed_page: {
         Args: { cursor: string; me: string; page_size: number; user_id: string }
         Returns: unknown[]
@@ -908,7 +878,6 @@ export type Database = {
       }
       require_active_group: { Args: { g: unknown }; Returns: undefined }
       require_can_act: { Args: Record<PropertyKey, never>; Returns: string }
-      require_feed_reader: { Args: { me: string }; Returns: undefined }
       resolve_reports: {
         Args: {
           log_id: string

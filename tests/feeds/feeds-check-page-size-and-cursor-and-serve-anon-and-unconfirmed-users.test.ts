@@ -88,7 +88,7 @@ describe("feed edges", () => {
     await follow(db(), b, a);
     await post(db(), a);
     await expectDbError(
-      db().request(b, (tx) => tx`select * from private.home_feed_ids(${idOf(a)}, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 20)`),
+      db().request(b, (tx) => tx`select * from private.home_feed_page(${idOf(a)}, null, 20)`),
       "42501",
     );
   });
