@@ -20,7 +20,22 @@
 -- paging rule of every paged RPC (sql/00_foundation.sql).
 
 -- Who reads: API roles read only as themselves (42501 otherwise); the owner (benchmarks, jobs) may
--- name any reader. Inlined at the top of each *_page function (no function call per page).
+-- name any reader. The rule is private.require_feed_reader, called by the search pages
+-- (sql/90_discovery.sql); the feed *_page functions inline the same two lines (no function call per
+-- page on the hottest path), and tests/feeds asserts the 42501 for each.
+create function private.require_feed_reader(me uuid)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if coalesce(current_setting('request.jwt.claims', true), '') <> '' and require_feed_reader.me is distinct from auth.uid() then
+    raise exception 'a feed is read as the caller' using errcode = '42501';
+  end if;
+end
+$$;
+comment on function private.require_feed_reader(uuid) is 'Refuses (42501) a read for a user other than the caller when the request carries JWT claims; the owner (benchmarks, jobs) may name any reader.';
 
 -- The read-time pull query (fan-out on read) ------------------------------------------------------
 -- The home feed of `me` strictly below (before_at, before_id) and at or above (after_at, after_id):

@@ -878,6 +878,7 @@ export type Database = {
       }
       require_active_group: { Args: { g: unknown }; Returns: undefined }
       require_can_act: { Args: Record<PropertyKey, never>; Returns: string }
+      require_feed_reader: { Args: { me: string }; Returns: undefined }
       resolve_reports: {
         Args: {
           log_id: string
