@@ -133,6 +133,7 @@ begin
   "donation": {
     "title_max_length": 200,
     "target_max": 1000000000000,
+    "target_decimals": 2,
     "currencies": [
       "AED",
       "AFN",
