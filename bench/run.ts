@@ -14,6 +14,7 @@ import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { measure, measureInDatabase, type Request, request, type Stats } from "./harness.ts";
+import { throttleCost } from "./throttles.ts";
 
 const usage = `npm run bench -- [options]
 
@@ -638,6 +639,7 @@ async function main(): Promise<void> {
     const [{ followers } = { followers: 0 }] = await owner<{ followers: number }[]>`
       select followers_count as followers from public.profiles where id = ${biggest}`;
 
+    const throttle_cost = await throttleCost(pools, { rounds: 4, batch: Math.max(10, seconds * 4), log }); // bench/throttles.ts
     const plans = await explainHotPaths(typical[0] as string, publicGroups[0] as string);
 
     const c1 = (n: string) => results[n]?.c1 as Stats;
@@ -688,6 +690,7 @@ async function main(): Promise<void> {
       load_seconds: Math.round(loadSeconds),
       scenarios: results,
       ratios,
+      throttle_cost,
       biggest_author: {
         followers,
         followers_seeing_new_post_at_once_from_the_queue: `${seenQueued}/${followerSample.length}`,
