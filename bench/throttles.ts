@@ -93,7 +93,7 @@ async function writes(owner: postgres.Sql, needed: number): Promise<Write[]> {
     where not p.is_private and p.id not in (select followee_id from public.follows group by 1 having count(*) > 500)
     order by md5(p.id::text) limit 200`);
   const visible = await ids(owner`select p.id from public.posts p join public.profiles a on a.id = p.author_id
-    where p.group_id is null and not a.is_private order by md5(p.id::text) limit ${Math.ceil(needed / authors.length) + 1}`);
+    where p.group_id is null and not a.is_private order by md5(p.id::text) limit ${2 * Math.ceil(needed / authors.length) + 2}`);
   const follows = await owner<{ a: string; b: string }[]>`
     select a.id as a, b.id as b
     from (select id from public.profiles order by md5(id::text) limit 300) a
@@ -101,6 +101,10 @@ async function writes(owner: postgres.Sql, needed: number): Promise<Write[]> {
     where a.id <> b.id and not exists (select from public.follows f where f.follower_id = a.id and f.followee_id = b.id)
     limit ${needed}`;
   const pair = (i: number) => ({ user: authors[i % authors.length] as string, post: visible[Math.floor(i / authors.length)] as string });
+  // (user, post) pairs without a reaction yet: the dataset has reactions of its own
+  const fresh = await owner<{ user: string; post: string }[]>`
+    select u as user, p as post from unnest(${authors}::uuid[]) u cross join unnest(${visible}::uuid[]) p
+    where not exists (select from public.reactions r where r.user_id = u and r.post_id = p) limit ${needed}`;
   const list: Write[] = [
     {
       name: "post",
@@ -127,9 +131,9 @@ async function writes(owner: postgres.Sql, needed: number): Promise<Write[]> {
       // insert inside a function, where EXPLAIN cannot show the trigger times)
       name: "reaction",
       tables: ["reactions"],
-      capacity: authors.length * visible.length,
+      capacity: fresh.length,
       next: (i) => {
-        const p = pair(i);
+        const p = fresh[i] as { user: string; post: string };
         return post(p.user, "/reactions", "insert into public.reactions (user_id, post_id, kind) values ($1, $2, 'like') returning id", [
           p.user,
           p.post,
