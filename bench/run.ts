@@ -15,6 +15,7 @@ import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { discoveryScenarios, prepareDiscovery } from "./discovery.ts";
 import { type BenchContext, measure, measureInDatabase, type Request, request, type Scenario, type Stats } from "./harness.ts";
+import { throttleCost } from "./throttles.ts";
 
 /** Scenario modules (bench/<domain>.ts): each returns its scenarios for this run (see Scenario in harness.ts). */
 const scenarioModules: ((ctx: BenchContext) => Promise<Scenario[]>)[] = [];
@@ -735,6 +736,7 @@ async function main(): Promise<void> {
     const [{ followers } = { followers: 0 }] = await owner<{ followers: number }[]>`
       select followers_count as followers from public.profiles where id = ${biggest}`;
 
+    const throttle_cost = await throttleCost(pools, { rounds: 4, batch: Math.max(10, seconds * 4), log }); // bench/throttles.ts
     const plans = await explainHotPaths(typical[0] as string, publicGroups[0] as string);
 
     const c1 = (n: string) => results[n]?.c1 as Stats;
@@ -797,6 +799,7 @@ async function main(): Promise<void> {
       // every scenario's p50 and p99 as a multiple of pk_select's p50 in the same column of this run
       multiples_of_pk_select: multiples,
       ratios,
+      throttle_cost,
       biggest_author: {
         followers,
         followers_seeing_new_post_at_once_from_the_queue: `${seenQueued}/${followerSample.length}`,

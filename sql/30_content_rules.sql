@@ -138,6 +138,7 @@ begin
   "donation": {
     "title_max_length": 200,
     "target_max": 1000000000000,
+    "target_decimals": 2,
     "currencies": [
       "AED",
       "AFN",

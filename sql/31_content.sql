@@ -482,6 +482,7 @@ as $$
 declare
   title_max integer := (content_donation_problem.rules #>> '{donation,title_max_length}')::integer;
   target_max numeric := (content_donation_problem.rules #>> '{donation,target_max}')::numeric;
+  target_decimals integer := (content_donation_problem.rules #>> '{donation,target_decimals}')::integer;
   target numeric;
   unknown text;
 begin
@@ -502,9 +503,12 @@ begin
   if jsonb_typeof(content_donation_problem.value -> 'target') = 'number' then
     target := (content_donation_problem.value -> 'target')::numeric;
   end if;
-  if target is null or target <= 0 or target > target_max then
+  -- Judged by value, not by how it is written (5000.10 has 2 decimals); a tiny or over-precise number
+  -- such as 1e-16383 has more decimals and is refused (docs/content-blocks.md, "Donation").
+  if target is null or target <= 0 or target > target_max or target <> round(target, target_decimals) then
     return private.content_issue('donation.target',
-      'value.target must be a number greater than 0 and at most ' || target_max::text);
+      'value.target must be a number greater than 0 and at most ' || target_max::text
+      || ' with at most ' || target_decimals::text || ' decimals');
   end if;
   if jsonb_typeof(content_donation_problem.value -> 'currency') is distinct from 'string'
     or not (content_donation_problem.rules #> '{donation,currencies}') ? (content_donation_problem.value ->> 'currency') then
@@ -517,7 +521,7 @@ begin
   return null;
 end
 $$;
-comment on function private.content_donation_problem(jsonb, jsonb) is 'Rules of a donation block: value {title 1–200, target a number > 0 and at most 10^12, currency from the ISO-4217 list, link an https URL}; no other keys.';
+comment on function private.content_donation_problem(jsonb, jsonb) is 'Rules of a donation block: value {title 1–200, target a number > 0 and at most 10^12 with at most 2 decimals, currency from the ISO-4217 list, link an https URL}; no other keys.';
 
 -- The document and its blocks ------------------------------------------------------------------------
 

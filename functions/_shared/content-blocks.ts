@@ -434,7 +434,15 @@ export const scheduleBlock = block(
   blockMeta("schedule", {}),
 );
 
-const targetMessage = `value.target must be a number greater than 0 and at most ${rules.donation.target_max}`;
+const targetMessage = `value.target must be a number greater than 0 and at most ${rules.donation.target_max} with at most ${rules.donation.target_decimals} decimals`;
+/**
+ * At most `target_decimals` decimals, judged on the shortest decimal form of the double (what JSON.parse
+ * made of the text): 0.07 passes, 1.005 and 1e-7 do not. Every n in (0, 10^12] of 1e-6 or more prints
+ * without an exponent. The database judges the exact value; they differ only on literals a double cannot
+ * hold (more than ~15 significant digits, or 1e-16383, which parses to 0 here and is refused either way).
+ */
+const targetDecimals = new RegExp(`^\\d+(?:\\.\\d{1,${rules.donation.target_decimals}})?$`);
+const isTarget = (n: number): boolean => n > 0 && n <= rules.donation.target_max && targetDecimals.test(String(n));
 
 export const donationBlock = block(
   "donation",
@@ -446,7 +454,7 @@ export const donationBlock = block(
         `value.title must be a string of 1–${rules.donation.title_max_length} characters`,
         "value.title must not contain control, bidi or invisible characters",
       ),
-      target: z.number({ error: targetMessage }).refine((n) => n > 0 && n <= rules.donation.target_max, { error: targetMessage }),
+      target: z.number({ error: targetMessage }).refine(isTarget, { error: targetMessage }),
       currency: z.enum(rules.donation.currencies as [string, ...string[]], {
         error: "value.currency must be an ISO-4217 currency code such as USD or EUR",
       }),

@@ -14,22 +14,34 @@ export class HttpError extends Error {
   }
 }
 
-/** The HTTP status a database error maps to, as PostgREST maps it (docs/errors.md). */
+/**
+ * The HTTP status a database error maps to: PostgREST's own table, so a client sees one mapping
+ * whether it called an RPC or a function (docs/errors.md; source: PostgREST "Errors" reference,
+ * https://docs.postgrest.org/en/latest/references/errors.html#http-status-codes, mirrored by
+ * https://supabase.com/docs/guides/api/rest/postgrest-error-codes). Where PostgREST would answer
+ * 500 or 503 (server-side classes, and anything unlisted that is not a client's fault) a function
+ * answers 500 "internal error" without the database's text.
+ */
 export function statusForSqlState(sqlState: string | undefined): ContentfulStatusCode {
   if (!sqlState) return 500;
+  // PostgREST answers 401 to an anonymous request, 403 otherwise; functions check the JWT first,
+  // so a 42501 here always comes from a signed-in caller.
   if (sqlState === "42501") return 403;
   if (sqlState === "23505" || sqlState === "23503") return 409;
   // PostgREST's own convention: PT followed by an HTTP status is that status (PT403 a suspended
   // account, PT404, PT409, PT429 a throttle).
   const pt = /^PT([45]\d\d)$/.exec(sqlState);
   if (pt) return Number(pt[1]) as ContentfulStatusCode;
-  if (sqlState.startsWith("22") || sqlState === "23514" || sqlState === "P0001") return 422;
+  // Data exceptions (22: bad values, 22023 our rules), integrity violations (23: checks, not null)
+  // and a bare `raise exception` (P0001): PostgREST answers 400.
+  if (sqlState.startsWith("22") || sqlState.startsWith("23") || sqlState === "P0001") return 400;
   return 500;
 }
 
+/** A request body the function's schema refuses: 400 like a body PostgREST cannot accept (PGRST102). */
 export function fromZod(error: z.ZodError): HttpError {
   return new HttpError(
-    422,
+    400,
     "invalid_input",
     "the request body is invalid",
     error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),

@@ -106,9 +106,9 @@ describe("auth-login", () => {
     ["an empty identifier", { identifier: "  ", password }, "identifier"],
     ["a number as identifier", { identifier: 42, password }, "identifier"],
     ["a body that is not JSON", "not json", ""],
-  ])("refuses %s with 422 and names the field", async (_label, body, field) => {
+  ])("refuses %s with 400 and names the field", async (_label, body, field) => {
     const { status, json } = await login(body);
-    expect(status).toBe(422);
+    expect(status).toBe(400);
     expect(json.error).toMatchObject({ code: "invalid_input" });
     if (field) expect(JSON.stringify(json.error)).toContain(field);
   });

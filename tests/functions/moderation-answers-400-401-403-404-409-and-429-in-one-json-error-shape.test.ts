@@ -1,6 +1,6 @@
 // The moderation edge function's refusals on real Deno: one JSON error shape {error: {code, message,
 // details?}}, the status mapped from the database's SQLSTATE (42501 and PT403 → 403, PT404 → 404,
-// PT409 and 23505 → 409, 22023 → 422, PT429 → 429) or from the request (401, 422 with zod issues,
+// PT409 and 23505 → 409, 22023 → 400, PT429 → 429) or from the request (401, 400 with zod issues,
 // a JSON 404 for unknown routes); a refused resolve changes nothing, all its actions included.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Actor, useTestDatabase } from "../helpers/db.ts";
@@ -189,7 +189,7 @@ describe("moderation refuses", () => {
     });
   });
 
-  it("bad input with 422: the zod issues, or the database rule", async () => {
+  it("bad input with 400: the zod issues, or the database rule", async () => {
     const { post, reportId } = await reportedPost();
     const before = await state(post);
     const mod = await token(c.moderator);
@@ -209,7 +209,7 @@ describe("moderation refuses", () => {
       { action: "decide-appeal", appeal_id: reportId, granted: "yes", reason: "x" },
     ]) {
       const answer = await postJson(fn.url, body, mod);
-      expect(answer.status).toBe(422);
+      expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject(errorShape("invalid_input", "the request body is invalid"));
     }
     const missing = await postJson(fn.url, { action: "resolve", report_ids: [reportId], reason: "x" }, mod);
@@ -225,7 +225,7 @@ describe("moderation refuses", () => {
       ],
     ] as const) {
       const answer = await postJson(fn.url, { action: "resolve", report_ids: [reportId], reason, actions }, mod);
-      expect(answer).toEqual({ status: 422, body: errorShape("22023", message) });
+      expect(answer).toEqual({ status: 400, body: errorShape("22023", message) });
     }
     expect(await state(post)).toEqual(before);
   });

@@ -61,7 +61,7 @@ describe("institution-review refuses", () => {
     expect(await db().admin`select id from private.institution_reviews where group_id = ${institution.id}`).toEqual([]);
   });
 
-  it("bad input with 422 and the zod issues, or the database rule", async () => {
+  it("bad input with 400 and the zod issues, or the database rule", async () => {
     const token = await signAccessToken(platformAdmin.claims);
     const before = await snapshot(db(), institution.id);
     for (const body of [
@@ -72,13 +72,13 @@ describe("institution-review refuses", () => {
       { group_id: institution.id },
     ]) {
       const answer = await postJson(fn.url, body, token);
-      expect(answer.status).toBe(422);
+      expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject(errorShape("invalid_input", "the request body is invalid"));
     }
     const missing = await postJson(fn.url, { group_id: institution.id }, token);
     expect(missing.body.error).toMatchObject({ details: [{ path: "decision" }] });
     const noReason = await postJson(fn.url, { group_id: institution.id, decision: "reject" }, token);
-    expect(noReason).toMatchObject({ status: 422, body: errorShape("22023", "a reason is required to reject an institution") });
+    expect(noReason).toMatchObject({ status: 400, body: errorShape("22023", "a reason is required to reject an institution") });
     expect(await snapshot(db(), institution.id)).toEqual(before);
   });
 
