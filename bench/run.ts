@@ -545,7 +545,7 @@ async function main(): Promise<void> {
     const [{ reports: hasReports } = { reports: false }] = await owner<{ reports: boolean }[]>`select
       to_regclass('public.reports') is not null as reports`;
     if (hasReports) {
-      await owner`update private.moderation_settings set reports_per_hour = 1000000000, auto_hide_threshold = 1000000000`;
+      await owner`update private.moderation_settings set auto_hide_threshold = 1000000000`;
       const moderator = allReaders[0] as string;
       await owner`insert into public.user_roles (user_id, role) values (${moderator}, 'moderator') on conflict do nothing`;
       await owner`insert into public.reports (reporter_id, target_kind, target_id, category)

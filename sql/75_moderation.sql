@@ -18,8 +18,9 @@
 --  * The reported person never learns who reported: reports are readable by their reporter and by
 --    platform moderators and admins (never about themselves); group admins and everyone else see
 --    reports only as counts in moderation_queue; the log and notifications carry no reporter.
---  * The report throttle (private.throttle_reports) is this domain's own until the generic throttles
---    (issue 18) replace it.
+--  * Reports are throttled like every other write a spammer would use: the generic 'report' limit
+--    (public.rate_limits, sql/79_throttles.sql) counts each new report row; a repeat that updates the
+--    open report inserts nothing, so it is never counted and never refused.
 
 -- Kinds, categories and statuses are text with check constraints (their lists are in the constraints
 -- and comments below), so that a bad value is 23514 naming the rule and forward migrations stay
@@ -31,18 +32,16 @@ create table private.moderation_settings (
   id boolean not null default true,
   auto_hide_threshold integer not null default 5,
   severe_categories text[] not null default '{self_harm,illegal}',
-  reports_per_hour integer not null default 20,
   updated_at timestamptz not null default now(),
   constraint moderation_settings_pkey primary key (id),
   constraint moderation_settings_one_row check (id),
   constraint moderation_settings_auto_hide_threshold_positive check (auto_hide_threshold >= 1),
-  constraint moderation_settings_reports_per_hour_positive check (reports_per_hour >= 1),
   constraint moderation_settings_severe_categories_known check (severe_categories <@ array[
     'spam', 'harassment', 'hate', 'violence', 'sexual_content', 'self_harm', 'impersonation', 'illegal', 'other'
   ])
 );
 insert into private.moderation_settings default values;
-comment on table private.moderation_settings is 'One row, edited by operators: auto_hide_threshold (distinct reporters of a post, comment or message that hide it pending review), severe_categories (a new item in one of them notifies moderators), reports_per_hour (the report throttle).';
+comment on table private.moderation_settings is 'One row, edited by operators: auto_hide_threshold (distinct reporters of a post, comment or message that hide it pending review) and severe_categories (a new item in one of them notifies moderators). The report throttle is the generic one: public.rate_limits, action report.';
 
 create trigger moderation_settings_set_updated_at
   before update on private.moderation_settings
@@ -701,27 +700,6 @@ create trigger reports_notify_resolved
 
 -- Reporting -----------------------------------------------------------------------------------------
 
--- The report throttle, on its own so that the generic throttles (issue 18) can replace it whole.
-create function private.throttle_reports(reporter uuid)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  max_per_hour integer := (select s.reports_per_hour from private.moderation_settings s);
-begin
-  if (
-    select count(*) from public.reports r
-    where r.reporter_id = throttle_reports.reporter and r.created_at > now() - interval '1 hour'
-  ) >= max_per_hour then
-    raise exception 'too many reports: at most % an hour', max_per_hour using errcode = 'PT429',
-      hint = 'Try again later.';
-  end if;
-end
-$$;
-comment on function private.throttle_reports(uuid) is 'Raises PT429 (HTTP 429) `too many reports: at most N an hour` past moderation_settings.reports_per_hour new reports in the last hour. Replaced by the generic throttles at merge.';
-
 create function private.reports_before_insert()
 returns trigger
 language plpgsql
@@ -796,7 +774,6 @@ begin
     return null;
   end if;
 
-  perform private.throttle_reports(new.reporter_id);
   new.target_user_id := t.user_id;
   new.group_id := case when new.target_kind in ('post', 'comment') then t.group_id end;
   new.status := 'open';
@@ -822,7 +799,7 @@ begin
   return new;
 end
 $$;
-comment on function private.reports_before_insert() is 'Trigger: the reporter is the confirmed caller; the target exists and is visible to them (else PT404); one open report per reporter and target (a repeat updates it and inserts nothing); the throttle; the database sets target_user_id, group_id and, for a message, the evidence.';
+comment on function private.reports_before_insert() is 'Trigger: the reporter is the confirmed caller; the target exists and is visible to them (else PT404); one open report per reporter and target (a repeat updates it and inserts nothing, so the throttle, an after-insert trigger in sql/79_throttles.sql, never counts it); the database sets target_user_id, group_id and, for a message, the evidence.';
 
 create trigger reports_before_insert
   before insert on public.reports
@@ -919,7 +896,7 @@ begin
   return nullif(current_setting('moderation.report_id', true), '')::uuid;
 end
 $$;
-comment on function public.report(text, uuid, text, text) is 'Reports a post, comment, message, profile or group the caller can see, and returns the report id (the same id when the caller repeats an open report: it is updated). Same rules as inserting into reports. Errors: PT404 not visible, 22023 oneself or details over 1,000 characters, PT429 too many reports.';
+comment on function public.report(text, uuid, text, text) is 'Reports a post, comment, message, profile or group the caller can see, and returns the report id (the same id when the caller repeats an open report: it is updated). Same rules as inserting into reports. Errors: PT404 not visible, 22023 oneself or details over 1,000 characters, PGRST/PT429 (HTTP 429) past the report rate limit.';
 
 -- Acting ---------------------------------------------------------------------------------------------
 

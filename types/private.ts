@@ -221,21 +221,18 @@ export type Database = {
         Row: {
           auto_hide_threshold: number
           id: boolean
-          reports_per_hour: number
           severe_categories: string[]
           updated_at: string
         }
         Insert: {
           auto_hide_threshold?: number
           id?: boolean
-          reports_per_hour?: number
           severe_categories?: string[]
           updated_at?: string
         }
         Update: {
           auto_hide_threshold?: number
           id?: boolean
-          reports_per_hour?: number
           severe_categories?: string[]
           updated_at?: string
         }
@@ -854,7 +851,6 @@ export type Database = {
       start_account_export: { Args: Record<PropertyKey, never>; Returns: Json }
       start_conversation: { Args: { other_user: string }; Returns: string }
       throttle: { Args: { action: string }; Returns: undefined }
-      throttle_reports: { Args: { reporter: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined
