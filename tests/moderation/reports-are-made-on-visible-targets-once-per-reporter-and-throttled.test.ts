@@ -121,7 +121,8 @@ describe("reports", () => {
       expect(await db().admin`select category, details from public.reports where id = ${first}`).toEqual([
         { category: "hate", details: "still here" },
       ]);
-      const [bucket] = await db().admin`select tat from private.rate_limit_buckets where user_id = ${idOf(c.reporter)} and action = 'report'`;
+      const [bucket] = await db()
+        .admin`select tat from private.rate_limit_buckets where user_id = ${idOf(c.reporter)} and action = 'report'`;
       await report(db(), c.reporter, "post", c.groupPost, "violence");
       expect(
         await db().admin`select tat from private.rate_limit_buckets where user_id = ${idOf(c.reporter)} and action = 'report'`,
