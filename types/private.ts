@@ -217,6 +217,36 @@ export type Database = {
         }
         Relationships: []
       }
+      moderation_emails: {
+        Row: {
+          attempts: number
+          claimed_at: string | null
+          created_at: string
+          finished_at: string | null
+          last_error: string | null
+          log_id: string
+          outcome: string | null
+        }
+        Insert: {
+          attempts?: number
+          claimed_at?: string | null
+          created_at?: string
+          finished_at?: string | null
+          last_error?: string | null
+          log_id: string
+          outcome?: string | null
+        }
+        Update: {
+          attempts?: number
+          claimed_at?: string | null
+          created_at?: string
+          finished_at?: string | null
+          last_error?: string | null
+          log_id?: string
+          outcome?: string | null
+        }
+        Relationships: []
+      }
       moderation_settings: {
         Row: {
           auto_hide_threshold: number
@@ -400,6 +430,14 @@ export type Database = {
           object_path: string
         }[]
       }
+      claim_moderation_emails: {
+        Args: { batch_size?: number; log_ids?: string[] }
+        Returns: {
+          group_name: string
+          log_id: string
+          notice: Json
+        }[]
+      }
       content_block_problem: {
         Args: { block: Json; rules: Json }
         Returns: Json
@@ -521,6 +559,10 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      finish_moderation_email: {
+        Args: { error?: string; log_id: string; outcome: string }
+        Returns: undefined
       }
       forget_account_export: { Args: { export_id: string }; Returns: undefined }
       group_feed_ids: {
