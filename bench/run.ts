@@ -14,6 +14,7 @@ import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { measure, measureInDatabase, type Request, request, type Stats } from "./harness.ts";
+import { moderationScenarios } from "./moderation.ts";
 
 const usage = `npm run bench -- [options]
 
@@ -569,6 +570,7 @@ async function main(): Promise<void> {
         },
       );
     }
+    scenarios.push(...(await moderationScenarios(owner, typical, log)));
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})
