@@ -3,8 +3,9 @@
 // emails after the commit; its service-key route POST /moderation/outbox (scheduled) sends the rest —
 // once each, retrying a failed send, never sending what was already sent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Actor, useTestDatabase } from "../helpers/db.ts";
+import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
 import { postJson, type ServedFunction, serveFunction, signAccessToken } from "../helpers/edge-functions.ts";
+import { expectDbError } from "../helpers/expect-error.ts";
 import { type SmtpSink, startSmtpSink } from "../helpers/smtp-sink.ts";
 import { type Cast, castOf, createPost, idOf, moderate, report } from "../moderation/cast.ts";
 
@@ -120,5 +121,20 @@ describe("the moderation email outbox", () => {
     const before = sink.messages.length;
     expect(await postJson(outboxUrl(), {}, serviceKey)).toEqual({ status: 200, body: { sent: 1, skipped: 0, failed: 0 } });
     expect((await sink.waitFor(before + 1)).slice(before)[0]?.text).toContain("Reason: Retry me.");
+  });
+
+  it("no client reads or claims the outbox: users and anon are refused", async () => {
+    for (const actor of [c.reported, c.moderator, c.admin, anon]) {
+      await expectDbError(
+        db().request(actor, (tx) => tx`select * from private.moderation_emails`),
+        "42501",
+        /permission denied/,
+      );
+      await expectDbError(
+        db().request(actor, (tx) => tx`select * from private.claim_moderation_emails(null, 50)`),
+        "42501",
+        /permission denied/,
+      );
+    }
   });
 });
