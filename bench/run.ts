@@ -553,7 +553,9 @@ async function main(): Promise<void> {
         select r.id, 'post', p.id, (array['spam', 'hate', 'harassment', 'other'])[1 + (abs(hashtext(r.id::text || p.id::text)) % 4)]
         from (select unnest(${allReaders.slice(1, 201)}::uuid[]) as id) r
         cross join lateral (
-          select v.id from unnest(${visiblePosts}::uuid[]) as v (id) order by md5(r.id::text || v.id::text) limit 10
+          select v.id from unnest(${visiblePosts}::uuid[]) as v (id)
+          where not exists (select from public.posts x where x.id = v.id and x.author_id = r.id)
+          order by md5(r.id::text || v.id::text) limit 10
         ) p
         on conflict do nothing`;
       scenarios.push(
