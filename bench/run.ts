@@ -566,7 +566,7 @@ async function main(): Promise<void> {
             post(
               pickReader(w, i),
               "/rpc/report",
-              "select public.report('post', p.id, 'spam') as id from public.posts p where p.id = $1 and p.author_id <> auth.uid()",
+              "select public.report('post', p.id, 'spam') as id from public.posts p where p.id = $1 and p.author_id <> auth.uid() and p.removed_at is null",
               [pickVisible(w, i)],
             ),
         },
