@@ -33,6 +33,8 @@ export async function moderationScenarios(
   owner: postgres.Sql,
   readers: string[],
   log: (msg: string) => void = console.log,
+  /** posts other scenarios write to (comments, reactions, reports): never removed */
+  inUse: string[] = [],
 ): Promise<ModerationScenario[]> {
   const [{ ok } = { ok: false }] = await owner<{ ok: boolean }[]>`select exists (
     select from information_schema.columns where table_schema = 'public' and table_name = 'posts' and column_name = 'removed_at') as ok`;
@@ -58,6 +60,7 @@ export async function moderationScenarios(
         order by i.created_at desc, i.post_id desc limit 40
       ) x
       where x.n % 2 = 1 and x.post_id not in (select s.post_id from spared s)
+        and x.post_id <> all (${inUse}::uuid[])
     )
     update public.posts p set removed_at = now(), removed_reason = 'bench: removed by a moderator'
     from doomed d where p.id = d.id and p.removed_at is null

@@ -577,7 +577,7 @@ async function main(): Promise<void> {
         },
       );
     }
-    scenarios.push(...(await moderationScenarios(owner, typical, log)));
+    scenarios.push(...(await moderationScenarios(owner, typical, log, [...somePosts, ...visiblePosts])));
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})
