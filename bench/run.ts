@@ -15,6 +15,7 @@ import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { discoveryScenarios, prepareDiscovery } from "./discovery.ts";
 import { type BenchContext, measure, measureInDatabase, type Request, request, type Scenario, type Stats } from "./harness.ts";
+import { moderationScenarios } from "./moderation.ts";
 import { throttleCost } from "./throttles.ts";
 
 /** Scenario modules (bench/<domain>.ts): each returns its scenarios for this run (see Scenario in harness.ts). */
@@ -561,7 +562,7 @@ async function main(): Promise<void> {
     const [{ reports: hasReports } = { reports: false }] = await owner<{ reports: boolean }[]>`select
       to_regclass('public.reports') is not null as reports`;
     if (hasReports) {
-      await owner`update private.moderation_settings set reports_per_hour = 1000000000, auto_hide_threshold = 1000000000`;
+      await owner`update private.moderation_settings set auto_hide_threshold = 1000000000`;
       const moderator = allReaders[0] as string;
       await owner`insert into public.user_roles (user_id, role) values (${moderator}, 'moderator') on conflict do nothing`;
       await owner`insert into public.reports (reporter_id, target_kind, target_id, category)
@@ -581,7 +582,7 @@ async function main(): Promise<void> {
             post(
               pickReader(w, i),
               "/rpc/report",
-              "select public.report('post', p.id, 'spam') as id from public.posts p where p.id = $1 and p.author_id <> (select auth.uid())",
+              "select public.report('post', p.id, 'spam') as id from public.posts p where p.id = $1 and p.author_id <> (select auth.uid()) and p.removed_at is null",
               [pickVisible(w, i)],
             ),
         },
@@ -593,6 +594,7 @@ async function main(): Promise<void> {
       );
     }
     scenarios.push(...(await discoveryScenarios({ owner, get, post, pickReader, pickOrdinary })));
+    scenarios.push(...(await moderationScenarios(owner, typical, log, [...somePosts, ...visiblePosts])));
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})

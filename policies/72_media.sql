@@ -1,6 +1,8 @@
 -- Who may do what with media rows and references. Owners read their media and change its alt text;
 -- post references are read with the post; message attachments by the two participants, never
--- across a block; senders attach their own uploads to their own messages and may detach them.
+-- across a block; senders attach their own uploads to their own messages and may detach them; comment
+-- attachments are read with the comment and managed by its author; an institution page's media is
+-- read with the group and managed by its owners and admins.
 -- Reading the objects themselves: policies/80_storage_and_realtime.sql.
 
 create policy "Owners can read their own media"
@@ -40,3 +42,30 @@ create policy "Senders can detach media from their own messages"
   using (
     exists (select from public.messages m where m.id = message_id and m.sender_id = (select auth.uid()))
   );
+
+create policy "Anyone can read the attachments of comments they can see"
+  on public.comment_media for select to anon, authenticated
+  using (private.can_see_comment(comment_id));
+
+create policy "Confirmed authors can attach their own media to their comments"
+  on public.comment_media for insert to authenticated
+  with check (
+    (select private.current_user_can_act())
+    and exists (select from public.comments c where c.id = comment_id and c.author_id = (select auth.uid()))
+  );
+
+create policy "Authors can detach media from their own comments"
+  on public.comment_media for delete to authenticated
+  using (exists (select from public.comments c where c.id = comment_id and c.author_id = (select auth.uid())));
+
+create policy "Anyone can read the media of institution pages they can see"
+  on public.institution_media for select to anon, authenticated
+  using (private.can_see_group(group_id));
+
+create policy "Institution owners and admins can add media to its page"
+  on public.institution_media for insert to authenticated
+  with check ((select private.current_user_can_act()) and group_id in (select private.managed_group_ids()));
+
+create policy "Institution owners and admins can take media off its page"
+  on public.institution_media for delete to authenticated
+  using ((select private.current_user_can_act()) and group_id in (select private.managed_group_ids()));

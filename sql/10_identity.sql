@@ -205,6 +205,9 @@ comment on function private.current_user_can_act() is 'True when the caller may 
 
 -- Who the caller is when nobody signed in: an operator (Studio's table or SQL editor, psql, a job)
 -- connects as a database role without a JWT; API requests always carry claims (anon included).
+-- A session that switched to an API role (set role anon/authenticated/service_role) is a client even
+-- without claims: the `role` setting keeps the switched-to role inside security-definer functions,
+-- where current_user is the function's owner.
 create function private.is_operator()
 returns boolean
 language plpgsql
@@ -215,10 +218,11 @@ as $$
 begin
   return (select auth.uid()) is null
     and coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb ->> 'role' is null
-    and session_user not in ('authenticator', 'anon', 'authenticated', 'service_role');
+    and session_user not in ('authenticator', 'anon', 'authenticated', 'service_role')
+    and coalesce(current_setting('role', true), 'none') not in ('anon', 'authenticated', 'service_role');
 end
 $$;
-comment on function private.is_operator() is 'True when the caller is a platform operator: a database session with no JWT (Supabase Studio''s table and SQL editors, psql), not an API request.';
+comment on function private.is_operator() is 'True when the caller is a platform operator: a database session with no JWT (Supabase Studio''s table and SQL editors, psql), not an API request; never when the session has switched to anon, authenticated or service_role, claims or not.';
 
 create function private.actor_label()
 returns text
@@ -235,6 +239,10 @@ begin
   end if;
   if claims_role is not null then
     return claims_role;
+  end if;
+  -- An API role without claims is a client, never an operator (private.is_operator()).
+  if coalesce(current_setting('role', true), 'none') in ('anon', 'authenticated', 'service_role') then
+    return current_setting('role', true);
   end if;
   return 'operator:' || session_user;
 end

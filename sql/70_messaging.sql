@@ -134,7 +134,9 @@ create table public.messages (
   constraint messages_body_length check (
     body is null or (char_length(body) between 1 and 4000 and body !~ '^[[:space:]]' and body !~ '[[:space:]]$')
   ),
-  constraint messages_body_erased_when_deleted check ((deleted_at is null) = (body is not null)),
+  -- A live message may lack text only while it has an attachment (images or videos, sql/72_media.sql):
+  -- a deferred check there (private.check_message_has_content) holds that at commit, on every path.
+  constraint messages_body_erased_when_deleted check (deleted_at is null or body is null),
   constraint messages_removed_reason_with_removed_at check (
     (removed_at is null) = (removed_reason is null) and (removed_reason is null or char_length(removed_reason) between 1 and 1000)
   )
@@ -149,7 +151,7 @@ comment on column public.messages.id is 'Message id.';
 comment on column public.messages.conversation_id is 'The conversation it belongs to.';
 comment on column public.messages.sender_id is 'Who sent it; always the caller.';
 comment on column public.messages.seq is 'Position in the conversation (1, 2, …), set by the database. Newest first is seq descending: conversation_messages pages by it, and a plain read can too (order by seq desc, seq < the last one seen), served by the (conversation_id, seq) key.';
-comment on column public.messages.body is '1–4,000 characters, surrounding whitespace trimmed by the database; null once deleted.';
+comment on column public.messages.body is '1–4,000 characters, surrounding whitespace trimmed by the database; null once deleted, or when the message is attachments only (it then has at least one message_media row: send_message).';
 comment on column public.messages.created_at is 'When it was sent.';
 comment on column public.messages.edited_at is 'When its body last changed; null if never edited.';
 comment on column public.messages.deleted_at is 'When its sender deleted it (the body is erased); null otherwise.';
@@ -329,8 +331,11 @@ begin
   if new.sender_id is null then
     raise exception 'sender_id is required' using errcode = '22023';
   end if;
-  new.body := regexp_replace(new.body, '^[[:space:]]+|[[:space:]]+$', '', 'g');
-  if new.body is null or char_length(new.body) not between 1 and 4000 then
+  -- No text (null, empty or blank) is allowed only for a message that gets an attachment in the same
+  -- transaction (send_message): the deferred check private.check_message_has_content refuses the
+  -- rest at commit with this same error.
+  new.body := nullif(regexp_replace(new.body, '^[[:space:]]+|[[:space:]]+$', '', 'g'), '');
+  if char_length(new.body) > 4000 then
     raise exception 'message body must be 1–4,000 characters' using errcode = '22023',
       hint = 'Surrounding whitespace does not count.';
   end if;
@@ -378,7 +383,7 @@ begin
   return new;
 end
 $$;
-comment on function private.messages_before_insert() is 'Trigger: checks a new message (as the caller, confirmed email, a participant, no block, 1–4,000 characters after trimming, one message while a request is pending) and numbers it under the conversation row lock.';
+comment on function private.messages_before_insert() is 'Trigger: checks a new message (as the caller, confirmed email, a participant, no block, at most 4,000 characters after trimming — no text only with an attachment, checked at commit —, one message while a request is pending) and numbers it under the conversation row lock.';
 
 create trigger messages_before_insert
   before insert on public.messages
@@ -452,8 +457,9 @@ begin
     new.edited_at := old.edited_at;
     return new;
   end if;
-  new.body := regexp_replace(new.body, '^[[:space:]]+|[[:space:]]+$', '', 'g');
-  if new.body is null or char_length(new.body) not between 1 and 4000 then
+  -- Clearing the text is allowed only for a message that keeps an attachment (checked at commit).
+  new.body := nullif(regexp_replace(new.body, '^[[:space:]]+|[[:space:]]+$', '', 'g'), '');
+  if char_length(new.body) > 4000 then
     raise exception 'message body must be 1–4,000 characters' using errcode = '22023',
       hint = 'Surrounding whitespace does not count. Use delete_message to delete a message.';
   end if;
@@ -461,7 +467,7 @@ begin
   return new;
 end
 $$;
-comment on function private.messages_before_update() is 'Trigger: an edit changes the body only (trimmed, 1–4,000 characters, stamping edited_at); a delete erases the body and stamps deleted_at; a deleted message never changes again.';
+comment on function private.messages_before_update() is 'Trigger: an edit changes the body only (trimmed, at most 4,000 characters, none only while the message has an attachment; stamping edited_at); a delete erases the body and stamps deleted_at; a deleted message never changes again.';
 
 create trigger messages_before_update
   before update on public.messages

@@ -1,13 +1,14 @@
 -- Media: one row per uploaded object, what references it, who may read it, and its removal.
 -- Objects: tables public.media (written by a trigger on storage.objects), public.post_media (kept by
 -- triggers on posts from their image/video blocks), public.message_media (attachments of direct
--- messages); triggers on storage.objects (bucket limits, media rows), on posts (references checked
+-- messages), public.comment_media (images and videos under a comment) and public.institution_media
+-- (the pictures and videos of an institution page); triggers on storage.objects (bucket limits, media rows), on posts (references checked
 -- and indexed) and on messages (a deleted message lets go of its media); predicates
 -- private.can_read_media_object (the storage.objects select policy, policies/80_storage_and_realtime.sql)
 -- and private.media_is_referenced; RPC claim_media_for_removal (service_role: the cleanup job).
 -- Caveats:
--- * Who may read a private object is who may see what references it: private.can_see_post for
---   post-media, the participants (never across a block) for message-media; the owner always. So an
+-- * Who may read a private object is who may see what references it: private.can_see_post,
+--   private.can_see_comment and private.can_see_group (an institution page) for post-media, the participants (never across a block) for message-media; the owner always. So an
 --   unfollow, a block, a profile or group going private, a removal or a deletion ends access at once.
 -- * Nobody lists another user's folder: the select policy answers false for others' objects when
 --   Storage runs a list operation (it sets storage.operation per request).
@@ -67,7 +68,7 @@ comment on column public.media.height is 'Height in pixels, from the upload''s u
 comment on column public.media.duration_seconds is 'Duration of a video in seconds, from the upload''s user metadata (duration), if given.';
 comment on column public.media.alt is 'Alt text from the upload''s user metadata (alt), at most 500 characters; owners may change it.';
 comment on column public.media.created_at is 'When it was uploaded.';
-comment on column public.media.ref_count is 'How many posts and messages reference it (kept by the database).';
+comment on column public.media.ref_count is 'How many posts, comments, institution pages and messages reference it (kept by the database).';
 comment on column public.media.attached_at is 'When something first referenced it; null if never.';
 comment on column public.media.detached_at is 'When the last reference went away (a deleted or edited post, a deleted message); null while referenced or never attached.';
 comment on column public.media.removing_at is 'When the cleanup job claimed it for removal through the Storage API; it can no longer be attached.';
@@ -108,6 +109,44 @@ comment on column public.message_media.message_id is 'The message.';
 comment on column public.message_media.media_id is 'The attached media: an image or video the sender uploaded to message-media.';
 comment on column public.message_media.position is 'Order of the attachment in the message, 0–9.';
 comment on column public.message_media.created_at is 'When it was attached.';
+
+create table public.comment_media (
+  comment_id uuid not null,
+  media_id uuid not null,
+  position smallint not null default 0,
+  created_at timestamptz not null default now(),
+  constraint comment_media_pkey primary key (comment_id, media_id),
+  constraint comment_media_comment_id_fkey foreign key (comment_id) references public.comments (id) on delete cascade,
+  constraint comment_media_media_id_fkey foreign key (media_id) references public.media (id) on delete cascade,
+  constraint comment_media_position_range check (position between 0 and 3)
+);
+alter table public.comment_media enable row level security;
+create index comment_media_media_id_idx on public.comment_media (media_id);
+
+comment on table public.comment_media is 'Images and videos under a comment (post-media bucket). The comment''s author attaches their own uploads to their own live comment; readable with the comment (private.can_see_comment).';
+comment on column public.comment_media.comment_id is 'The comment.';
+comment on column public.comment_media.media_id is 'The attached media: an image or video the comment''s author uploaded to post-media.';
+comment on column public.comment_media.position is 'Order of the attachment under the comment, 0–3.';
+comment on column public.comment_media.created_at is 'When it was attached.';
+
+create table public.institution_media (
+  group_id uuid not null,
+  media_id uuid not null,
+  position smallint not null default 0,
+  created_at timestamptz not null default now(),
+  constraint institution_media_pkey primary key (group_id, media_id),
+  constraint institution_media_group_id_fkey foreign key (group_id) references public.institution_profiles (group_id) on delete cascade,
+  constraint institution_media_media_id_fkey foreign key (media_id) references public.media (id) on delete cascade,
+  constraint institution_media_position_range check (position between 0 and 19)
+);
+alter table public.institution_media enable row level security;
+create index institution_media_media_id_idx on public.institution_media (media_id);
+
+comment on table public.institution_media is 'The pictures and videos of an institution page (post-media bucket): its owners and admins add their own uploads; readable with the group (private.can_see_group). Position 0 is the cover.';
+comment on column public.institution_media.group_id is 'The institution (its institution_profiles row).';
+comment on column public.institution_media.media_id is 'An image or video uploaded to post-media by the owner or admin who added it.';
+comment on column public.institution_media.position is 'Order on the page, 0–19; 0 is the cover.';
+comment on column public.institution_media.created_at is 'When it was added.';
 
 -- Storage: bucket limits and media rows -----------------------------------------------------------
 
@@ -262,9 +301,17 @@ begin
   end if;
   if can_read_media_object.bucket = 'post-media' then
     return exists (
-      select from public.post_media pm
-      where pm.media_id = found_media and private.can_see_post_id(pm.post_id)
-    );
+        select from public.post_media pm
+        where pm.media_id = found_media and private.can_see_post_id(pm.post_id)
+      )
+      or exists (
+        select from public.comment_media cm
+        where cm.media_id = found_media and private.can_see_comment(cm.comment_id)
+      )
+      or exists (
+        select from public.institution_media im
+        where im.media_id = found_media and private.can_see_group(im.group_id)
+      );
   end if;
   if can_read_media_object.bucket = 'message-media' then
     return me is not null and exists (
@@ -278,7 +325,7 @@ begin
   return false;
 end
 $$;
-comment on function private.can_read_media_object(text, text, text) is 'The storage.objects select rule of post-media and message-media: the owner; else (never while listing) whoever can see a post that references it (private.can_see_post), or a participant of a conversation whose live message attaches it, never across a block.';
+comment on function private.can_read_media_object(text, text, text) is 'The storage.objects select rule of post-media and message-media: the owner; else (never while listing) whoever can see a post, comment or institution page that references it (private.can_see_post_id, can_see_comment, can_see_group), or a participant of a conversation whose live message attaches it, never across a block.';
 
 create function private.media_is_referenced(bucket text, object_name text)
 returns boolean
@@ -294,7 +341,7 @@ begin
   );
 end
 $$;
-comment on function private.media_is_referenced(text, text) is 'True while a post or message references this object: its owner may then neither delete nor overwrite it.';
+comment on function private.media_is_referenced(text, text) is 'True while a post, comment, institution page or message references this object: its owner may then neither delete nor overwrite it.';
 
 -- Posts: references checked and indexed -------------------------------------------------------------
 
@@ -455,6 +502,174 @@ create trigger messages_release_media
   for each row when (new.deleted_at is not null and old.deleted_at is null)
   execute function private.messages_release_media();
 
+-- Comments and institution pages: attachments ------------------------------------------------------
+
+create function private.comment_media_before_insert()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+  c public.comments;
+  m public.media;
+begin
+  select co.* into c from public.comments co where co.id = new.comment_id;
+  if not found or (me is not null and c.author_id <> me) then
+    raise exception 'comment not found' using errcode = 'PT404';
+  end if;
+  if c.deleted_at is not null then
+    raise exception 'this comment is deleted' using errcode = 'PT409';
+  end if;
+  if c.removed_at is not null then
+    raise exception 'a removed comment cannot change' using errcode = 'PT409',
+      hint = 'A moderator removed it; appeal the removal instead.';
+  end if;
+  select md.* into m from public.media md where md.id = new.media_id;
+  if not found or m.owner_id <> c.author_id or m.bucket_id <> 'post-media' then
+    raise exception 'no uploaded media % of the author in post-media', new.media_id
+      using errcode = '22023', hint = 'rule media.not_found; upload to post-media/<your user id>/ first';
+  end if;
+  if split_part(m.mime_type, '/', 1) not in ('image', 'video') then
+    raise exception 'only images and videos can be attached' using errcode = '22023', hint = 'rule media.type';
+  end if;
+  if (select count(*) from public.comment_media cm where cm.comment_id = new.comment_id) >= 4 then
+    raise exception 'a comment has at most 4 attachments' using errcode = '22023', hint = 'rule media.count';
+  end if;
+  new.created_at := now();
+  return new;
+end
+$$;
+comment on function private.comment_media_before_insert() is 'Trigger: the author attaches an image or video they uploaded to post-media to their own live comment, at most 4; raises PT404, PT409 or 22023.';
+
+create trigger comment_media_before_insert
+  before insert on public.comment_media
+  for each row execute function private.comment_media_before_insert();
+
+create function private.comments_release_media()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.comment_media cm where cm.comment_id = new.id;
+  return null;
+end
+$$;
+comment on function private.comments_release_media() is 'Trigger: a deleted comment (tombstone) lets go of its attachments.';
+
+create trigger comments_release_media
+  after update of deleted_at on public.comments
+  for each row when (new.deleted_at is not null and old.deleted_at is null)
+  execute function private.comments_release_media();
+
+create function private.institution_media_before_insert()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+  m public.media;
+begin
+  if not exists (select from public.institution_profiles ip where ip.group_id = new.group_id)
+     or (me is not null and new.group_id not in (select private.managed_group_ids())) then
+    raise exception 'institution not found' using errcode = 'PT404';
+  end if;
+  select md.* into m from public.media md where md.id = new.media_id;
+  -- A user adds their own uploads; an operator or service_role those of the group's owners and admins.
+  if not found or m.bucket_id <> 'post-media'
+     or (me is not null and m.owner_id <> me)
+     or (me is null and not exists (
+       select from public.group_members gm
+       where gm.group_id = new.group_id and gm.user_id = m.owner_id and gm.status = 'active' and gm.role in ('owner', 'admin')
+     )) then
+    raise exception 'no uploaded media % of yours in post-media', new.media_id
+      using errcode = '22023', hint = 'rule media.not_found; upload to post-media/<your user id>/ first';
+  end if;
+  if split_part(m.mime_type, '/', 1) not in ('image', 'video') then
+    raise exception 'only images and videos can be added' using errcode = '22023', hint = 'rule media.type';
+  end if;
+  if (select count(*) from public.institution_media im where im.group_id = new.group_id) >= 20 then
+    raise exception 'an institution page has at most 20 pictures and videos' using errcode = '22023', hint = 'rule media.count';
+  end if;
+  new.created_at := now();
+  return new;
+end
+$$;
+comment on function private.institution_media_before_insert() is 'Trigger: an owner or admin of the institution adds an image or video they uploaded to post-media to its page, at most 20; raises PT404 or 22023.';
+
+create trigger institution_media_before_insert
+  before insert on public.institution_media
+  for each row execute function private.institution_media_before_insert();
+
+-- Attachment-only messages: a live message has text or at least one attachment, checked at commit so
+-- that send_message (or any transaction) can insert the message, then attach to it.
+create function private.check_message_has_content()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  target uuid;
+begin
+  -- Each branch names only its own table's columns (plpgsql resolves a record field when it runs).
+  if tg_table_name = 'messages' then
+    target := new.id;
+  else
+    target := old.message_id;
+  end if;
+  if exists (
+    select from public.messages m
+    where m.id = target and m.deleted_at is null and m.body is null
+      and not exists (select from public.message_media mm where mm.message_id = m.id)
+  ) then
+    raise exception 'message body must be 1–4,000 characters' using errcode = '22023',
+      hint = 'Surrounding whitespace does not count. A message may have no text only with an image or video attached (send_message with media_ids).';
+  end if;
+  return null;
+end
+$$;
+comment on function private.check_message_has_content() is 'Deferred constraint trigger on messages and message_media: at commit, a live message without text keeps at least one attachment; raises 22023 `message body must be 1–4,000 characters` otherwise.';
+
+create constraint trigger messages_have_content
+  after insert or update of body on public.messages
+  deferrable initially deferred
+  for each row when (new.body is null and new.deleted_at is null)
+  execute function private.check_message_has_content();
+
+create constraint trigger message_media_leave_content
+  after delete on public.message_media
+  deferrable initially deferred
+  for each row execute function private.check_message_has_content();
+
+create function public.send_message(conversation_id uuid, body text default null, media_ids uuid[] default null)
+returns public.messages
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  sent public.messages;
+begin
+  if cardinality(send_message.media_ids) > 10 then
+    raise exception 'a message has at most 10 attachments' using errcode = '22023', hint = 'rule media.count';
+  end if;
+  insert into public.messages (conversation_id, body)
+  values (send_message.conversation_id, send_message.body)
+  returning * into sent;
+  insert into public.message_media (message_id, media_id, position)
+  select sent.id, x.media_id, (x.n - 1)::integer
+  from unnest(send_message.media_ids) with ordinality as x (media_id, n);
+  return sent;
+end
+$$;
+comment on function public.send_message(uuid, text, uuid[]) is 'Sends a direct message with optional attachments in one request: body (may be omitted when media_ids is given: an attachment-only message) and media_ids, the caller''s own message-media images or videos (at most 10, in order). Same rules as inserting into messages and message_media. Errors: 22023 `message body must be 1–4,000 characters` (no text and no attachment, or too long), 22023 media rules (rule media.not_found, media.type, media.count), PT404 conversation not found, 42501 blocked or not allowed, PT409 a pending request.';
+
 -- Reference counts: the mark the cleanup job re-checks under the row lock ---------------------------
 
 create function private.media_referenced()
@@ -499,6 +714,14 @@ create trigger post_media_unreferenced after delete on public.post_media
 create trigger message_media_referenced after insert on public.message_media
   for each row execute function private.media_referenced();
 create trigger message_media_unreferenced after delete on public.message_media
+  for each row execute function private.media_unreferenced();
+create trigger comment_media_referenced after insert on public.comment_media
+  for each row execute function private.media_referenced();
+create trigger comment_media_unreferenced after delete on public.comment_media
+  for each row execute function private.media_unreferenced();
+create trigger institution_media_referenced after insert on public.institution_media
+  for each row execute function private.media_referenced();
+create trigger institution_media_unreferenced after delete on public.institution_media
   for each row execute function private.media_unreferenced();
 
 -- Cleanup ------------------------------------------------------------------------------------------
@@ -553,7 +776,14 @@ grant select on public.post_media to anon, authenticated;
 grant select, insert, update, delete on public.post_media to service_role;
 grant select, insert, delete on public.message_media to authenticated;
 grant select, insert, update, delete on public.message_media to service_role;
+grant select on public.comment_media to anon, authenticated;
+grant insert (comment_id, media_id, position), delete on public.comment_media to authenticated;
+grant select, insert, update, delete on public.comment_media to service_role;
+grant select on public.institution_media to anon, authenticated;
+grant insert (group_id, media_id, position), delete on public.institution_media to authenticated;
+grant select, insert, update, delete on public.institution_media to service_role;
 grant execute on function private.can_read_media_object(text, text, text) to anon, authenticated, service_role;
 grant execute on function private.media_is_referenced(text, text) to authenticated, service_role;
 grant execute on function private.claim_media_for_removal(integer) to service_role;
 grant execute on function public.claim_media_for_removal(integer) to service_role;
+grant execute on function public.send_message(uuid, text, uuid[]) to authenticated;

@@ -4,7 +4,8 @@
 -- public.group_bans, public.appeals; predicates private.can_handle_content(), can_handle_group(),
 -- is_group_banned(), refuse_if_suspended(); the log writer and the triggers that call it on every
 -- moderated table; RPCs report, moderate, moderation_queue, appeal, decide_appeal;
--- private.moderation_notice for the moderation edge function's email.
+-- private.moderation_notice and the email outbox private.moderation_emails (claim_moderation_emails,
+-- finish_moderation_email) for the moderation edge function's email.
 -- Caveats:
 --  * The log is written by triggers on the moderated tables (posts, comments, messages, suspensions,
 --    group_bans, groups), so every path writes it: the RPCs, the edge function, service_role, and an
@@ -18,8 +19,9 @@
 --  * The reported person never learns who reported: reports are readable by their reporter and by
 --    platform moderators and admins (never about themselves); group admins and everyone else see
 --    reports only as counts in moderation_queue; the log and notifications carry no reporter.
---  * The report throttle (private.throttle_reports) is this domain's own until the generic throttles
---    (issue 18) replace it.
+--  * Reports are throttled like every other write a spammer would use: the generic 'report' limit
+--    (public.rate_limits, sql/79_throttles.sql) counts each new report row; a repeat that updates the
+--    open report inserts nothing, so it is never counted and never refused.
 
 -- Kinds, categories and statuses are text with check constraints (their lists are in the constraints
 -- and comments below), so that a bad value is 23514 naming the rule and forward migrations stay
@@ -31,18 +33,16 @@ create table private.moderation_settings (
   id boolean not null default true,
   auto_hide_threshold integer not null default 5,
   severe_categories text[] not null default '{self_harm,illegal}',
-  reports_per_hour integer not null default 20,
   updated_at timestamptz not null default now(),
   constraint moderation_settings_pkey primary key (id),
   constraint moderation_settings_one_row check (id),
   constraint moderation_settings_auto_hide_threshold_positive check (auto_hide_threshold >= 1),
-  constraint moderation_settings_reports_per_hour_positive check (reports_per_hour >= 1),
   constraint moderation_settings_severe_categories_known check (severe_categories <@ array[
     'spam', 'harassment', 'hate', 'violence', 'sexual_content', 'self_harm', 'impersonation', 'illegal', 'other'
   ])
 );
 insert into private.moderation_settings default values;
-comment on table private.moderation_settings is 'One row, edited by operators: auto_hide_threshold (distinct reporters of a post, comment or message that hide it pending review), severe_categories (a new item in one of them notifies moderators), reports_per_hour (the report throttle).';
+comment on table private.moderation_settings is 'One row, edited by operators: auto_hide_threshold (distinct reporters of a post, comment or message that hide it pending review) and severe_categories (a new item in one of them notifies moderators). The report throttle is the generic one: public.rate_limits, action report.';
 
 create trigger moderation_settings_set_updated_at
   before update on private.moderation_settings
@@ -701,27 +701,6 @@ create trigger reports_notify_resolved
 
 -- Reporting -----------------------------------------------------------------------------------------
 
--- The report throttle, on its own so that the generic throttles (issue 18) can replace it whole.
-create function private.throttle_reports(reporter uuid)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  max_per_hour integer := (select s.reports_per_hour from private.moderation_settings s);
-begin
-  if (
-    select count(*) from public.reports r
-    where r.reporter_id = throttle_reports.reporter and r.created_at > now() - interval '1 hour'
-  ) >= max_per_hour then
-    raise exception 'too many reports: at most % an hour', max_per_hour using errcode = 'PT429',
-      hint = 'Try again later.';
-  end if;
-end
-$$;
-comment on function private.throttle_reports(uuid) is 'Raises PT429 (HTTP 429) `too many reports: at most N an hour` past moderation_settings.reports_per_hour new reports in the last hour. Replaced by the generic throttles at merge.';
-
 create function private.reports_before_insert()
 returns trigger
 language plpgsql
@@ -796,7 +775,6 @@ begin
     return null;
   end if;
 
-  perform private.throttle_reports(new.reporter_id);
   new.target_user_id := t.user_id;
   new.group_id := case when new.target_kind in ('post', 'comment') then t.group_id end;
   new.status := 'open';
@@ -822,7 +800,7 @@ begin
   return new;
 end
 $$;
-comment on function private.reports_before_insert() is 'Trigger: the reporter is the confirmed caller; the target exists and is visible to them (else PT404); one open report per reporter and target (a repeat updates it and inserts nothing); the throttle; the database sets target_user_id, group_id and, for a message, the evidence.';
+comment on function private.reports_before_insert() is 'Trigger: the reporter is the confirmed caller; the target exists and is visible to them (else PT404); one open report per reporter and target (a repeat updates it and inserts nothing, so the throttle, an after-insert trigger in sql/79_throttles.sql, never counts it); the database sets target_user_id, group_id and, for a message, the evidence.';
 
 create trigger reports_before_insert
   before insert on public.reports
@@ -919,7 +897,7 @@ begin
   return nullif(current_setting('moderation.report_id', true), '')::uuid;
 end
 $$;
-comment on function public.report(text, uuid, text, text) is 'Reports a post, comment, message, profile or group the caller can see, and returns the report id (the same id when the caller repeats an open report: it is updated). Same rules as inserting into reports. Errors: PT404 not visible, 22023 oneself or details over 1,000 characters, PT429 too many reports.';
+comment on function public.report(text, uuid, text, text) is 'Reports a post, comment, message, profile or group the caller can see, and returns the report id (the same id when the caller repeats an open report: it is updated). Same rules as inserting into reports. Errors: PT404 not visible, 22023 oneself or details over 1,000 characters, PGRST/PT429 (HTTP 429) past the report rate limit.';
 
 -- Acting ---------------------------------------------------------------------------------------------
 
@@ -1508,6 +1486,104 @@ as $$
 $$;
 comment on function private.moderation_notice(uuid) is 'What the email about a sanction or an appeal decision says and to whom (the user concerned); no reporter, no moderator. service_role only.';
 
+-- The email outbox: every path that logs a sanction or an appeal decision (an RPC, the edge function,
+-- service_role, an operator in Studio) queues its email here, in the same transaction as the log row.
+-- The moderation edge function sends what its own request queued right after the commit, and its
+-- service-key route POST /moderation/outbox (scheduled: docs/operations.md) sends the rest, so an
+-- action taken in Studio is emailed too. Claims are leases (10 minutes) taken with skip locked, so two
+-- senders never take the same row; a failed send is retried up to 5 times.
+create table private.moderation_emails (
+  log_id uuid not null,
+  created_at timestamptz not null default now(),
+  claimed_at timestamptz,
+  attempts integer not null default 0,
+  finished_at timestamptz,
+  outcome text,
+  last_error text,
+  constraint moderation_emails_pkey primary key (log_id),
+  constraint moderation_emails_log_id_fkey foreign key (log_id) references public.moderation_log (id) on delete cascade,
+  constraint moderation_emails_outcome_known check (outcome is null or outcome in ('sent', 'no_address', 'failed')),
+  constraint moderation_emails_finished_with_outcome check ((finished_at is null) = (outcome is null))
+);
+create index moderation_emails_pending_idx on private.moderation_emails (created_at) where outcome is null;
+comment on table private.moderation_emails is 'The moderation email outbox: one row per log row that emails the user concerned (a sanction: remove, lock, warn, suspend, group_ban, suspend_group; an appeal decision), written by a trigger on moderation_log, so every path queues it. outcome: null while pending, then sent, no_address (the user has no email) or failed (after 5 attempts).';
+
+create function private.queue_moderation_email()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.moderation_emails (log_id) values (new.id);
+  return null;
+end
+$$;
+comment on function private.queue_moderation_email() is 'Trigger after a moderation_log row that emails its user: queues it in private.moderation_emails.';
+
+create trigger moderation_log_queue_email
+  after insert on public.moderation_log
+  for each row
+  when (new.target_user_id is not null
+        and new.action in ('remove', 'lock', 'warn', 'suspend', 'group_ban', 'suspend_group', 'appeal_granted', 'appeal_denied'))
+  execute function private.queue_moderation_email();
+
+create function private.claim_moderation_emails(log_ids uuid[] default null, batch_size integer default 50)
+returns table (log_id uuid, notice json, group_name text)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if claim_moderation_emails.batch_size is null or claim_moderation_emails.batch_size not between 1 and 500 then
+    raise exception 'batch_size must be 1–500' using errcode = '22023';
+  end if;
+  return query
+  with claimed as (
+    update private.moderation_emails e
+    set claimed_at = now(), attempts = e.attempts + 1
+    where e.log_id in (
+      select q.log_id from private.moderation_emails q
+      where q.outcome is null
+        and (q.claimed_at is null or q.claimed_at < now() - interval '10 minutes')
+        and (claim_moderation_emails.log_ids is null or q.log_id = any (claim_moderation_emails.log_ids))
+      order by q.created_at
+      limit claim_moderation_emails.batch_size
+      for update skip locked
+    )
+    returning e.log_id
+  )
+  select c.log_id, private.moderation_notice(c.log_id), g.name
+  from claimed c
+  join public.moderation_log l on l.id = c.log_id
+  left join public.groups g on g.id = l.group_id;
+end
+$$;
+comment on function private.claim_moderation_emails(uuid[], integer) is 'service_role (the moderation edge function): leases up to batch_size pending moderation emails (only log_ids when given) for 10 minutes, skipping rows another sender holds, and returns what each says (moderation_notice) and the group''s name.';
+
+create function private.finish_moderation_email(log_id uuid, outcome text, error text default null)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if finish_moderation_email.outcome is null or finish_moderation_email.outcome not in ('sent', 'no_address', 'failed') then
+    raise exception 'outcome must be sent, no_address or failed' using errcode = '22023';
+  end if;
+  update private.moderation_emails e
+  set outcome = case
+        when finish_moderation_email.outcome <> 'failed' then finish_moderation_email.outcome
+        when e.attempts >= 5 then 'failed'
+      end,
+      finished_at = case when finish_moderation_email.outcome <> 'failed' or e.attempts >= 5 then now() end,
+      claimed_at = case when finish_moderation_email.outcome = 'failed' then null else e.claimed_at end,
+      last_error = left(finish_moderation_email.error, 1000)
+  where e.log_id = finish_moderation_email.log_id and e.outcome is null;
+end
+$$;
+comment on function private.finish_moderation_email(uuid, text, text) is 'service_role (the moderation edge function): records a send: sent or no_address end it; failed releases the lease for a retry, and ends it as failed after the 5th attempt.';
+
 -- Grants --------------------------------------------------------------------------------------------
 
 grant select on public.reports to authenticated;
@@ -1533,6 +1609,8 @@ grant execute on function private.decode_queue_cursor(text) to authenticated, se
 grant execute on function private.appeal(uuid, text) to authenticated;
 grant execute on function private.decide_appeal(uuid, boolean, text) to authenticated, service_role;
 grant execute on function private.moderation_notice(uuid) to service_role;
+grant execute on function private.claim_moderation_emails(uuid[], integer) to service_role;
+grant execute on function private.finish_moderation_email(uuid, text, text) to service_role;
 
 grant execute on function public.report(text, uuid, text, text) to authenticated;
 grant execute on function public.moderate(text, text, uuid, text, timestamptz, uuid[], uuid) to authenticated, service_role;

@@ -212,3 +212,6 @@ create trigger group_members_throttle_renewed_invitation after update of invite_
   execute function private.throttle_row('group_invitation');
 create trigger group_members_throttle_join_request after insert on public.group_members
   for each row when (new.status = 'pending') execute function private.throttle_row('group_join_request');
+-- A repeat of an open report updates it in the before-insert trigger and inserts nothing: not counted.
+create trigger reports_throttle after insert on public.reports
+  for each row execute function private.throttle_row('report');

@@ -1,5 +1,5 @@
 -- Scheduled jobs: every pg_cron job of the schema, in one list (issue 15; docs/operations.md).
--- Objects: the pg_cron extension; private.job_schedule(); private.request_account_maintenance(); the jobs.
+-- Objects: the pg_cron extension; private.job_schedule(); private.request_function_route(); the jobs.
 -- Caveats:
 -- * pg_cron is enabled here, not by hand: on hosted Supabase `postgres` may create it (supautils lists
 --   it in privileged_extensions), as docs/guides/cron/install says: `create extension pg_cron with
@@ -42,11 +42,12 @@ end
 $$;
 comment on function private.job_schedule(integer) is 'The pg_cron schedule of a job run every so many seconds (1–59): ''N seconds'' where pg_cron is 1.5 or later (or the bootstrap''s stand-in), every minute on older pg_cron.';
 
--- The account function's maintenance route (finish due deletions, remove expired exports), called
--- through pg_net with the project URL and service key kept in Vault. A missing piece is an error in
--- cron.job_run_details naming it, never a silent skip. pg_net and Vault are read dynamically: neither
--- need exist where the job never runs (tests, dev).
-create function private.request_account_maintenance()
+-- Routes of our edge functions run on a schedule (the account function's maintenance, media cleanup,
+-- the moderation email outbox), called through pg_net with the project URL and secret key kept in
+-- Vault, as Supabase's "Scheduling Edge Functions" guide does. A missing piece is an error in
+-- cron.job_run_details naming the job and what is missing, never a silent skip. pg_net and Vault are
+-- read dynamically: neither need exist where the jobs never run (tests, dev).
+create function private.request_function_route(job text, route text)
 returns bigint
 language plpgsql
 set search_path = ''
@@ -57,27 +58,29 @@ declare
   request_id bigint;
 begin
   if to_regnamespace('net') is null then
-    raise exception 'account-maintenance needs pg_net: create extension pg_net (Dashboard: Database, Extensions)'
+    raise exception '% needs pg_net: create extension pg_net (Dashboard: Database, Extensions)', request_function_route.job
       using errcode = '55000';
   end if;
   if to_regclass('vault.decrypted_secrets') is null then
-    raise exception 'account-maintenance needs Supabase Vault (vault.decrypted_secrets)' using errcode = '55000';
+    raise exception '% needs Supabase Vault (vault.decrypted_secrets)', request_function_route.job using errcode = '55000';
   end if;
   -- format(): the names are resolved at run time only (plpgsql_check would resolve a constant string).
   execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into project_url using 'project_url';
   execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into service_key using 'service_role_key';
   if project_url is null or service_key is null then
-    raise exception 'account-maintenance needs the Vault secrets project_url and service_role_key (docs/operations.md)'
+    raise exception '% needs the Vault secrets project_url and service_role_key (docs/operations.md)', request_function_route.job
       using errcode = '55000';
   end if;
-  execute format('select %I.http_post(url := $1, headers := $2, body := $3)', 'net') into request_id
-    using rtrim(project_url, '/') || '/functions/v1/account/maintenance',
-          jsonb_build_object('content-type', 'application/json', 'authorization', 'Bearer ' || service_key),
+  -- The secret key in apikey (new sb_secret_ keys) and as a bearer (legacy service_role JWT): the
+  -- functions accept either (functions/_shared/platform.ts isServiceKey).
+  execute format('select %I.http_post(url := $1, headers := $2, body := $3, timeout_milliseconds := 30000)', 'net') into request_id
+    using rtrim(project_url, '/') || '/functions/v1/' || request_function_route.route,
+          jsonb_build_object('content-type', 'application/json', 'apikey', service_key, 'authorization', 'Bearer ' || service_key),
           '{}'::jsonb;
   return request_id;
 end
 $$;
-comment on function private.request_account_maintenance() is 'Posts to the account edge function''s maintenance route through pg_net (URL and service key from Vault); returns the pg_net request id. Run by the account-maintenance job; raises 55000 naming what is missing.';
+comment on function private.request_function_route(text, text) is 'Posts {} to an edge function route (functions/v1/<route>) through pg_net with the project URL and secret key from Vault; returns the pg_net request id. Run by the scheduled jobs; raises 55000 naming the job and what is missing.';
 
 -- The jobs. name, schedule, command.
 do $jobs$
@@ -87,7 +90,13 @@ begin
   -- Notifications older than 90 days (sql/25_notifications.sql).
   perform cron.schedule('prune-notifications', '17 3 * * *', 'select private.prune_notifications()');
   -- Due account deletions and expired exports (sql/82_accounts.sql, docs/accounts.md).
-  perform cron.schedule('account-maintenance', '*/10 * * * *', 'select private.request_account_maintenance()');
+  perform cron.schedule('account-maintenance', '*/10 * * * *', $$select private.request_function_route('account-maintenance', 'account/maintenance')$$);
+  -- Media attached to nothing for 24 h and media of deleted content, removed through the Storage API
+  -- (functions/media-cleanup, docs/media.md).
+  perform cron.schedule('media-cleanup', '*/10 * * * *', $$select private.request_function_route('media-cleanup', 'media-cleanup')$$);
+  -- Moderation emails of every path (Studio actions too) not sent by the request that acted
+  -- (functions/moderation POST /moderation/outbox, docs/moderation.md).
+  perform cron.schedule('moderation-outbox', '* * * * *', $$select private.request_function_route('moderation-outbox', 'moderation/outbox')$$);
   -- The trending-tags rollup read by trending_tags() (sql/90_discovery.sql, docs/search.md).
   perform cron.schedule('refresh-trending-tags', '*/5 * * * *', 'select private.refresh_trending_tags()');
   -- pg_cron keeps a row per run: a job every second writes 86,400 a day. Keep one day.

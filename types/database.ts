@@ -137,6 +137,42 @@ export type Database = {
           },
         ]
       }
+      comment_media: {
+        Row: {
+          comment_id: string
+          created_at: string
+          media_id: string
+          position: number
+        }
+        Insert: {
+          comment_id: string
+          created_at?: string
+          media_id: string
+          position?: number
+        }
+        Update: {
+          comment_id?: string
+          created_at?: string
+          media_id?: string
+          position?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "comment_media_comment_id_fkey"
+            columns: ["comment_id"]
+            isOneToOne: false
+            referencedRelation: "comments"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "comment_media_media_id_fkey"
+            columns: ["media_id"]
+            isOneToOne: false
+            referencedRelation: "media"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       comments: {
         Row: {
           author_id: string
@@ -639,6 +675,42 @@ export type Database = {
           visibility?: Database["public"]["Enums"]["group_visibility"]
         }
         Relationships: []
+      }
+      institution_media: {
+        Row: {
+          created_at: string
+          group_id: string
+          media_id: string
+          position: number
+        }
+        Insert: {
+          created_at?: string
+          group_id: string
+          media_id: string
+          position?: number
+        }
+        Update: {
+          created_at?: string
+          group_id?: string
+          media_id?: string
+          position?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "institution_media_group_id_fkey"
+            columns: ["group_id"]
+            isOneToOne: false
+            referencedRelation: "institution_profiles"
+            referencedColumns: ["group_id"]
+          },
+          {
+            foreignKeyName: "institution_media_media_id_fkey"
+            columns: ["media_id"]
+            isOneToOne: false
+            referencedRelation: "media"
+            referencedColumns: ["id"]
+          },
+        ]
       }
       institution_profiles: {
         Row: {
@@ -1580,6 +1652,27 @@ export type Database = {
           to: "feed_item"
           isOneToOne: false
           isSetofReturn: true
+        }
+      }
+      send_message: {
+        Args: { body?: string; conversation_id: string; media_ids?: string[] }
+        Returns: {
+          body: string | null
+          conversation_id: string
+          created_at: string
+          deleted_at: string | null
+          edited_at: string | null
+          id: string
+          removed_at: string | null
+          removed_reason: string | null
+          sender_id: string
+          seq: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "messages"
+          isOneToOne: true
+          isSetofReturn: false
         }
       }
       set_member_role: {

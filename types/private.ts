@@ -220,25 +220,52 @@ export type Database = {
         }
         Relationships: []
       }
+      moderation_emails: {
+        Row: {
+          attempts: number
+          claimed_at: string | null
+          created_at: string
+          finished_at: string | null
+          last_error: string | null
+          log_id: string
+          outcome: string | null
+        }
+        Insert: {
+          attempts?: number
+          claimed_at?: string | null
+          created_at?: string
+          finished_at?: string | null
+          last_error?: string | null
+          log_id: string
+          outcome?: string | null
+        }
+        Update: {
+          attempts?: number
+          claimed_at?: string | null
+          created_at?: string
+          finished_at?: string | null
+          last_error?: string | null
+          log_id?: string
+          outcome?: string | null
+        }
+        Relationships: []
+      }
       moderation_settings: {
         Row: {
           auto_hide_threshold: number
           id: boolean
-          reports_per_hour: number
           severe_categories: string[]
           updated_at: string
         }
         Insert: {
           auto_hide_threshold?: number
           id?: boolean
-          reports_per_hour?: number
           severe_categories?: string[]
           updated_at?: string
         }
         Update: {
           auto_hide_threshold?: number
           id?: boolean
-          reports_per_hour?: number
           severe_categories?: string[]
           updated_at?: string
         }
@@ -474,6 +501,14 @@ export type Database = {
           object_path: string
         }[]
       }
+      claim_moderation_emails: {
+        Args: { batch_size?: number; log_ids?: string[] }
+        Returns: {
+          group_name: string
+          log_id: string
+          notice: Json
+        }[]
+      }
       claim_username: { Args: { wanted: string }; Returns: string }
       content_block_problem: {
         Args: { block: Json; rules: Json }
@@ -610,6 +645,10 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      finish_moderation_email: {
+        Args: { error?: string; log_id: string; outcome: string }
+        Returns: undefined
       }
       forget_account_export: { Args: { export_id: string }; Returns: undefined }
       group_feed_page: {
@@ -872,8 +911,8 @@ export type Database = {
         Args: { target_group: string; target_user: string }
         Returns: undefined
       }
-      request_account_maintenance: {
-        Args: Record<PropertyKey, never>
+      request_function_route: {
+        Args: { job: string; route: string }
         Returns: number
       }
       require_active_group: { Args: { g: unknown }; Returns: undefined }
@@ -969,7 +1008,6 @@ export type Database = {
         }
       }
       throttle: { Args: { action: string }; Returns: undefined }
-      throttle_reports: { Args: { reporter: string }; Returns: undefined }
       transfer_group_ownership: {
         Args: { new_owner: string; target_group: string }
         Returns: undefined

@@ -8,17 +8,21 @@
 //                  outcome (remove,suspend) and its log row names them; all or nothing.
 //   appeal         the sanctioned user appeals one sanction (public.appeal).
 //   decide-appeal  another moderator grants or denies it (public.decide_appeal).
-// After the commit the user concerned is emailed about each sanction and each appeal decision when
-// SMTP is configured (private.moderation_notice, read as service_role); a mail failure never undoes
-// the decision (the answer says so, per email).
+// Emails go through the database's outbox (private.moderation_emails): every path that logs a
+// sanction or an appeal decision queues one in the same transaction, Studio included. After the
+// commit this function sends what its own request queued (the answer says how each went); a mail
+// failure never undoes the decision and is retried. POST /moderation/outbox, with the service role
+// key and run on a schedule (docs/operations.md), sends everything else still pending — the emails
+// of actions operators take in Studio. deliver() below is the one place that sends mail.
 import { Hono } from "hono";
 import { type Kysely, sql } from "kysely";
 import { z } from "zod";
 import { verifyBearer } from "../_shared/auth.ts";
 import { asCaller, asService, call, type Database } from "../_shared/db.ts";
 import type { Env } from "../_shared/env.ts";
-import { fromZod, withJsonErrors } from "../_shared/errors.ts";
+import { fromZod, HttpError, withJsonErrors } from "../_shared/errors.ts";
 import { type Mail, mailer } from "../_shared/mail.ts";
+import { isServiceKey } from "../_shared/platform.ts";
 
 export const moderateActions = [
   "remove",
@@ -82,31 +86,85 @@ export type Notice = {
   until: string | null;
 };
 
-/** sent: the relay accepted it; skipped: SMTP is not configured or the user has no address; failed: see the log. */
-export type EmailOutcome = "sent" | "skipped" | "failed";
+/**
+ * sent: the relay accepted it; skipped: SMTP is not configured (it stays queued) or the user has no
+ * address; failed: see the log (it stays queued for a retry); queued: another sender holds it.
+ */
+export type EmailOutcome = "sent" | "skipped" | "failed" | "queued";
+
+/** A claimed outbox row: private.claim_moderation_emails. */
+type Claimed = { log_id: string; notice: Notice | null; group_name: string | null };
+
+function requireServiceKey(headers: { authorization?: string | undefined; apikey?: string | undefined }, env: Env): void {
+  if (!env.SECRET_KEY)
+    throw new HttpError(500, "misconfigured", "no secret key: SUPABASE_SECRET_KEYS (or SUPABASE_SERVICE_ROLE_KEY) is not set");
+  if (!isServiceKey(env, headers)) throw new HttpError(401, "unauthorized", "the project's secret (service role) key is required");
+}
 
 export function createApp(env: Env, db: Kysely<Database>): Hono {
   const app = withJsonErrors(new Hono().basePath("/moderation"));
   const mail = mailer(env);
 
-  /** Emails the user a log row is about. Runs after the commit; never throws. */
-  async function emailAbout(logId: string): Promise<EmailOutcome> {
-    if (!mail) return "skipped";
+  /**
+   * Sends queued moderation emails: those of logIds (this request's, after its commit), or with null
+   * a batch of whatever is pending (the outbox route). The one place that sends mail; never throws.
+   */
+  async function deliver(logIds: string[] | null): Promise<Map<string, EmailOutcome>> {
+    const outcomes = new Map<string, EmailOutcome>((logIds ?? []).map((id) => [id, mail ? "queued" : "skipped"]));
+    if (!mail || (logIds !== null && logIds.length === 0)) return outcomes;
+    let claimed: Claimed[];
     try {
-      const notice = await asService(db, async (tx) => {
-        const found = (await call(tx, "private.moderation_notice", { log_id: logId })) as Notice | null;
-        if (!found?.group_id) return found ? { notice: found, groupName: null } : null;
-        const group = await tx.selectFrom("groups").select("name").where("id", "=", found.group_id).executeTakeFirst();
-        return { notice: found, groupName: group?.name ?? null };
+      claimed = await asService(db, async (tx) => {
+        const { rows } = await sql<Claimed>`select log_id, notice, group_name
+          from private.claim_moderation_emails(log_ids => ${logIds}::uuid[], batch_size => 50)`.execute(tx);
+        return rows;
       });
-      if (!notice?.notice.email) return "skipped";
-      await mail.sendMail(moderationMail(notice.notice, logId, notice.groupName));
-      return "sent";
     } catch (error) {
-      console.error(`moderation: emailing the user about ${logId} failed`, error);
-      return "failed";
+      console.error("moderation: claiming queued emails failed", error);
+      for (const id of logIds ?? []) outcomes.set(id, "failed");
+      return outcomes;
     }
+    // In the order the actions were taken (rows logged in one transaction share their created_at).
+    if (logIds) claimed.sort((a, b) => logIds.indexOf(a.log_id) - logIds.indexOf(b.log_id));
+    for (const row of claimed) {
+      let outcome: EmailOutcome;
+      let failure: string | null = null;
+      if (!row.notice?.email) {
+        outcome = "skipped";
+      } else {
+        try {
+          await mail.sendMail(moderationMail(row.notice, row.log_id, row.group_name));
+          outcome = "sent";
+        } catch (error) {
+          console.error(`moderation: emailing the user about ${row.log_id} failed`, error);
+          outcome = "failed";
+          failure = error instanceof Error ? error.message : String(error);
+        }
+      }
+      outcomes.set(row.log_id, outcome);
+      try {
+        await asService(db, (tx) =>
+          call(tx, "private.finish_moderation_email", {
+            log_id: row.log_id,
+            outcome: outcome === "skipped" ? "no_address" : outcome,
+            error: failure ?? undefined,
+          }),
+        );
+      } catch (error) {
+        // The lease runs out and a later run sends it again: at least once, never lost.
+        console.error(`moderation: recording the email about ${row.log_id} failed`, error);
+      }
+    }
+    return outcomes;
   }
+
+  app.post("/outbox", async (c) => {
+    requireServiceKey({ authorization: c.req.header("authorization"), apikey: c.req.header("apikey") }, env);
+    if (!mail) return c.json({ sent: 0, skipped: 0, failed: 0, mail: "not configured" }, 200);
+    const outcomes = [...(await deliver(null)).values()];
+    const count = (o: EmailOutcome) => outcomes.filter((x) => x === o).length;
+    return c.json({ sent: count("sent"), skipped: count("skipped"), failed: count("failed") }, 200);
+  });
 
   app.post("/", async (c) => {
     const claims = await verifyBearer(c.req.header("authorization"), env);
@@ -127,8 +185,8 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
         }
         return results;
       });
-      const answered = [];
-      for (const r of done) answered.push({ ...r, email: sanctions.has(r.action) ? await emailAbout(r.log_id) : null });
+      const emails = await deliver(done.filter((r) => sanctions.has(r.action)).map((r) => r.log_id));
+      const answered = done.map((r) => ({ ...r, email: sanctions.has(r.action) ? (emails.get(r.log_id) ?? null) : null }));
       return c.json({ report_ids: input.report_ids, results: answered }, 200);
     }
 
@@ -140,7 +198,7 @@ export function createApp(env: Env, db: Kysely<Database>): Hono {
     const logId = await asCaller(db, claims, (tx) =>
       call(tx, "public.decide_appeal", { appeal_id: input.appeal_id, granted: input.granted, reason: input.reason }),
     );
-    const email = await emailAbout(logId);
+    const email = (await deliver([logId])).get(logId) ?? null;
     return c.json({ appeal_id: input.appeal_id, status: input.granted ? "granted" : "denied", log_id: logId, email }, 200);
   });
 

@@ -233,7 +233,7 @@ describe("moderation refuses", () => {
   it("a throttled write with 429 (PT429, as the database's throttles raise it)", async () => {
     const logId = await moderate(db(), c.moderator, "warn", "profile", idOf(c.reported), "second warning");
     // This test database only: a throttle on appeals that is always exhausted, raising what
-    // private.throttle_reports (and the generic throttles) raise.
+    // a plain PT429 raises (the generic throttles raise PGRST with a PT429 body; errors.ts maps both).
     await db().admin.unsafe(`
       create function private.test_throttle_appeals() returns trigger language plpgsql set search_path = '' as $$
       begin

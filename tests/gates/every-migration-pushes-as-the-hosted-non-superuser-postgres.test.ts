@@ -76,6 +76,8 @@ describe("every migration, pushed as the hosted non-superuser postgres", () => {
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
       "feed-queue-drain",
+      "media-cleanup",
+      "moderation-outbox",
       "prune-notifications",
       "purge-cron-run-details",
       "refresh-trending-tags",

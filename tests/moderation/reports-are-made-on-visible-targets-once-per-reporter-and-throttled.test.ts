@@ -1,9 +1,10 @@
 // Reports: a confirmed user reports what they can see (a post, comment, message, profile or group),
-// once per target while open (a repeat updates it), within the throttle; the reporter reads their own
+// once per target while open (a repeat updates it), within the generic report throttle; the reporter reads their own
 // reports, moderators read others', nobody else reads any.
 import { describe, expect, it } from "vitest";
 import { anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
+import { expectThrottled, setLimit } from "../throttles/throttle.ts";
 import { castOf, createGroup, createPost, idOf, report, unique } from "./cast.ts";
 
 const db = useTestDatabase();
@@ -90,17 +91,54 @@ describe("reports", () => {
     );
   });
 
-  it("the throttle refuses past the hourly limit with PT429 (and the limit is a setting)", async () => {
+  it("the generic report throttle refuses a new report past the limit with 429 and writes nothing; a repeat is never counted", async () => {
     const c = await castOf(db());
-    await db().admin`update private.moderation_settings set reports_per_hour = 3`;
-    const targets = [c.profilePost, c.groupPost, c.groupComment, c.profileComment];
-    await report(db(), c.reporter, "post", targets[0] as string);
-    await report(db(), c.reporter, "post", targets[1] as string);
-    await report(db(), c.reporter, "comment", targets[2] as string);
-    await expectDbError(report(db(), c.reporter, "comment", targets[3] as string), "PT429", /too many reports: at most 3 an hour/);
-    // A repeat is not a new report: it is never throttled. Another reporter has a budget of their own.
-    await report(db(), c.reporter, "post", targets[0] as string, "hate");
-    await report(db(), c.bystander, "comment", targets[3] as string);
+    // The report limit is the generic one (sql/79_throttles.sql): an operator sets it in rate_limits.
+    await setLimit(db(), "report", { burst: 3, sustained: 1, period: "1 day" });
+    await db().admin`update private.throttle_settings set enabled = true`;
+    try {
+      await report(db(), c.reporter, "post", c.profilePost);
+      await report(db(), c.reporter, "post", c.groupPost);
+      await report(db(), c.reporter, "comment", c.groupComment);
+      const before = await db().admin`select id, category from public.reports order by id`;
+      const refusal = await expectThrottled(report(db(), c.reporter, "comment", c.profileComment));
+      expect(refusal.status).toBe(429);
+      expect(refusal.body.code).toBe("PT429");
+      expect(refusal.body.message).toMatch(/^too many reports: try again in \d+ seconds$/);
+      expect(refusal.details).toMatchObject({ action: "report", burst: 3, sustained: 1 });
+      expect(Number(refusal.headers["Retry-After"])).toBe(refusal.details.retry_after);
+      // A direct insert into reports is the same write, refused the same way.
+      await expectThrottled(
+        db().request(
+          c.reporter,
+          (tx) => tx`insert into public.reports (target_kind, target_id, category) values ('message', ${c.message}, 'spam')`,
+        ),
+      );
+      expect(await db().admin`select id, category from public.reports order by id`).toEqual(before);
+      // Past the limit, a repeat of an open report still updates it (it inserts no row: not counted),
+      // and takes nothing from the budget: the reporter is still exactly at the limit afterwards.
+      const first = await report(db(), c.reporter, "post", c.profilePost, "hate", "still here");
+      expect(await db().admin`select category, details from public.reports where id = ${first}`).toEqual([
+        { category: "hate", details: "still here" },
+      ]);
+      const [bucket] = await db()
+        .admin`select tat from private.rate_limit_buckets where user_id = ${idOf(c.reporter)} and action = 'report'`;
+      await report(db(), c.reporter, "post", c.groupPost, "violence");
+      expect(
+        await db().admin`select tat from private.rate_limit_buckets where user_id = ${idOf(c.reporter)} and action = 'report'`,
+      ).toEqual([bucket]);
+      // Another reporter has a budget of their own; a platform moderator is never throttled.
+      await report(db(), c.bystander, "comment", c.profileComment);
+      await report(db(), c.moderator, "comment", c.profileComment);
+      // The bespoke throttle and its setting are gone: one throttle mechanism.
+      expect(
+        await db().admin`select to_regprocedure('private.throttle_reports(uuid)') as fn,
+          (select count(*)::int from information_schema.columns where table_schema = 'private'
+            and table_name = 'moderation_settings' and column_name = 'reports_per_hour') as setting`,
+      ).toEqual([{ fn: null, setting: 0 }]);
+    } finally {
+      await db().admin`update private.throttle_settings set enabled = false`;
+    }
   });
 
   it("the reporter reads their own reports, moderators and admins everyone's, nobody else any", async () => {

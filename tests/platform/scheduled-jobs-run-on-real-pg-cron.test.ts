@@ -46,6 +46,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
       "feed-queue-drain",
+      "media-cleanup",
+      "moderation-outbox",
       "prune-notifications",
       "purge-cron-run-details",
       "refresh-trending-tags",
@@ -93,17 +95,21 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 5) break;
+      if (runs.length === 7) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
       ["account-maintenance-now", "failed"],
       ["feed-queue-drain-now", "succeeded"],
+      ["media-cleanup-now", "failed"],
+      ["moderation-outbox-now", "failed"],
       ["prune-notifications-now", "succeeded"],
       ["purge-cron-run-details-now", "succeeded"],
       ["refresh-trending-tags-now", "succeeded"],
     ]);
     expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
+    expect(runs[2]?.message).toMatch(/media-cleanup needs pg_net/);
+    expect(runs[3]?.message).toMatch(/moderation-outbox needs pg_net/);
     const [state] = await rebooted.admin<{ queued: number; notifications: number; old_runs: number }[]>`
       select (select count(*)::int from private.feed_queue) as queued,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,

@@ -7,11 +7,13 @@ const db = useTestDatabase();
 
 /** Tables anon may touch at all, and how. */
 const anonTablePrivileges: Record<string, string[]> = {
+  comment_media: ["SELECT"],
   comments: ["SELECT"],
   events: ["SELECT"],
   follows: ["SELECT"],
   group_members: ["SELECT"],
   groups: ["SELECT"],
+  institution_media: ["SELECT"],
   institution_profiles: ["SELECT"],
   post_media: ["SELECT"],
   post_revisions: ["SELECT"],
