@@ -22,6 +22,9 @@ export interface Shape {
   inboxDays: number;
   /** users with i % 100 in activeReaders have complete inboxes (the bench reads as them) */
   activeReaders: number[];
+  /** percent of users seen (an access token) in the last 7 days, the fan-out's recipients (issue 16);
+   *  the activeReaders always are, the rest were last seen 30 days ago (dormant) */
+  seenPercent: number;
   queueThreshold: number;
 }
 
@@ -33,6 +36,7 @@ export function shapeFor(scale: number): Shape {
     celebrities: 3,
     inboxDays: 3,
     activeReaders: [1, 7],
+    seenPercent: 30,
     queueThreshold: 2_000,
   };
 }
@@ -261,6 +265,12 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
     select p.id, (select min(x.created_at) from public.posts x where x.created_at >= now() - make_interval(days => ${shape.inboxDays})),
       '00000000-0000-0000-0000-000000000000'
     from public.profiles p where p.id not in (${active})`);
+  // who the fan-out serves (private.feed_readers, issue 16): the readers the bench reads as, and
+  // seenPercent of everyone; the others dormant (their next token would rebuild their inboxes)
+  await sql.unsafe(`insert into private.feed_readers (user_id, last_seen_at, inbox_ready)
+    select u.id, case when u.i % 100 in (${shape.activeReaders.join(", ")}) or u.i % 100 < ${shape.seenPercent}
+      then now() else now() - interval '30 days' end, true
+    from bench.users u`);
   bar.tick();
   await sql`select private.trim_feed_inboxes(${U})`;
   bar.tick();

@@ -552,20 +552,22 @@ comment on function private.login_email(text) is 'The email behind a username, f
 create function public.custom_access_token_hook(event jsonb)
 returns jsonb
 language plpgsql
-stable
 set search_path = ''
 as $$
 declare
   claims jsonb := coalesce(event -> 'claims', '{}'::jsonb);
   roles jsonb;
 begin
+  -- Marks the reader seen for the home-feed fan-out, and rebuilds a returning reader's inbox
+  -- (private.feed_reader_seen, sql/60_feeds.sql; issue 16). Volatile for that write.
+  perform private.feed_reader_seen((event ->> 'user_id')::uuid);
   select coalesce(jsonb_agg(ur.role::text order by ur.role), '[]'::jsonb) into roles
   from public.user_roles ur
   where ur.user_id = (event ->> 'user_id')::uuid;
   return jsonb_build_object('claims', claims || jsonb_build_object('user_roles', roles));
 end
 $$;
-comment on function public.custom_access_token_hook(jsonb) is 'Supabase Auth custom access token hook: adds claim user_roles (text array). Executable by supabase_auth_admin only.';
+comment on function public.custom_access_token_hook(jsonb) is 'Supabase Auth custom access token hook: adds claim user_roles (text array), and marks the user seen for the home-feed fan-out (rebuilding the inbox of a reader back after 6 days or more: private.feed_reader_seen). Executable by supabase_auth_admin only.';
 
 -- Grants ---------------------------------------------------------------------------------------------
 

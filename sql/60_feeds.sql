@@ -23,12 +23,13 @@ create table private.feed_settings (
   backfill_size integer not null default 200,
   queue_threshold integer not null default 2000,
   trim_one_in integer not null default 256,
+  rebuild_size integer not null default 200,
   constraint feed_settings_pkey primary key (id),
   constraint feed_settings_one_row check (id),
-  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0 and trim_one_in > 0)
+  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0 and trim_one_in > 0 and rebuild_size > 0)
 );
 insert into private.feed_settings default values;
-comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims).';
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims), rebuild_size (newest candidates copied when a dormant reader returns; older pages come from the pull query).';
 
 create table private.feed_inbox (
   user_id uuid not null,
@@ -73,6 +74,19 @@ comment on table private.feed_queue is 'Posts of big authors waiting for their f
 -- the read merges the queue in feed order; the drain takes the oldest first
 create index feed_queue_created_idx on private.feed_queue (created_at desc, post_id desc);
 create index feed_queue_enqueued_idx on private.feed_queue (enqueued_at, post_id);
+
+-- Fan-out only to readers active recently (issue 16; Mastodon does the same with 7 days). A feed
+-- read is a GET (read-only transaction), so it cannot mark its reader; the custom access token hook
+-- can (it runs at sign-in and at every token refresh, about hourly), so a reader holding a valid
+-- token was marked within the last refresh. private.feed_reader_seen does it (called by
+-- public.custom_access_token_hook, sql/10_identity.sql).
+create table private.feed_readers (
+  user_id uuid not null,
+  last_seen_at timestamptz not null,
+  inbox_ready boolean not null default true,
+  constraint feed_readers_pkey primary key (user_id)
+);
+comment on table private.feed_readers is 'Readers whose inboxes the fan-out and the queue drain keep: those seen (an access token issued, private.feed_reader_seen) in the last 7 days. last_seen_at is touched at most hourly. inbox_ready false: the rebuild could not take its lock in time, the reader''s horizon is at the top (every page from the pull query) and the next token rebuilds. No row, or seen more than 7 days ago: dormant (no fan-out; the first token rebuilds the inbox). No foreign key: like the inbox, a deleted user''s row is inert.';
 
 -- Profile pages and the pull query read a user's profile posts without their group posts.
 create index posts_author_profile_created_idx on public.posts (author_id, created_at desc, id desc) where group_id is null;
@@ -140,6 +154,9 @@ begin
   if feed_backfill.target_group is not null and exists (select from private.feed_big_groups bg where bg.group_id = feed_backfill.target_group) then
     return; -- merged at read time
   end if;
+  -- shared with fan-outs, exclusive for a rebuild (private.rebuild_feed_inbox): a backfill never
+  -- interleaves with the rebuild of the same inbox and its horizon
+  perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
   select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = feed_backfill.reader;
   with newest as (
     select p.created_at, p.id
@@ -197,6 +214,11 @@ declare
   reader uuid;
   one_in integer := (select s.trim_one_in from private.feed_settings s);
 begin
+  -- Shared with every other fan-out and drain, exclusive for a rebuild (private.rebuild_feed_inbox).
+  -- Taken before the recipients statement, whose snapshot (read committed: one per statement) is
+  -- then either older than a concurrent rebuild (which waits for this transaction to commit, and so
+  -- sees this post) or newer than its commit (and sees the reader active).
+  perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
   with recipients as (
     select f.follower_id as user_id
     from public.follows f
@@ -215,6 +237,11 @@ begin
     insert into private.feed_inbox (user_id, created_at, post_id)
     select r.user_id, feed_deliver_post.created_at, feed_deliver_post.post_id
     from recipients r
+    -- only readers seen in the last 7 days; a dormant reader's inbox is rebuilt by their next token
+    where exists (
+      select from private.feed_readers fr
+      where fr.user_id = r.user_id and fr.last_seen_at > now() - interval '7 days'
+    )
     on conflict do nothing
     returning user_id
   )
@@ -227,7 +254,7 @@ begin
   return delivered;
 end
 $$;
-comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), those seen in the last 7 days (private.feed_readers): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
 
 create function private.feed_fan_out_post()
 returns trigger
@@ -402,3 +429,156 @@ create trigger group_members_feed
 create trigger group_follows_feed
   after insert or delete on public.group_follows
   for each row execute function private.feed_on_group_source();
+
+-- Readers: the mark and the rebuild of a returning reader ------------------------------------------
+-- Called from Supabase Auth's custom access token hook (public.custom_access_token_hook), which runs
+-- as supabase_auth_admin before every access token is issued (sign-in and each refresh) inside Auth's
+-- request, so it must be quick: Supabase's Auth Hooks guide
+-- (https://supabase.com/docs/guides/auth/auth-hooks, "Security model") has the hook's role granted
+-- exactly what it touches; here that is execute on private.feed_reader_seen alone (security definer),
+-- not the feed tables. Auth gives a Postgres hook a short time budget (our token helper,
+-- scripts/lib/auth.ts, runs it under statement_timeout 2s as GoTrue does), hence the bounds below:
+-- a lock wait of 250 ms at most, then a fallback that is exact but reads from the pull query, and
+-- at most feed_settings.rebuild_size rows copied.
+
+create function private.try_feed_rebuild_lock()
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+set lock_timeout = '250ms'
+as $$
+begin
+  perform pg_advisory_xact_lock(hashtextextended('feed_inbox_rebuild', 0));
+  return true;
+exception when lock_not_available then
+  return false;
+end
+$$;
+comment on function private.try_feed_rebuild_lock() is 'Takes the rebuild lock exclusively (fan-outs, drains and backfills take it shared) for the rest of the transaction, waiting 250 ms at most (a queue drain of a big author holds it shared for seconds); false when it could not.';
+
+create function private.rebuild_feed_inbox(reader uuid)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  k integer := (select s.rebuild_size from private.feed_settings s);
+  ats timestamptz[];
+  ids uuid[];
+begin
+  if not private.try_feed_rebuild_lock() then
+    -- Exact anyway: the horizon at the top sends every page to the pull query until a later token
+    -- rebuilds (inbox_ready false makes the next token try again, whatever the hour).
+    insert into private.feed_readers as fr (user_id, last_seen_at, inbox_ready)
+    values (rebuild_feed_inbox.reader, now(), false)
+    on conflict (user_id) do update set last_seen_at = excluded.last_seen_at, inbox_ready = false;
+    insert into private.feed_inbox_state as st (user_id, horizon_at, horizon_id)
+    values (rebuild_feed_inbox.reader, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff')
+    on conflict (user_id) do update set horizon_at = excluded.horizon_at, horizon_id = excluded.horizon_id;
+    return false;
+  end if;
+  -- Holding the lock exclusively: every fan-out that could have skipped this reader has committed
+  -- (its post is visible to the statements below), and every later one waits for this commit and
+  -- then sees the reader active. So the inbox is the newest k candidates as of now, plus whatever
+  -- later fan-outs add.
+  insert into private.feed_readers as fr (user_id, last_seen_at, inbox_ready)
+  values (rebuild_feed_inbox.reader, now(), true)
+  on conflict (user_id) do update set last_seen_at = excluded.last_seen_at, inbox_ready = true;
+  delete from private.feed_inbox i where i.user_id = rebuild_feed_inbox.reader;
+  -- The candidates are what the fan-out delivers (no visibility checks: reads apply them, and a mute
+  -- that expires or a block that ends must find the rows there): own posts, accepted followees'
+  -- profile posts, posts of groups actively joined or followed, big groups excepted (merged at read
+  -- time). The newest k + 1 keys, top-k per source.
+  select array_agg(c.created_at order by c.created_at desc, c.id desc), array_agg(c.id order by c.created_at desc, c.id desc)
+  into ats, ids
+  from (
+    select u.created_at, u.id
+    from (
+      (
+        select p.created_at, p.id from public.posts p
+        where p.author_id = rebuild_feed_inbox.reader
+        order by p.created_at desc, p.id desc
+        limit k + 1
+      )
+      union all
+      select fp.created_at, fp.id
+      from public.follows f
+      cross join lateral (
+        select p.created_at, p.id from public.posts p
+        where p.author_id = f.followee_id and p.group_id is null
+        order by p.created_at desc, p.id desc
+        limit k + 1
+      ) fp
+      where f.follower_id = rebuild_feed_inbox.reader and f.status = 'accepted'
+      union all
+      select gp.created_at, gp.id
+      from (
+        select gm.group_id from public.group_members gm where gm.user_id = rebuild_feed_inbox.reader and gm.status = 'active'
+        union
+        select gf.group_id from public.group_follows gf where gf.user_id = rebuild_feed_inbox.reader
+      ) g
+      cross join lateral (
+        select p.created_at, p.id from public.posts p
+        where p.group_id = g.group_id and p.author_id <> rebuild_feed_inbox.reader
+        order by p.created_at desc, p.id desc
+        limit k + 1
+      ) gp
+      where not exists (select from private.feed_big_groups bg where bg.group_id = g.group_id)
+    ) u -- the branches are disjoint (no self-follow; group branch without own posts)
+    order by u.created_at desc, u.id desc
+    limit k + 1
+  ) c;
+  insert into private.feed_inbox (user_id, created_at, post_id)
+  select rebuild_feed_inbox.reader, ats[x], ids[x]
+  from generate_subscripts(ids, 1) x
+  where x <= k;
+  if coalesce(cardinality(ids), 0) > k then
+    -- more candidates than copied: complete from the k-th down; older pages from the pull query
+    insert into private.feed_inbox_state as st (user_id, horizon_at, horizon_id)
+    values (rebuild_feed_inbox.reader, ats[k], ids[k])
+    on conflict (user_id) do update set horizon_at = excluded.horizon_at, horizon_id = excluded.horizon_id;
+  else
+    delete from private.feed_inbox_state st where st.user_id = rebuild_feed_inbox.reader;
+  end if;
+  return true;
+end
+$$;
+comment on function private.rebuild_feed_inbox(uuid) is 'Rebuilds a returning (dormant) reader''s inbox exactly: under the rebuild lock taken exclusively (fan-outs take it shared), marks the reader seen, replaces the inbox with the newest feed_settings.rebuild_size candidates and puts the horizon at the last of them (none when that is all there is). When the lock is not granted within 250 ms, marks the reader seen with inbox_ready false and the horizon at the top (every page from the pull query, still exact); the next token tries again. Returns whether it rebuilt.';
+
+create function private.feed_reader_seen(reader uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  seen timestamptz;
+  ready boolean;
+begin
+  if feed_reader_seen.reader is null then
+    return;
+  end if;
+  select fr.last_seen_at, fr.inbox_ready into seen, ready from private.feed_readers fr where fr.user_id = feed_reader_seen.reader;
+  if ready and seen > now() - interval '1 hour' then
+    return; -- the common case: a read of one row, no write
+  end if;
+  -- Active (seen within 6 days, a day's margin under the fan-out's 7 so that no fan-out running now
+  -- can have judged the reader dormant): touch. Otherwise, or never seen, or a rebuild still owed:
+  -- rebuild.
+  if ready and seen > now() - interval '6 days' then
+    update private.feed_readers fr set last_seen_at = now() where fr.user_id = feed_reader_seen.reader;
+    return;
+  end if;
+  perform private.rebuild_feed_inbox(feed_reader_seen.reader);
+end
+$$;
+comment on function private.feed_reader_seen(uuid) is 'Called by the custom access token hook for every token: marks the reader seen (at most one write an hour), and for a reader dormant for 6 days or more (or never seen, or owed a rebuild) rebuilds the inbox (private.rebuild_feed_inbox) before the token is issued.';
+
+revoke execute on function private.try_feed_rebuild_lock() from public;
+revoke execute on function private.rebuild_feed_inbox(uuid) from public;
+revoke execute on function private.feed_reader_seen(uuid) from public;
+grant usage on schema private to supabase_auth_admin;
+grant execute on function private.feed_reader_seen(uuid) to supabase_auth_admin;

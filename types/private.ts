@@ -163,12 +163,31 @@ export type Database = {
         }
         Relationships: []
       }
+      feed_readers: {
+        Row: {
+          inbox_ready: boolean
+          last_seen_at: string
+          user_id: string
+        }
+        Insert: {
+          inbox_ready?: boolean
+          last_seen_at: string
+          user_id: string
+        }
+        Update: {
+          inbox_ready?: boolean
+          last_seen_at?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
       feed_settings: {
         Row: {
           backfill_size: number
           id: boolean
           inbox_cap: number
           queue_threshold: number
+          rebuild_size: number
           trim_one_in: number
         }
         Insert: {
@@ -176,6 +195,7 @@ export type Database = {
           id?: boolean
           inbox_cap?: number
           queue_threshold?: number
+          rebuild_size?: number
           trim_one_in?: number
         }
         Update: {
@@ -183,6 +203,7 @@ export type Database = {
           id?: boolean
           inbox_cap?: number
           queue_threshold?: number
+          rebuild_size?: number
           trim_one_in?: number
         }
         Relationships: []
@@ -636,6 +657,7 @@ export type Database = {
         }
         Returns: number
       }
+      feed_reader_seen: { Args: { reader: string }; Returns: undefined }
       feed_rows: {
         Args: { me: string; post_ids: string[] }
         Returns: unknown[]
@@ -891,6 +913,7 @@ export type Database = {
         Args: { at: string; id: string; reader: string }
         Returns: undefined
       }
+      rebuild_feed_inbox: { Args: { reader: string }; Returns: boolean }
       refresh_group_owner_role: {
         Args: { target_user: string }
         Returns: undefined
@@ -1022,6 +1045,10 @@ export type Database = {
       }
       trim_feed_inbox: { Args: { reader: string }; Returns: undefined }
       trim_feed_inboxes: { Args: { max_readers?: number }; Returns: number }
+      try_feed_rebuild_lock: {
+        Args: Record<PropertyKey, never>
+        Returns: boolean
+      }
       username_problem: { Args: { candidate: string }; Returns: string }
       users_blocking_me: { Args: Record<PropertyKey, never>; Returns: string[] }
       users_i_follow: { Args: Record<PropertyKey, never>; Returns: string[] }
