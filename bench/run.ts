@@ -162,7 +162,14 @@ async function main(): Promise<void> {
     await sql.end();
   }
   const owner = postgres(url, { max: 9, onnotice: () => {} });
-  const api = postgres(withDatabase(server, dbName).replace("postgres@", "authenticator@"), { max: 8, onnotice: () => {} });
+  // statement_timeout lifted for the bench's API connections only: the platform's 8 s (authenticator's
+  // role setting, platform/bootstrap.sql) would abort the ILIKE baselines of bench/discovery.ts, which
+  // scan every post; a timeout changes no latency that is measured.
+  const api = postgres(withDatabase(server, dbName).replace("postgres@", "authenticator@"), {
+    max: 8,
+    onnotice: () => {},
+    connection: { statement_timeout: 0 },
+  });
   const pools = { api, owner };
   try {
     const [pg] = await owner<{ version: string }[]>`select version()`;
