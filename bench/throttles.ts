@@ -157,13 +157,23 @@ async function writes(owner: postgres.Sql, needed: number): Promise<Write[]> {
     select exists (select from pg_trigger where tgrelid = to_regclass('public.reports')
       and tgfoid = 'private.throttle_row'::regproc) as reports`;
   if (reports) {
+    // Many reporters of one post would reach the auto-hide threshold and hide it (then "post not
+    // found"): the throttle is measured, not auto-hide.
+    await owner`update private.moderation_settings set auto_hide_threshold = 1000000`;
     list.push({
       name: "report",
       tables: ["reports"],
       capacity: authors.length * visible.length,
       next: (i) => {
         const p = pair(i);
-        return post(p.user, "/rpc/report", "select public.report('post', $1, 'spam') as id", [p.post]);
+        // the direct insert public.report() makes (POST /reports): EXPLAIN shows trigger times only
+        // for a statement's own triggers, not for those inside a function
+        return post(
+          p.user,
+          "/reports",
+          "insert into public.reports (target_kind, target_id, category) values ('post', $1, 'spam') returning id",
+          [p.post],
+        );
       },
     });
   }
