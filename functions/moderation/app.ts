@@ -87,7 +87,7 @@ export type Notice = {
 };
 
 /**
- * sent: the relay accepted it; skipped: SMTP is not configured (it stays queued) or the user has no
+ * sent: the relay accepted it; skipped: no mail transport is configured (it stays queued) or the user has no
  * address; failed: see the log (it stays queued for a retry); queued: another sender holds it.
  */
 export type EmailOutcome = "sent" | "skipped" | "failed" | "queued";

@@ -92,4 +92,31 @@ describe("feed edges", () => {
       "42501",
     );
   });
+
+  it("refuses every page function a reader other than the caller whenever the session carries claims (the who-reads rule)", async () => {
+    // As the owner (who may call private functions) but with b's claims: the rule itself refuses,
+    // in each feed page (inlined) and in the search pages (private.require_feed_reader).
+    const a = await db().newUser("named");
+    const b = await db().newUser("claimer");
+    const claims = JSON.stringify({ sub: idOf(b), role: "authenticated" });
+    const pages = [
+      `select * from private.home_feed_page('${idOf(a)}', null, 20)`,
+      `select * from private.group_feed_page('${idOf(a)}', gen_random_uuid(), null, 20)`,
+      `select * from private.profile_feed_page('${idOf(a)}', '${idOf(b)}', null, 20)`,
+      `select * from private.search_posts_page('${idOf(a)}', 'hello', null, 20)`,
+    ];
+    for (const page of pages) {
+      await expectDbError(
+        db().admin.begin(async (tx) => {
+          await tx`select set_config('request.jwt.claims', ${claims}, true)`;
+          await tx.unsafe(page);
+        }),
+        "42501",
+        /read as the caller/,
+      );
+    }
+    // without claims (a job, the bench) the owner may name any reader
+    const rows = await db().admin.unsafe(`select * from private.home_feed_page('${idOf(a)}', null, 20)`);
+    expect(rows).toEqual([]);
+  });
 });
