@@ -23,6 +23,17 @@ export interface Stats {
   p99_ms: number;
   mean_ms: number;
   ops_per_s: number;
+  /**
+   * Requests cancelled by the impersonated role's statement_timeout (8 s for authenticated, as on the
+   * platform): counted at the time they ran, so every percentile they reach is a lower bound ("≥").
+   * Only the full-scan baselines get there; a cell stops each worker at its first timeout.
+   */
+  timeouts?: number;
+}
+
+/** Was this error a statement cancelled by statement_timeout (SQLSTATE 57014)? */
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "57014";
 }
 
 function claimsOf(role: Role, user: string | null): string {
@@ -78,12 +89,18 @@ export async function measure(
   seconds: number,
 ): Promise<Stats> {
   const latencies: number[] = [];
-  // warm-up: a few requests per worker, not counted
+  let timeouts = 0;
+  // warm-up: a few requests per worker, not counted (a timeout ends the worker's warm-up)
   await Promise.all(
     Array.from({ length: concurrency }, async (_, w) => {
       for (let i = 0; i < 5; i++) {
         const r = next(w, i);
-        await request(r.role === "postgres" ? pools.owner : pools.api, r);
+        try {
+          await request(r.role === "postgres" ? pools.owner : pools.api, r);
+        } catch (error) {
+          if (!isTimeout(error)) throw error;
+          return;
+        }
       }
     }),
   );
@@ -95,13 +112,20 @@ export async function measure(
       while (performance.now() < deadline) {
         const r = next(w, i++);
         const t0 = performance.now();
-        await request(r.role === "postgres" ? pools.owner : pools.api, r);
+        try {
+          await request(r.role === "postgres" ? pools.owner : pools.api, r);
+        } catch (error) {
+          if (!isTimeout(error)) throw error;
+          latencies.push(performance.now() - t0);
+          timeouts++;
+          return;
+        }
         latencies.push(performance.now() - t0);
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return summarize(latencies, elapsed);
+  return summarize(latencies, elapsed, timeouts);
 }
 
 /** The same requests one at a time, timed inside the server instead of at the client. */
@@ -111,17 +135,27 @@ export async function measureInDatabase(
   seconds: number,
 ): Promise<Stats> {
   const times: number[] = [];
+  let timeouts = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   for (let i = 0; performance.now() < deadline; i++) {
     const r = next(0, i);
-    const ms = await serverTime(r.role === "postgres" ? pools.owner : pools.api, r);
-    if (i >= 5) times.push(ms);
+    const t0 = performance.now();
+    try {
+      const ms = await serverTime(r.role === "postgres" ? pools.owner : pools.api, r);
+      if (i >= 5) times.push(ms);
+    } catch (error) {
+      if (!isTimeout(error)) throw error;
+      // the server's time is unknown; the client's is a lower bound of it
+      times.push(performance.now() - t0);
+      timeouts++;
+      break;
+    }
   }
-  return summarize(times, (performance.now() - started) / 1000);
+  return summarize(times, (performance.now() - started) / 1000, timeouts);
 }
 
-function summarize(latencies: number[], elapsed: number): Stats {
+function summarize(latencies: number[], elapsed: number, timeouts = 0): Stats {
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -131,6 +165,7 @@ function summarize(latencies: number[], elapsed: number): Stats {
     p99_ms: round(percentile(latencies, 99)),
     mean_ms: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
     ops_per_s: Math.round(latencies.length / elapsed),
+    ...(timeouts > 0 ? { timeouts } : {}),
   };
 }
 
