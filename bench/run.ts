@@ -289,7 +289,13 @@ async function main(): Promise<void> {
       sustained = 1000000, new_account_sustained = 1000000, period = '1 second'`;
     // Off means no throttle trigger at all on posts and reactions (the true baseline), not the operators'
     // switch (private.throttle_settings), which still runs the trigger to find out it is off.
+    // Only on a change of state: an ALTER TABLE invalidates every session's cached plans on the table,
+    // so re-running it before each scenario made the first call on each pooled connection replan
+    // every statement of the feed functions (issue 16: that replanning was most of the in-db p99).
+    let throttlesOn: boolean | undefined;
     const setThrottles = async (on: boolean) => {
+      if (throttlesOn === on) return;
+      throttlesOn = on;
       for (const [table, trigger] of [
         ["posts", "posts_throttle"],
         ["reactions", "reactions_throttle"],

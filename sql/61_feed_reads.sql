@@ -40,8 +40,8 @@ comment on function private.require_feed_reader(uuid) is 'Refuses (42501) a read
 -- The read-time pull query (fan-out on read) ------------------------------------------------------
 -- The home feed of `me` strictly below (before_at, before_id) and at or above (after_at, after_id):
 -- top-n per source (own posts, accepted followees' profile posts, followed or joined groups), filtered
--- per row before the limit, merged. With only_big_groups, just the big groups' posts (the read-time
--- merge of the home feed).
+-- per row before the limit, merged. With only_big_groups, just the big groups' posts (the home feed
+-- merges big groups itself since issue 16, in its own statement; kept for callers of the signature).
 
 create function private.pull_feed_ids(
   me uuid, before_at timestamptz, before_id uuid, after_at timestamptz, after_id uuid, n integer,
@@ -146,7 +146,7 @@ begin
   limit pull_feed_ids.n;
 end
 $$;
-comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) is 'The home feed of a user computed at read time (fan-out on read) between two keys: the pages below the inbox horizon, and (only_big_groups) the big groups'' posts merged above it. Also the benchmark''s fan-out-on-read baseline.';
+comment on function private.pull_feed_ids(uuid, timestamptz, uuid, timestamptz, uuid, integer, boolean) is 'The home feed of a user computed at read time (fan-out on read) between two keys: the pages below the inbox horizon (only_big_groups: just the big groups'' posts). Also the benchmark''s fan-out-on-read baseline.';
 
 -- The API type ----------------------------------------------------------------------------------
 
@@ -196,8 +196,8 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
-      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id),
+      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = feed_rows.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = feed_rows.me and bm.post_id = p.id)
     from public.posts p
@@ -226,8 +226,8 @@ declare
   low_id uuid;
   hidden uuid[];
   my_groups uuid[];
+  big_groups uuid[];
   queued boolean;
-  in_big_groups boolean;
   got integer := 0;
 begin
   if coalesce(current_setting('request.jwt.claims', true), '') <> '' and home_feed_page.me is distinct from auth.uid() then
@@ -244,44 +244,53 @@ begin
     -- plan keeps them as index conditions.
     low_at := coalesce(h_at, '-infinity');
     low_id := coalesce(h_id, '00000000-0000-0000-0000-000000000000');
-    hidden := array(
-      select m.muted_id from public.mutes m
-      where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
-      union
-      select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
-      union
-      select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
-    );
-    my_groups := array(
-      select g.id
-      from public.groups g
-      where g.id in (
-          select gm.group_id from public.group_members gm where gm.user_id = home_feed_page.me and gm.status = 'active'
-          union
-          select gf.group_id from public.group_follows gf where gf.user_id = home_feed_page.me
-        )
-        and g.status = 'active'
-        and (
-          g.visibility = 'public'
-          or exists (
-            select from public.group_members gm
-            where gm.group_id = g.id and gm.user_id = home_feed_page.me and gm.status = 'active'
+    -- The reader's context in one statement (issue 16): the authors hidden from the reader (muted
+    -- now, or a block either way); the groups whose posts reach the home feed (active; an active
+    -- member, or a follower of a public one); which of those are big (merged here, never fanned
+    -- out); and whether the queue holds a post for this reader in the page's range (normally a
+    -- handful of rows).
+    with mine as materialized (
+      select array(
+        select g.id
+        from public.groups g
+        where g.id in (
+            select gm.group_id from public.group_members gm where gm.user_id = home_feed_page.me and gm.status = 'active'
+            union
+            select gf.group_id from public.group_follows gf where gf.user_id = home_feed_page.me
           )
-        )
-    );
-    -- is the reader in (or following) a big group, whose posts are merged here rather than fanned out?
-    in_big_groups := exists (select from private.feed_big_groups bg where bg.group_id = any (my_groups));
-    -- does the queue hold a post for this reader in the page's range? (normally a handful of rows)
-    queued := exists (
-      select from private.feed_queue q
-      where (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
-        and (q.author_id = home_feed_page.me
-          or (q.group_id is null and exists (
-              select from public.follows f
-              where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
-          or q.group_id = any (my_groups))
-    );
-    if not queued and not in_big_groups then
+          and g.status = 'active'
+          and (
+            g.visibility = 'public'
+            or exists (
+              select from public.group_members gm
+              where gm.group_id = g.id and gm.user_id = home_feed_page.me and gm.status = 'active'
+            )
+          )
+      ) as ids
+    )
+    select
+      array(
+        select m.muted_id from public.mutes m
+        where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
+        union
+        select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
+        union
+        select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
+      ),
+      mine.ids,
+      array(select bg.group_id from private.feed_big_groups bg where bg.group_id = any (mine.ids)),
+      exists (
+        select from private.feed_queue q
+        where (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
+          and (q.author_id = home_feed_page.me
+            or (q.group_id is null and exists (
+                select from public.follows f
+                where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
+            or q.group_id = any (mine.ids))
+      )
+    into hidden, my_groups, big_groups, queued
+    from mine;
+    if not queued and cardinality(big_groups) = 0 then
       -- the common case: the inbox alone, streamed from its primary key, hydrated as it goes
       return query
         select p.id, p.created_at,
@@ -290,8 +299,8 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
-      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id),
+      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
         from private.feed_inbox i
@@ -311,63 +320,80 @@ begin
         order by i.created_at desc, i.post_id desc
         limit n;
     else
-      -- three candidate sources, each filtered before its limit, merged, then hydrated
+      -- The merge, one statement: the inbox's page first; then the queued posts for the reader and
+      -- each big group's newest posts, read only above the inbox page's last row when the inbox
+      -- filled the page (nothing older can make the page); merged, deduplicated, hydrated.
       return query
-        with page as (
+        with inbox as materialized (
+          select i.post_id, i.created_at
+          from private.feed_inbox i
+          join public.posts p on p.id = i.post_id
+          where i.user_id = home_feed_page.me
+            and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
+            and p.removed_at is null
+            and (p.author_id = home_feed_page.me
+              or (p.author_id <> all (hidden)
+                and case when p.group_id is null
+                  then exists (
+                    select from public.follows f
+                    where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                  )
+                  else p.group_id = any (my_groups)
+                end))
+          order by i.created_at desc, i.post_id desc
+          limit n
+        ),
+        -- the lowest key another source needs: the inbox page's last row when the page is full, else the horizon
+        edge as (
+          select coalesce(l.created_at, low_at) as at, coalesce(l.post_id, low_id) as id
+          from (select 1) one
+          left join (
+            select x.created_at, x.post_id from inbox x
+            where (select count(*) from inbox) >= n
+            order by x.created_at, x.post_id
+            limit 1
+          ) l on true
+        ),
+        page as (
           select u.post_id, u.created_at
           from (
-            (
-              select i.post_id, i.created_at
-              from private.feed_inbox i
-              join public.posts p on p.id = i.post_id
-              where i.user_id = home_feed_page.me
-                and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
-                and p.removed_at is null
-          and (p.author_id = home_feed_page.me
-            or (p.author_id <> all (hidden)
-              and case when p.group_id is null
-                then exists (
-                  select from public.follows f
-                  where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
-                )
-                else p.group_id = any (my_groups)
-              end))
-              order by i.created_at desc, i.post_id desc
-              limit n
-            )
-            union all
+            select ib.post_id, ib.created_at from inbox ib
+            -- union, not union all: a big group's post can also sit in an inbox (the author's own row,
+            -- or fanned out before the group grew big), and the edge row itself is in both
+            union
             (
               select q.post_id, q.created_at
               from private.feed_queue q
               join public.posts p on p.id = q.post_id
+              cross join edge e
               where queued
-                and (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
-                -- not when already in this inbox (the author's own row, or copied by a backfill)
-                and not exists (
-                  select from private.feed_inbox i
-                  where i.user_id = home_feed_page.me and i.created_at = q.created_at and i.post_id = q.post_id
-                )
+                and (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (e.at, e.id)
                 and p.removed_at is null
-          and (p.author_id = home_feed_page.me
-            or (p.author_id <> all (hidden)
-              and case when p.group_id is null
-                then exists (
-                  select from public.follows f
-                  where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
-                )
-                else p.group_id = any (my_groups)
-              end))
+                and (p.author_id = home_feed_page.me
+                  or (p.author_id <> all (hidden)
+                    and case when p.group_id is null
+                      then exists (
+                        select from public.follows f
+                        where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                      )
+                      else p.group_id = any (my_groups)
+                    end))
               order by q.created_at desc, q.post_id desc
               limit n
             )
-            -- union, not union all: a big group's post can also sit in an inbox (fanned out before
-            -- the group grew big); each branch is limited, so the dedupe is over at most 3n rows
             union
-            (
-              select bg.post_id, bg.created_at
-              from private.pull_feed_ids(home_feed_page.me, b_at, b_id, h_at, h_id, n, true) bg
-              where in_big_groups
-            )
+            select bp.post_id, bp.created_at
+            from unnest(big_groups) as bg(group_id)
+            cross join edge e
+            cross join lateral (
+              select p.id as post_id, p.created_at
+              from public.posts p
+              where p.group_id = bg.group_id and p.removed_at is null
+                and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (e.at, e.id)
+                and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
+              order by p.created_at desc, p.id desc
+              limit n
+            ) bp
           ) u
           order by u.created_at desc, u.post_id desc
           limit n
@@ -378,8 +404,8 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
-      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id),
+      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
         from page pg
@@ -400,7 +426,7 @@ begin
     select pp.post_id from private.pull_feed_ids(home_feed_page.me, b_at, b_id, null, null, n, false) pp));
 end
 $$;
-comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader, one statement per page: above the inbox horizon the inbox (plus queued posts of big authors and posts of big groups when there are any for the reader), filtered by the posts select policy''s rule and hydrated; below it, the pull query.';
+comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader, one statement per page: above the inbox horizon the inbox, plus (when there are any for the reader) queued posts of big authors and the newest posts of each big group the reader is in, read only above the inbox page''s last row when the inbox fills the page; filtered by the posts select policy''s rule and hydrated. Below the horizon, the pull query.';
 
 -- Group and profile feeds ---------------------------------------------------------------------------
 
@@ -452,8 +478,8 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
-      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id),
+      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = group_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = group_feed_page.me and bm.post_id = p.id)
     from public.posts p
@@ -511,8 +537,8 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
-      (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id),
+      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
+        from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = profile_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = profile_feed_page.me and bm.post_id = p.id)
     from public.posts p
