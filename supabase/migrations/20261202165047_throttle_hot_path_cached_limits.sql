@@ -161,3 +161,9 @@ REVOKE ALL ON FUNCTION "private"."throttle_limits_changed"() FROM PUBLIC;
 REVOKE ALL ON FUNCTION "private"."throttle_limits_changed"() FROM "postgres";
 
 GRANT EXECUTE ON FUNCTION "private"."throttle_limits_changed"() TO "postgres";
+
+-- hand-written tail: re-append when regenerating
+-- The sources create rate_limits_changed before sql/82 inserts the export limit, which bumps the
+-- generation once; the chain inserted that row long ago. One bump here builds the same row (and marks
+-- every cached limit stale, as the new columns' defaults already do).
+update private.throttle_settings set generation = generation + 1;
