@@ -8,7 +8,7 @@
 // shared server) on BENCH_DATABASE_URL's server. Or call
 // throttleCost(pools) on a database `npm run bench` loaded.
 //
-// Method. Every limit is raised out of reach, so each write takes the allowed path (the bucket upsert)
+// Method. Every limit is raised out of reach, so each write takes the allowed path (the bucket update)
 // and none is refused. Every write is a *new* row (a fresh post, comment, reaction pair, follow pair):
 // the triggers fire on insert only, so a repeated reaction would measure nothing. "Off" disables the
 // table's throttle triggers (those calling private.throttle_row), the true baseline; "on" is the
