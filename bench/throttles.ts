@@ -1,13 +1,14 @@
 // The cost of the throttles (sql/79_throttles.sql), issue 18's target "≤ 1.1×": the same writes with
 // the throttle trigger on and off, in the same run, on the same database, interleaved.
 //
-//   npx tsx bench/throttles.ts [--scale 0.01] [--rounds 8] [--batch 40] [--out file.json]
+//   npx tsx bench/throttles.ts [--scale 0.01] [--rounds 8] [--batch 40] [--out file.json] [--db-prefix p_]
 //
 // It builds its own throwaway database (bootstrap + migrations + bench/dataset.ts at the given scale,
-// named throttles_bench_<random>, dropped at the end) on BENCH_DATABASE_URL's server. Or call
+// named <db-prefix>throttles_bench_<random>, dropped at the end; a prefix names whose it is on a
+// shared server) on BENCH_DATABASE_URL's server. Or call
 // throttleCost(pools) on a database `npm run bench` loaded.
 //
-// Method. Every limit is raised out of reach, so each write takes the allowed path (the bucket upsert)
+// Method. Every limit is raised out of reach, so each write takes the allowed path (the bucket update)
 // and none is refused. Every write is a *new* row (a fresh post, comment, reaction pair, follow pair):
 // the triggers fire on insert only, so a repeated reaction would measure nothing. "Off" disables the
 // table's throttle triggers (those calling private.throttle_row), the true baseline; "on" is the
@@ -267,7 +268,9 @@ async function main(): Promise<void> {
   const batch = Number(args.get("batch") ?? "40");
   const server = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   // a fresh name: createDatabase drops an existing database of that name, so never reuse one
-  const url = withDatabase(server, `throttles_bench_${randomBytes(6).toString("hex")}`);
+  const prefix = args.get("db-prefix") ?? "";
+  if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error("--db-prefix: lowercase letters, digits and _ only");
+  const url = withDatabase(server, `${prefix}throttles_bench_${randomBytes(6).toString("hex")}`);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`building ${new URL(url).pathname.slice(1)} at scale ${scale}`);
   await createDatabase(url);

@@ -1,8 +1,9 @@
 -- Throttles: per-user limits on every write a spammer would use, enforced by the database itself.
 -- Objects: table public.rate_limits (the limits, readable by everyone), private.throttle_settings (one
--- row: the switch), private.rate_limit_buckets (one GCRA state row per user and action),
--- private.throttle(action), the trigger function private.throttle_row() and one trigger per throttled
--- write.
+-- row: the switch and the limits' generation), private.rate_limit_buckets (one GCRA state row per user
+-- and action, with the limits it last used), private.throttle(action), the trigger function
+-- private.throttle_row(), one trigger per throttled write, and private.throttle_limits_changed() on
+-- rate_limits and profiles.created_at.
 -- Caveats:
 -- * Every throttled write is a row insert (or, for a renewed invitation, an update) on the table
 --   itself, so an RPC and a direct insert count alike and nothing goes around the limit. The triggers
@@ -11,13 +12,18 @@
 --   statement, so a refused write leaves nothing behind.
 -- * GCRA (the generic cell rate algorithm, a token bucket in one timestamp): each action allows
 --   `burst` writes at once, then one every `period / sustained`. The state is one row per
---   (user, action), changed by one upsert that takes its row lock: exact under concurrency, and
---   unrelated users never touch the same row.
+--   (user, action), changed under its row lock: exact under concurrency, and unrelated users never
+--   touch the same row.
+-- * The allowed path is one plain update of the caller's bucket row (private.throttle_row), which
+--   caches the caller's step and tolerance: no join to rate_limits, profiles or the settings row
+--   beyond reading its generation. The cache is valid while throttle_settings.generation is unchanged
+--   (a statement trigger bumps it on every change to rate_limits and to profiles.created_at, so an
+--   operator's change applies to the very next write) and until a new account turns old
+--   (limits_until). Otherwise private.throttle(action) reads the limits afresh and upserts the bucket.
 -- * Exempt: callers without a user (service_role, postgres, pg_cron), platform admins and moderators,
 --   and callers who may not write at all (unconfirmed, later suspended): the write's own rule refuses
---   them with 42501 whatever the limit says. These are checked only when a write is over the limit, so
---   the allowed path costs one statement (the limit joined into the bucket upsert); an exempt user's
---   bucket fills but never refuses.
+--   them with 42501 whatever the limit says. These are checked only when a write is over the limit,
+--   off the allowed path; an exempt user's bucket fills but never refuses.
 -- * Past the limit: SQLSTATE PGRST with PostgREST's JSON message and detail, so PostgREST answers
 --   HTTP 429 with a Retry-After header (docs/errors.md, "Throttles").
 -- * Adding an action is one row in public.rate_limits and one trigger line (docs/accounts.md).
@@ -76,20 +82,26 @@ grant select, insert, update, delete on public.rate_limits to service_role;
 create table private.throttle_settings (
   id boolean not null default true,
   enabled boolean not null default true,
+  generation bigint not null default 0,
   constraint throttle_settings_pkey primary key (id),
   constraint throttle_settings_one_row check (id)
 );
 insert into private.throttle_settings default values;
-comment on table private.throttle_settings is 'One row: enabled switches every throttle off when false (the benchmark measures the cost this way). Only postgres (operators) can change it.';
+comment on table private.throttle_settings is 'One row: enabled switches every throttle off when false (the benchmark measures the cost this way); generation counts changes to public.rate_limits and to accounts'' created_at, so that the limits cached in rate_limit_buckets are refreshed at the next write. Only postgres (operators) can change it.';
 
+-- fillfactor: the hot path rewrites one small row per write; room on its page keeps the update HOT.
 create table private.rate_limit_buckets (
   user_id uuid not null,
   action text not null,
   tat timestamptz not null,
   tolerance interval not null,
+  step interval not null default interval '0',
+  limits_until timestamptz not null default '-infinity',
+  generation bigint not null default 0,
   constraint rate_limit_buckets_pkey primary key (user_id, action)
-);
-comment on table private.rate_limit_buckets is 'GCRA state per user and action: tat (theoretical arrival time) is when the bucket is full again. A write is allowed while tat - now <= tolerance ((burst - 1) * period / sustained, as of the last write), and moves tat on by period / sustained.';
+)
+with (fillfactor = 80);
+comment on table private.rate_limit_buckets is 'GCRA state per user and action: tat (theoretical arrival time) is when the bucket is full again. A write is allowed while tat - now <= tolerance ((burst - 1) * period / sustained) and moves tat on by step (period / sustained). step and tolerance are the caller''s limits cached at the last write: valid while now < limits_until (when a new account turns old; infinity otherwise) and generation equals throttle_settings.generation (the defaults mark a row stale).';
 
 create function private.throttle(action text)
 returns void
@@ -111,22 +123,28 @@ begin
   if me is null then
     return;
   end if;
-  -- The hot path is this one statement: the caller's limit (by the account's age) joined to the
-  -- switch, upserted into the caller's bucket under its row lock. The step (period / sustained) rides
-  -- in as excluded.tat - t.
-  insert into private.rate_limit_buckets as b (user_id, action, tat, tolerance)
+  -- The slow path (private.throttle_row tried the cached limits first): the caller's limit (by the
+  -- account's age) read afresh and joined to the switch, upserted into the caller's bucket under its
+  -- row lock, with the limits cached for the next writes.
+  insert into private.rate_limit_buckets as b (user_id, action, tat, tolerance, step, limits_until, generation)
   select me, r.action,
-         t + r.period / case when young then r.new_account_sustained else r.sustained end,
-         r.period / case when young then r.new_account_sustained else r.sustained end
-           * (case when young then r.new_account_burst else r.burst end - 1)
+         t + a.step,
+         a.step * (case when y.young_until > t then r.new_account_burst else r.burst end - 1),
+         a.step, a.limits_until, s.generation
   from public.rate_limits r
   cross join private.throttle_settings s
   cross join lateral (
-    select coalesce((select p.created_at from public.profiles p where p.id = me) > t - make_interval(days => r.new_account_days), false) as young
+    select coalesce((select p.created_at from public.profiles p where p.id = me) + make_interval(days => r.new_account_days),
+                    'infinity') as young_until
+  ) y
+  cross join lateral (
+    select case when y.young_until > t then y.young_until else 'infinity' end as limits_until,
+           r.period / case when y.young_until > t then r.new_account_sustained else r.sustained end as step
   ) a
   where r.action = throttle.action and s.enabled
   on conflict on constraint rate_limit_buckets_pkey do update
-    set tat = greatest(b.tat, t) + (excluded.tat - t), tolerance = excluded.tolerance
+    set tat = greatest(b.tat, t) + excluded.step, tolerance = excluded.tolerance, step = excluded.step,
+        limits_until = excluded.limits_until, generation = excluded.generation
     where greatest(b.tat, t) - t <= excluded.tolerance
   returning b.* into bucket;
   if found then
@@ -148,7 +166,7 @@ begin
      or exists (select from public.user_roles ur where ur.user_id = me and ur.role in ('admin', 'moderator')) then
     return;
   end if;
-  if joined > t - make_interval(days => lim.new_account_days) then
+  if joined + make_interval(days => lim.new_account_days) > t then
     burst := lim.new_account_burst;
     sustained := lim.new_account_sustained;
   else
@@ -171,7 +189,7 @@ begin
     detail = json_build_object('status', 429, 'headers', json_build_object('Retry-After', wait_seconds::text))::text;
 end
 $$;
-comment on function private.throttle(text) is 'Counts one write of the action for the caller and raises PGRST (HTTP 429 with Retry-After through PostgREST) when it is over the caller''s limit. No-op without a user, when throttles are off, for an action without a rate_limits row, for callers who may not write, and for platform admins and moderators.';
+comment on function private.throttle(text) is 'Counts one write of the action for the caller with the limits read afresh (caching them in the bucket) and raises PGRST (HTTP 429 with Retry-After through PostgREST) when it is over the caller''s limit. No-op without a user, when throttles are off, for an action without a rate_limits row, for callers who may not write, and for platform admins and moderators. private.throttle_row calls it when its cached limits do not apply or the write does not fit.';
 
 create function private.throttle_row()
 returns trigger
@@ -180,11 +198,44 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.throttle(tg_argv[0]);
+  -- The hot path, one statement: the caller's bucket moves on by its cached step if the cached limits
+  -- still apply (same generation, throttles on, the account has not turned old) and the write fits.
+  -- A plain update (HOT: only tat changes), under the row lock; a concurrent write re-checks the
+  -- condition against the row it waited for.
+  update private.rate_limit_buckets b
+     set tat = greatest(b.tat, now()) + b.step
+   where b.user_id = (select auth.uid())
+     and b.action = tg_argv[0]
+     and b.generation = (select s.generation from private.throttle_settings s where s.enabled)
+     and now() < b.limits_until
+     and greatest(b.tat, now()) - now() <= b.tolerance;
+  if not found then
+    -- a first write, stale limits, throttles off, no user, or over the limit
+    perform private.throttle(tg_argv[0]);
+  end if;
   return null;
 end
 $$;
-comment on function private.throttle_row() is 'Trigger (after insert or update, for each row): private.throttle(<the trigger''s argument>).';
+comment on function private.throttle_row() is 'Trigger (after insert or update, for each row): counts one write of the action named by the trigger''s argument against the limits cached in the caller''s bucket; otherwise (first write, limits changed, throttles off, over the limit) private.throttle(<action>).';
+
+create function private.throttle_limits_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update private.throttle_settings set generation = generation + 1;
+  return null;
+end
+$$;
+comment on function private.throttle_limits_changed() is 'Trigger (after each statement that changes public.rate_limits or accounts'' created_at): bumps throttle_settings.generation, so every bucket reads its limits afresh at its next write.';
+
+create trigger rate_limits_changed after insert or update or delete or truncate on public.rate_limits
+  for each statement execute function private.throttle_limits_changed();
+-- An account's age picks its limits; created_at is not a client column, but an operator may set it.
+create trigger profiles_created_at_changed_throttle after update of created_at on public.profiles
+  for each statement execute function private.throttle_limits_changed();
 
 -- One line per throttled write. The triggers fire after the row is written, so they count rows
 -- really inserted; their error aborts the statement.

@@ -334,18 +334,27 @@ export type Database = {
       rate_limit_buckets: {
         Row: {
           action: string
+          generation: number
+          limits_until: string
+          step: string
           tat: string
           tolerance: string
           user_id: string
         }
         Insert: {
           action: string
+          generation?: number
+          limits_until?: string
+          step?: string
           tat: string
           tolerance: string
           user_id: string
         }
         Update: {
           action?: string
+          generation?: number
+          limits_until?: string
+          step?: string
           tat?: string
           tolerance?: string
           user_id?: string
@@ -367,14 +376,17 @@ export type Database = {
       throttle_settings: {
         Row: {
           enabled: boolean
+          generation: number
           id: boolean
         }
         Insert: {
           enabled?: boolean
+          generation?: number
           id?: boolean
         }
         Update: {
           enabled?: boolean
+          generation?: number
           id?: boolean
         }
         Relationships: []
