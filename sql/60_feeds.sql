@@ -206,7 +206,7 @@ returns integer
 language plpgsql
 security definer
 set search_path = ''
-set plan_cache_mode = force_generic_plan
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   to_trim uuid[];
@@ -220,17 +220,19 @@ begin
   -- then either older than a concurrent rebuild (which waits for this transaction to commit, and so
   -- sees this post) or newer than its commit (and sees the reader active).
   perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
-  -- One statement per kind of source (a generic plan each, no branch pruned at run time), and the
-  -- readers' mark read by a primary-key probe per recipient (a scalar sub-select): a join would let
-  -- the generic plan hash all of feed_readers for every post (issue 16: 9 of a post's 10 ms).
+  -- One statement per kind of source, planned for this author or group at every call (custom plans:
+  -- the drain delivers one big author's post to thousands, where hashing the readers seen in 7 days
+  -- beats a probe per follower; a generic plan, made for the average source, would probe). Planning
+  -- is a millisecond against seconds of delivery. Ordinary posts never come here: the posts trigger
+  -- (private.posts_count_and_fan_out) delivers them with a probe per recipient.
   if feed_deliver_post.group_id is null then
     with ins as (
       insert into private.feed_inbox (user_id, created_at, post_id)
       select f.follower_id, feed_deliver_post.created_at, feed_deliver_post.post_id
       from public.follows f
+      -- only readers seen in the last 7 days; a dormant reader's inbox is rebuilt by their next token
+      join private.feed_readers fr on fr.user_id = f.follower_id and fr.last_seen_at > seen_since
       where f.followee_id = feed_deliver_post.author_id and f.status = 'accepted'
-        -- only readers seen in the last 7 days; a dormant reader's inbox is rebuilt by their next token
-        and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = f.follower_id) > seen_since
       on conflict do nothing
       returning user_id
     )
@@ -248,7 +250,7 @@ begin
       insert into private.feed_inbox (user_id, created_at, post_id)
       select r.user_id, feed_deliver_post.created_at, feed_deliver_post.post_id
       from recipients r
-      where (select fr.last_seen_at from private.feed_readers fr where fr.user_id = r.user_id) > seen_since
+      join private.feed_readers fr on fr.user_id = r.user_id and fr.last_seen_at > seen_since
       on conflict do nothing
       returning user_id
     )
@@ -323,7 +325,9 @@ begin
       or n.author_id in (select fl.author_id from flagged fl));
   -- The rest, in one statement: every post into its author's inbox; an ordinary author's profile post
   -- to its accepted followers; an ordinary group's post to its active members and followers; only
-  -- readers seen in the last 7 days (a primary-key probe each), as private.feed_deliver_post does.
+  -- readers seen in the last 7 days, as private.feed_deliver_post. The readers' mark is read by a
+  -- primary-key probe per recipient (a scalar sub-select): as a join, the generic plan hashed all of
+  -- feed_readers for every post (issue 16: 9 of an ordinary post's ~10 ms at scale 0.1).
   -- The rebuild lock first (shared; see feed_deliver_post).
   perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
   with ins as (
