@@ -725,9 +725,13 @@ async function main(): Promise<void> {
     let delivered = 0;
     let seenQueued = 0;
     let seenDrained = 0;
-    const followerSample =
-      await ids(owner`select follower_id as id from public.follows where followee_id = ${biggest} and status = 'accepted'
-      and follower_id not in (select muter_id from public.mutes) order by md5(follower_id::text) limit 50`);
+    // Active followers (seen in the last 7 days, private.feed_readers): a reader holding a valid token
+    // was seen within the hour; a dormant one gets no fan-out and has the post when their next token
+    // rebuilds their inbox (issue 16), which the bench's direct claims never trigger.
+    const followerSample = await ids(owner`select f.follower_id as id from public.follows f
+      join private.feed_readers fr on fr.user_id = f.follower_id and fr.last_seen_at > now() - interval '7 days'
+      where f.followee_id = ${biggest} and f.status = 'accepted'
+      and f.follower_id not in (select muter_id from public.mutes) order by md5(f.follower_id::text) limit 50`);
     const followersSeeing = async (postId: string | undefined) => {
       let seen = 0;
       for (const f of followerSample) {
@@ -785,6 +789,9 @@ async function main(): Promise<void> {
       in_db_pull_vs_home_light_p50: ratio(db("pull_feed_light_reader").p50_ms, db("home_feed_light_reader").p50_ms),
       in_db_post_ordinary_vs_bare_insert_p50: ratio(db("post_create_ordinary").p50_ms, db("bare_insert").p50_ms),
       in_db_post_biggest_p99_ms: db("post_create_biggest").p99_ms,
+      // issue 16: the queued post of the most followed author reaches every active follower's inbox
+      // within the job's second plus this drain (its readers see it at once from the queue meanwhile)
+      drain_biggest_author_post_median_ms: drainMedian,
       post_throttle_on_vs_off_p50: ratio(c1("post_create_ordinary").p50_ms, c1("post_create_ordinary_throttle_off").p50_ms),
       in_db_post_throttle_on_vs_off_p50: ratio(db("post_create_ordinary").p50_ms, db("post_create_ordinary_throttle_off").p50_ms),
       ...(results.reaction && results.reaction_throttle_off

@@ -144,7 +144,10 @@ begin
       raise exception 'you can only post as yourself' using errcode = '42501';
     end if;
   end if;
-  perform private.assert_own_post_media(new.content, new.author_id);
+  -- Only image and video blocks name storage paths (jsonb containment: no call for other posts).
+  if new.content @> '{"blocks": [{"type": "image"}]}' or new.content @> '{"blocks": [{"type": "video"}]}' then
+    perform private.assert_own_post_media(new.content, new.author_id);
+  end if;
   if new.group_id is null then
     return new;
   end if;
@@ -317,34 +320,9 @@ create trigger posts_before_update
   before update on public.posts
   for each row execute function private.posts_before_update();
 
--- profiles.posts_count: once per statement and profile, under row locks taken in id order.
-
-
-create function private.posts_count_inserted()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  -- Static SQL (planned once per session), not private.add_to_counter's dynamic SQL (planned on every
-  -- call; issue 16): the same row locks in id order, then one update per author.
-  perform from public.profiles pr
-  where pr.id in (select n.author_id from new_rows n)
-  order by pr.id
-  for no key update;
-  update public.profiles pr set posts_count = pr.posts_count + c.n
-  from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
-  where pr.id = c.author_id;
-  return null;
-end
-$$;
-comment on function private.posts_count_inserted() is 'Statement trigger: counts the posts just inserted on their authors.';
-
-create trigger posts_count_inserted
-  after insert on public.posts
-  referencing new table as new_rows
-  for each statement execute function private.posts_count_inserted();
+-- profiles.posts_count: once per statement and profile, under row locks taken in id order. Inserts
+-- are counted by private.posts_count_and_fan_out (sql/60_feeds.sql), the one statement trigger after
+-- insert on posts, which fans the posts out under the same row lock (issue 16).
 
 create function private.posts_count_deleted()
 returns trigger

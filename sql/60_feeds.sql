@@ -206,46 +206,56 @@ returns integer
 language plpgsql
 security definer
 set search_path = ''
-set plan_cache_mode = force_generic_plan
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   to_trim uuid[];
   delivered integer;
   reader uuid;
   one_in integer := (select s.trim_one_in from private.feed_settings s);
+  seen_since timestamptz := now() - interval '7 days';
 begin
   -- Shared with every other fan-out and drain, exclusive for a rebuild (private.rebuild_feed_inbox).
   -- Taken before the recipients statement, whose snapshot (read committed: one per statement) is
   -- then either older than a concurrent rebuild (which waits for this transaction to commit, and so
   -- sees this post) or newer than its commit (and sees the reader active).
   perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
-  with recipients as (
-    select f.follower_id as user_id
-    from public.follows f
-    where feed_deliver_post.group_id is null and f.followee_id = feed_deliver_post.author_id and f.status = 'accepted'
-    union
-    select gm.user_id
-    from public.group_members gm
-    where feed_deliver_post.group_id is not null and gm.group_id = feed_deliver_post.group_id and gm.status = 'active'
-      and gm.user_id <> feed_deliver_post.author_id
-    union
-    select gf.user_id
-    from public.group_follows gf
-    where feed_deliver_post.group_id is not null and gf.group_id = feed_deliver_post.group_id
-      and gf.user_id <> feed_deliver_post.author_id
-  ), ins as (
-    insert into private.feed_inbox (user_id, created_at, post_id)
-    select r.user_id, feed_deliver_post.created_at, feed_deliver_post.post_id
-    from recipients r
-    -- only readers seen in the last 7 days; a dormant reader's inbox is rebuilt by their next token
-    where exists (
-      select from private.feed_readers fr
-      where fr.user_id = r.user_id and fr.last_seen_at > now() - interval '7 days'
+  -- One statement per kind of source, planned for this author or group at every call (custom plans:
+  -- the drain delivers one big author's post to thousands, where hashing the readers seen in 7 days
+  -- beats a probe per follower; a generic plan, made for the average source, would probe). Planning
+  -- is a millisecond against seconds of delivery. Ordinary posts never come here: the posts trigger
+  -- (private.posts_count_and_fan_out) delivers them with a probe per recipient.
+  if feed_deliver_post.group_id is null then
+    with ins as (
+      insert into private.feed_inbox (user_id, created_at, post_id)
+      select f.follower_id, feed_deliver_post.created_at, feed_deliver_post.post_id
+      from public.follows f
+      -- only readers seen in the last 7 days; a dormant reader's inbox is rebuilt by their next token
+      join private.feed_readers fr on fr.user_id = f.follower_id and fr.last_seen_at > seen_since
+      where f.followee_id = feed_deliver_post.author_id and f.status = 'accepted'
+      on conflict do nothing
+      returning user_id
     )
-    on conflict do nothing
-    returning user_id
-  )
-  select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / one_in) into delivered, to_trim from ins;
+    select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / one_in) into delivered, to_trim from ins;
+  else
+    with recipients as (
+      select gm.user_id
+      from public.group_members gm
+      where gm.group_id = feed_deliver_post.group_id and gm.status = 'active' and gm.user_id <> feed_deliver_post.author_id
+      union
+      select gf.user_id
+      from public.group_follows gf
+      where gf.group_id = feed_deliver_post.group_id and gf.user_id <> feed_deliver_post.author_id
+    ), ins as (
+      insert into private.feed_inbox (user_id, created_at, post_id)
+      select r.user_id, feed_deliver_post.created_at, feed_deliver_post.post_id
+      from recipients r
+      join private.feed_readers fr on fr.user_id = r.user_id and fr.last_seen_at > seen_since
+      on conflict do nothing
+      returning user_id
+    )
+    select count(*), array_agg(ins.user_id) filter (where random() < 1.0 / one_in) into delivered, to_trim from ins;
+  end if;
   if to_trim is not null then
     foreach reader in array to_trim loop
       perform private.trim_feed_inbox(reader);
@@ -254,52 +264,107 @@ begin
   return delivered;
 end
 $$;
-comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), those seen in the last 7 days (private.feed_readers): called by the fan-out trigger for ordinary sources and by the queue drain for big ones. About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), those seen in the last 7 days (private.feed_readers): called by the queue drain for big authors (ordinary posts are delivered by private.posts_count_and_fan_out, the same rules set-wise). About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
 
-create function private.feed_fan_out_post()
+-- One statement trigger after insert on posts: the authors' posts_count, then the fan-out (issue 16).
+-- It replaces a row trigger (fan-out) plus a statement trigger (counter): one trigger call per
+-- statement, and the row lock that orders the fan-out with follows is the counter update's own.
+create function private.posts_count_and_fan_out()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 declare
-  threshold integer := (select s.queue_threshold from private.feed_settings s);
-  big_author boolean := false;
-  big_group boolean := false;
+  many_authors boolean;
+  group_posts boolean;
+  threshold integer;
+  one_in integer;
+  seen_since timestamptz := now() - interval '7 days';
+  to_trim uuid[];
+  reader uuid;
 begin
-  insert into private.feed_inbox (user_id, created_at, post_id)
-  values (new.author_id, new.created_at, new.id)
-  on conflict do nothing;
-  -- Serialize with follows, joins and group follows of this source (they update the same row's
-  -- counters): either the fan-out sees the new follower or the follower's backfill sees this post.
-  -- The author's row is locked for no key update, as posts_count locks it so (no lock upgrade).
-  if new.group_id is null then
-    perform from public.profiles pr where pr.id = new.author_id for no key update;
-    big_author := exists (select from private.feed_big_authors ba where ba.author_id = new.author_id);
-    if not big_author and (select pr.followers_count from public.profiles pr where pr.id = new.author_id) > threshold then
-      insert into private.feed_big_authors (author_id) values (new.author_id) on conflict do nothing;
-      big_author := true;
-    end if;
-  else
-    perform from public.groups g where g.id = new.group_id for share;
-    big_group := exists (select from private.feed_big_groups bg where bg.group_id = new.group_id);
-    if not big_group and (select g.member_count + g.follower_count from public.groups g where g.id = new.group_id) > threshold then
-      insert into private.feed_big_groups (group_id) values (new.group_id) on conflict do nothing;
-      big_group := true;
-    end if;
+  select count(distinct n.author_id) > 1, coalesce(bool_or(n.group_id is not null), false), min(s.queue_threshold), min(s.trim_one_in)
+  into many_authors, group_posts, threshold, one_in
+  from new_rows n cross join private.feed_settings s;
+  -- profiles.posts_count, under row locks taken in author id order (two inserts of several authors
+  -- never deadlock; a client inserts as one author, so the update alone takes its one lock). This
+  -- lock also serializes the fan-out with follows of the author (they lock the same row first,
+  -- private.lock_profiles, and update its counters): the statements below run after it, each with a
+  -- fresh snapshot, so either the fan-out sees the new follower or the follow's backfill sees this
+  -- post. Groups likewise: joins and group follows update the group's row (member and follower counts).
+  if many_authors then
+    perform from public.profiles pr where pr.id in (select n.author_id from new_rows n) order by pr.id for no key update;
   end if;
-  if big_group then
-    return null; -- merged into its readers' home feeds at read time
-  elsif big_author then
-    insert into private.feed_queue (post_id, author_id, group_id, created_at)
-    values (new.id, new.author_id, new.group_id, new.created_at);
-  else
-    perform private.feed_deliver_post(new.id, new.author_id, new.group_id, new.created_at);
+  update public.profiles pr set posts_count = pr.posts_count + c.n
+  from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
+  where pr.id = c.author_id;
+  if group_posts then
+    perform from public.groups g where g.id in (select n.group_id from new_rows n) order by g.id for share;
+    -- a group grown past the threshold is flagged (sticky): its posts are merged at read time
+    insert into private.feed_big_groups (group_id)
+    select g.id from public.groups g
+    where g.id in (select n.group_id from new_rows n) and g.member_count + g.follower_count > threshold
+    on conflict do nothing;
+  end if;
+  -- An author grown past the threshold is flagged (sticky); a flagged author's profile posts wait in
+  -- the queue for private.drain_feed_queue.
+  with flagged as (
+    insert into private.feed_big_authors (author_id)
+    select pr.id from public.profiles pr
+    where pr.id in (select n.author_id from new_rows n where n.group_id is null) and pr.followers_count > threshold
+    on conflict do nothing
+    returning author_id
+  )
+  insert into private.feed_queue (post_id, author_id, group_id, created_at)
+  select n.id, n.author_id, null, n.created_at
+  from new_rows n
+  where n.group_id is null
+    and (exists (select from private.feed_big_authors ba where ba.author_id = n.author_id)
+      or n.author_id in (select fl.author_id from flagged fl));
+  -- The rest, in one statement: every post into its author's inbox; an ordinary author's profile post
+  -- to its accepted followers; an ordinary group's post to its active members and followers; only
+  -- readers seen in the last 7 days, as private.feed_deliver_post. The readers' mark is read by a
+  -- primary-key probe per recipient (a scalar sub-select): as a join, the generic plan hashed all of
+  -- feed_readers for every post (issue 16: 9 of an ordinary post's ~10 ms at scale 0.1).
+  -- The rebuild lock first (shared; see feed_deliver_post).
+  perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
+  with ins as (
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select n.author_id, n.created_at, n.id
+    from new_rows n
+    union all
+    select f.follower_id, n.created_at, n.id
+    from new_rows n
+    join public.follows f on f.followee_id = n.author_id and f.status = 'accepted'
+    where n.group_id is null
+      and not exists (select from private.feed_big_authors ba where ba.author_id = n.author_id)
+      and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = f.follower_id) > seen_since
+    union all
+    select m.user_id, n.created_at, n.id
+    from new_rows n
+    cross join lateral (
+      select gm.user_id from public.group_members gm where gm.group_id = n.group_id and gm.status = 'active'
+      union
+      select gf.user_id from public.group_follows gf where gf.group_id = n.group_id
+    ) m
+    where n.group_id is not null and m.user_id <> n.author_id
+      and not exists (select from private.feed_big_groups bg where bg.group_id = n.group_id)
+      and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = m.user_id) > seen_since
+    on conflict do nothing
+    returning user_id
+  )
+  select array_agg(distinct ins.user_id) filter (where random() < 1.0 / one_in) into to_trim from ins;
+  if to_trim is not null then
+    foreach reader in array to_trim loop
+      perform private.trim_feed_inbox(reader);
+    end loop;
   end if;
   return null;
 end
 $$;
-comment on function private.feed_fan_out_post() is 'Trigger after insert on posts: the post enters its author''s inbox and is delivered to its readers by private.feed_deliver_post; a big author''s post is queued for private.drain_feed_queue instead, and a big group''s post is left to the read-time merge.';
+comment on function private.posts_count_and_fan_out() is 'Statement trigger after insert on posts: adds the posts to their authors'' posts_count (row locks in id order), then fans them out: each post into its author''s inbox; a big author''s profile post into private.feed_queue (for private.drain_feed_queue), a big group''s post nowhere else (merged at read time), any other post into the inboxes of its readers seen in the last 7 days (accepted followers, or active members and followers of the group). Flags authors and groups grown past queue_threshold. About one recipient in trim_one_in has its inbox trimmed.';
 
 create function private.drain_feed_queue(max_posts integer default 10)
 returns integer
@@ -329,9 +394,10 @@ end
 $$;
 comment on function private.drain_feed_queue(integer) is 'Delivers up to max_posts queued posts of big sources to their readers'' inboxes and dequeues them; returns how many. Run by the feed-queue-drain pg_cron job every second (docs/operations.md), or by hand.';
 
-create trigger posts_feed_fan_out
+create trigger posts_count_and_fan_out
   after insert on public.posts
-  for each row execute function private.feed_fan_out_post();
+  referencing new table as new_rows
+  for each statement execute function private.posts_count_and_fan_out();
 
 create function private.trim_feed_inboxes(max_readers integer default 1000)
 returns integer
