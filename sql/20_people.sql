@@ -40,8 +40,10 @@ create table public.follows (
 alter table public.follows enable row level security;
 
 -- A profile's followers and incoming requests, and a user's follows and outgoing requests, newest first.
-create index follows_followee_id_status_idx on public.follows (followee_id, status, created_at desc);
-create index follows_follower_id_status_idx on public.follows (follower_id, status, created_at desc);
+-- Each carries the other side, so the fan-out (an author's accepted followers) and the pull query and
+-- inbox rebuild (a reader's accepted followees) read the index alone, not a heap page per follow.
+create index follows_followee_id_status_idx on public.follows (followee_id, status, created_at desc) include (follower_id);
+create index follows_follower_id_status_idx on public.follows (follower_id, status, created_at desc) include (followee_id);
 
 comment on table public.follows is 'Who follows whom. The follower inserts (the database decides the status), the followee accepts a request by setting status = accepted, either side deletes (unfollow, cancel, decline, remove a follower).';
 comment on column public.follows.follower_id is 'The user who follows; defaults to the caller.';

@@ -84,7 +84,8 @@ create table private.feed_readers (
   user_id uuid not null,
   last_seen_at timestamptz not null,
   inbox_ready boolean not null default true,
-  constraint feed_readers_pkey primary key (user_id)
+  -- last_seen_at rides in the key's index: the fan-out probes it once per recipient, index only
+  constraint feed_readers_pkey primary key (user_id) include (last_seen_at)
 );
 comment on table private.feed_readers is 'Readers whose inboxes the fan-out and the queue drain keep: those seen (an access token issued, private.feed_reader_seen) in the last 7 days. last_seen_at is touched at most hourly. inbox_ready false: the rebuild could not take its lock in time, the reader''s horizon is at the top (every page from the pull query) and the next token rebuilds. No row, or seen more than 7 days ago: dormant (no fan-out; the first token rebuilds the inbox). No foreign key: like the inbox, a deleted user''s row is inert.';
 
