@@ -172,6 +172,13 @@ async function main(): Promise<void> {
   });
   const pools = { api, owner };
   try {
+    if (reuse) {
+      // An earlier run removed posts for the moderation scenarios (bench/moderation.ts); restored
+      // first, so that this run samples its posts and readers from the loaded state, not from one
+      // where its write scenarios would pick a removed post.
+      await owner`update public.posts set removed_at = null, removed_reason = null
+        where removed_reason = 'bench: removed by a moderator'`;
+    }
     const [pg] = await owner<{ version: string }[]>`select version()`;
     const ds = (
       await owner<Record<string, number>[]>`select
