@@ -808,11 +808,20 @@ async function main(): Promise<void> {
           }
         : {}),
     };
+    // the server settings that move these numbers most (buffer cache size, planner costs)
+    const settings = Object.fromEntries(
+      (
+        await owner<{ name: string; setting: string }[]>`select name, current_setting(name) as setting from pg_settings
+          where name in ('shared_buffers', 'effective_cache_size', 'random_page_cost', 'work_mem', 'effective_io_concurrency')
+          order by name`
+      ).map((r) => [r.name, r.setting]),
+    );
     const machine = {
       cores: cpus().length,
       cpu: cpus()[0]?.model ?? "",
       memory_gb: Math.round(totalmem() / 2 ** 30),
       postgres: pg?.version ?? "",
+      settings,
     };
     const report = {
       generated_at: new Date().toISOString(),
@@ -895,6 +904,10 @@ function markdown(
     "",
   );
   lines.push(`Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GiB memory; ${m.postgres}. Load generator on the same machine.`, "");
+  if (m.settings) {
+    const st = Object.entries(m.settings as Record<string, string>).map(([k, v]) => `${k} ${v}`);
+    lines.push(`Server settings: ${st.join(", ")}.`, "");
+  }
   lines.push("## Dataset", "", "| what | value |", "|---|---|");
   for (const [k, v] of Object.entries(r.dataset as Record<string, number>)) lines.push(`| ${k} | ${v} |`);
   lines.push(`| load seconds (schema + data + inboxes + vacuum) | ${r.load_seconds} |`, "");
