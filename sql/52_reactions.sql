@@ -27,8 +27,11 @@ create table public.reactions (
 );
 alter table public.reactions enable row level security;
 
-create index reactions_post_id_idx on public.reactions (post_id) where post_id is not null;
-create index reactions_comment_id_idx on public.reactions (comment_id) where comment_id is not null;
+-- A target's reactions (counts, cascades). The user rides second so that "my reaction to this post"
+-- (feed hydration, a generic plan) finds one entry whichever of this index and the unique one the
+-- planner picks: with post_id alone, a probe of a post with 100k reactions read them all.
+create index reactions_post_id_idx on public.reactions (post_id, user_id) where post_id is not null;
+create index reactions_comment_id_idx on public.reactions (comment_id, user_id) where comment_id is not null;
 
 create trigger reactions_set_updated_at
   before update on public.reactions

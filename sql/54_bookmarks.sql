@@ -15,7 +15,9 @@ alter table public.bookmarks enable row level security;
 
 -- The owner's list, newest first; the post's bookmarks go with it.
 create index bookmarks_user_created_idx on public.bookmarks (user_id, created_at desc, post_id);
-create index bookmarks_post_id_idx on public.bookmarks (post_id);
+-- (post_id, user_id), not post_id alone: "did I bookmark this post" (feed hydration) finds one entry
+-- whichever of this index and the primary key a generic plan picks.
+create index bookmarks_post_id_idx on public.bookmarks (post_id, user_id);
 
 comment on table public.bookmarks is 'Posts a user saved: private to that user, listed only while the post stays visible to them.';
 comment on column public.bookmarks.user_id is 'The owner; set to the caller.';
