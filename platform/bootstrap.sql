@@ -410,5 +410,24 @@ begin
 end
 $cron_stand_in$;
 
+-- rum stand-in, only where the server has no rum extension to create (PGlite in `npm run dev`): the
+-- one operator search_posts orders by, rum's `timestamptz <=| timestamptz` (the distance of the left
+-- value below the right one, Infinity above it), as a plain function, so the query runs with a sort
+-- instead of the index. sql/90_discovery.sql creates the real extension where it can and keeps a GIN
+-- index on private.post_search otherwise.
+do $rum_stand_in$
+begin
+  if exists (select from pg_catalog.pg_available_extensions e where e.name = 'rum')
+     or to_regoperator('extensions.<=|(timestamptz, timestamptz)') is not null then
+    return;
+  end if;
+  create function extensions.rum_stand_in_left_distance(timestamptz, timestamptz) returns float8
+  language sql immutable strict parallel safe
+  as $fn$ select case when $1 <= $2 then extract(epoch from $2 - $1)::float8 else 'Infinity'::float8 end $fn$;
+  comment on function extensions.rum_stand_in_left_distance(timestamptz, timestamptz) is 'platform-bootstrap: stand-in for rum''s <=| where rum cannot be created (development only)';
+  create operator extensions.<=| (leftarg = timestamptz, rightarg = timestamptz, function = extensions.rum_stand_in_left_distance);
+end
+$rum_stand_in$;
+
 -- Marks this database as bootstrapped (our scripts read it; the platform never has it).
 comment on schema auth is 'platform-bootstrap: stand-in for the Supabase Auth schema (tests and development only)';

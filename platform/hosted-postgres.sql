@@ -20,6 +20,8 @@
 --   * supautils.privileged_extensions lets postgres create pg_cron; here the superuser creates it
 --     (tests/helpers/cluster.ts, as the dashboard's "enable" does, with the grants of
 --     https://supabase.com/docs/guides/cron/install) and sql/98_jobs.sql finds it enabled.
+--   * The same list lets postgres create rum (not a trusted extension); here the superuser creates it
+--     below, and sql/90_discovery.sql's `create extension if not exists rum` finds it.
 alter role postgres nosuperuser createdb createrole login replication bypassrls;
 grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
 grant supabase_auth_admin, supabase_storage_admin to postgres;
@@ -35,3 +37,4 @@ begin
   execute format('grant all on database %I to postgres', current_database());
 end
 $hosted$;
+create extension if not exists rum with schema extensions;

@@ -1,5 +1,5 @@
 -- Discovery: search people, groups and posts; hashtags; mentions (issue 17, docs/search.md).
--- Objects: extension pg_trgm (schema extensions); profiles.discoverable; private.post_search (one
+-- Objects: extensions pg_trgm and rum (schema extensions); profiles.discoverable; private.post_search (one
 -- full-text document per post) and private.post_tags (hashtags per post), both kept by triggers on
 -- posts; private.trending_tags_rollup, refreshed by the job private.refresh_trending_tags(); the
 -- mention rules (who may be mentioned, mention notifications); the search cursor; RPCs search_people,
@@ -17,15 +17,27 @@
 --    block) needs the database and is checked here only (rule mention.target).
 --  * The trending rollup is refreshed by a scheduled job (every 5 minutes; the schedule lives with
 --    the other jobs), never computed per call.
--- pg_trgm lives in the extensions schema, as on the platform: "Most extensions are installed under the
--- extensions schema" (https://supabase.com/docs/guides/database/extensions).
+-- pg_trgm and rum live in the extensions schema, as on the platform: "Most extensions are installed
+-- under the extensions schema" (https://supabase.com/docs/guides/database/extensions). rum (the RUM
+-- index: search matches newest first, stopping at a limit; https://supabase.com/docs/guides/database/extensions/rum)
+-- is not a trusted extension: hosted `postgres` creates it through supautils (privileged_extensions),
+-- as the Dashboard's Database > Extensions does. Where the server has no rum (PGlite in `npm run dev`)
+-- it is left out, private.post_search keeps a GIN index and the platform bootstrap provides the one
+-- operator search_posts orders by (platform/bootstrap.sql).
 
 -- Extension functions keep PostgreSQL's default EXECUTE for PUBLIC, as on the platform, where the
 -- extension's script runs as a superuser that sql/00_foundation.sql's default-privilege revoke (made
 -- by postgres) does not touch. Here postgres may itself be the superuser running the script, so the
--- revoke is lifted around the one statement (the hosted-postgres gate compares both builds).
+-- revoke is lifted around these statements (the hosted-postgres gate compares both builds).
 alter default privileges grant execute on functions to public;
 create extension if not exists pg_trgm with schema extensions;
+do $create_rum$
+begin
+  if exists (select from pg_catalog.pg_available_extensions e where e.name = 'rum') then
+    create extension if not exists rum with schema extensions;
+  end if;
+end
+$create_rum$;
 alter default privileges revoke execute on functions from public;
 
 -- People search: display names (never usernames), opt-out per profile -------------------------------
@@ -220,7 +232,18 @@ create table private.post_search (
   constraint post_search_pkey primary key (post_id),
   constraint post_search_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
 );
-create index post_search_document_idx on private.post_search using gin (document);
+-- RUM, with created_at attached to every entry: `document @@ q order by created_at <=| bound limit k`
+-- reads the newest k matches from the index and stops (search_posts). GIN where rum is absent (above).
+do $post_search_index$
+begin
+  if exists (select from pg_catalog.pg_am a where a.amname = 'rum') then
+    create index post_search_document_idx on private.post_search
+      using rum (document extensions.rum_tsvector_addon_ops, created_at) with (attach = 'created_at', to = 'document');
+  else
+    create index post_search_document_idx on private.post_search using gin (document);
+  end if;
+end
+$post_search_index$;
 comment on table private.post_search is 'The full-text document of every post (private.post_search_document), kept by triggers on posts. Read only through search_posts, which applies the posts'' visibility.';
 
 create table private.post_tags (
@@ -491,6 +514,11 @@ end
 $$;
 comment on function public.search_groups(text, text, integer) is 'Active groups and institutions by name (typo-tolerant) and description (words): private groups appear as the card everyone already sees; pending, rejected, suspended and archived ones never. Best first, verified institutions first at equal relevance. Cursor, page_size and query as search_people.';
 
+-- Ranking every match of a common term costs its whole posting list (at 1M posts a 5 % term has 50,000
+-- matches: ~750 ms). So a search ranks a window: the matches at least as new as its 1,000th newest
+-- (phase 0, relevance then newest: exact whenever a query has at most 1,000 matches), then pages the
+-- older matches newest first (phase 1, score -1 in the cursor). The RUM index on post_search returns
+-- matches newest first and stops at the window (docs/search.md, "Costs and measurements").
 create function private.search_posts_page(me uuid, query text, cursor text, page_size integer)
 returns setof public.feed_item
 language plpgsql
@@ -502,39 +530,97 @@ declare
   tq tsquery := private.search_query(private.search_text(search_posts_page.query));
   c record := private.decode_search_cursor(search_posts_page.cursor);
   n integer := private.check_page_size(search_posts_page.page_size);
-  ids uuid[];
-  scores numeric[];
+  -- RUM orders by the distance of created_at below a bound (operator <=|): from a bound above every
+  -- post, that is newest first.
+  above_all constant timestamptz := now() + interval '1 day';
+  window_floor timestamptz;
+  upto timestamptz := c.at;
+  older_floor timestamptz;
+  ids uuid[] := '{}';
+  scores numeric[] := '{}';
+  older uuid[];
 begin
   perform private.require_feed_reader(search_posts_page.me);
-  select array_agg(pg.post_id order by pg.score desc, pg.created_at desc, pg.post_id desc),
-         array_agg(pg.score order by pg.score desc, pg.created_at desc, pg.post_id desc)
-  into ids, scores
-  from (
-    -- Rank every match (the index gives them unordered), then check visibility in rank order only
-    -- until the page is full: the sorted subquery is kept apart (offset 0) and each post is checked
-    -- by a lateral primary-key probe, so a common term costs its ranking, not a visibility check per
-    -- match.
-    select ranked.post_id, ranked.created_at, ranked.score
+  -- The window: every match at least as new as the 1,000th newest match (ties at the floor included,
+  -- so the window does not depend on the order of equal timestamps). Not needed past it.
+  if c.score >= 0 then
+    select min(w.created_at) into window_floor
     from (
-      select m.post_id, m.created_at, m.score
+      select s.created_at
+      from private.post_search s
+      where s.document @@ tq
+      order by s.created_at operator(extensions.<=|) above_all
+      limit 1000
+    ) w;
+    if window_floor is null then
+      return;
+    end if;
+    upto := window_floor - interval '1 microsecond';
+    -- Phase 0: rank the window, then check visibility in rank order only until the page is full (the
+    -- sorted subquery is kept apart by offset 0; each post is checked by a primary-key probe).
+    select coalesce(array_agg(pg.post_id order by pg.score desc, pg.created_at desc, pg.post_id desc), '{}'),
+           coalesce(array_agg(pg.score order by pg.score desc, pg.created_at desc, pg.post_id desc), '{}')
+    into ids, scores
+    from (
+      select ranked.post_id, ranked.created_at, ranked.score
       from (
-        select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
+        select m.post_id, m.created_at, m.score
+        from (
+          select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
+          from private.post_search s
+          where s.document @@ tq and s.created_at >= window_floor
+        ) m
+        where (m.score, m.created_at, m.post_id) < (c.score, c.at, c.id)
+        order by m.score desc, m.created_at desc, m.post_id desc
+        offset 0
+      ) ranked
+      cross join lateral (
+        select from public.posts p
+        where p.id = ranked.post_id and p.removed_at is null
+          and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
+      ) visible
+      order by ranked.score desc, ranked.created_at desc, ranked.post_id desc
+      limit n
+    ) pg;
+  end if;
+  if cardinality(ids) < n then
+    -- Phase 1: the matches older than the window (after the cursor when it is in this phase), newest
+    -- first, visible ones only. The index gives them newest first but equal timestamps in any order,
+    -- so the newest visible ones fix a floor, and the rows from there up are sorted exactly.
+    select min(o.created_at) into older_floor
+    from (
+      select s.created_at
+      from private.post_search s
+      where s.document @@ tq
+        and s.created_at <= upto and (c.score >= 0 or (s.created_at, s.post_id) < (c.at, c.id))
+        and exists (
+          select from public.posts p
+          where p.id = s.post_id and p.removed_at is null
+            and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
+        )
+      order by s.created_at operator(extensions.<=|) upto
+      limit n - cardinality(ids)
+    ) o;
+    if older_floor is not null then
+      select array_agg(o.post_id order by o.created_at desc, o.post_id desc) into older
+      from (
+        select s.post_id, s.created_at
         from private.post_search s
-        where s.document @@ tq
-      ) m
-      where (m.score, m.created_at, m.post_id) < (c.score, c.at, c.id)
-      order by m.score desc, m.created_at desc, m.post_id desc
-      offset 0
-    ) ranked
-    cross join lateral (
-      select from public.posts p
-      where p.id = ranked.post_id and p.removed_at is null
-        and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
-    ) visible
-    order by ranked.score desc, ranked.created_at desc, ranked.post_id desc
-    limit n
-  ) pg;
-  if ids is null then
+        where s.document @@ tq and s.created_at >= older_floor
+          and s.created_at <= upto and (c.score >= 0 or (s.created_at, s.post_id) < (c.at, c.id))
+          and exists (
+            select from public.posts p
+            where p.id = s.post_id and p.removed_at is null
+              and private.can_find_post(search_posts_page.me, p.author_id, p.group_id)
+          )
+        order by s.created_at desc, s.post_id desc
+        limit n - cardinality(ids)
+      ) o;
+      scores := scores || array_fill(-1::numeric, array[cardinality(older)]);
+      ids := ids || older;
+    end if;
+  end if;
+  if cardinality(ids) = 0 then
     return;
   end if;
   return query
@@ -546,7 +632,7 @@ begin
   order by o.ord;
 end
 $$;
-comment on function private.search_posts_page(uuid, text, text, integer) is 'The rows of public.search_posts for a reader: matching posts the reader may find (private.can_find_post), most relevant first, hydrated by private.feed_rows.';
+comment on function private.search_posts_page(uuid, text, text, integer) is 'The rows of public.search_posts for a reader: matching posts the reader may find (private.can_find_post). The window (matches at least as new as the 1,000th newest) most relevant first, then newest; older matches after it, newest first (cursor score -1). Hydrated by private.feed_rows.';
 
 create function public.search_posts(query text, cursor text default null, page_size integer default 20)
 returns setof public.feed_item

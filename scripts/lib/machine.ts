@@ -1,6 +1,6 @@
 // What `npm test` needs from the machine, checked before anything else runs, and the one place that
 // installs it: PostgreSQL reachable at TEST_DATABASE_URL, and the extensions the gates and later
-// work load (plpgsql_check for `supabase db lint`, pg_cron). Run as root on a Debian machine, the
+// work load (plpgsql_check for `supabase db lint`, pg_cron, rum for post search). Run as root on a Debian machine, the
 // missing packages are installed with apt; otherwise it stops at once with the one command that does.
 import { spawnSync } from "node:child_process";
 import postgres from "postgres";
@@ -9,6 +9,7 @@ import postgres from "postgres";
 const requiredExtensions = [
   { name: "plpgsql_check", packageFor: (major: number) => `postgresql-${major}-plpgsql-check` },
   { name: "pg_cron", packageFor: (major: number) => `postgresql-${major}-cron` },
+  { name: "rum", packageFor: (major: number) => `postgresql-${major}-rum` },
 ];
 
 export const startPostgresCommand = "pg_ctlcluster --skip-systemctl-redirect 15 main start";

@@ -3,7 +3,7 @@
 // step; hashtags are Unicode-aware and case-folded; trending_tags counts distinct authors of publicly
 // visible posts from the rollup the job refreshes.
 import { describe, expect, it } from "vitest";
-import { anon, useTestDatabase } from "../helpers/db.ts";
+import { anon, idOf, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { setPrivate } from "../people/graph.ts";
 import { createPost, text } from "../posts/fixtures.ts";
@@ -57,6 +57,45 @@ describe("search_posts ranking", () => {
     expect(seen).toEqual(posts.map((p) => p.id).reverse());
     await expectDbError(searchPosts(db(), anon, w, "garbage!"), "22023", /cursor is not valid/);
     await expectDbError(searchPosts(db(), anon, w, null, 101), "22023", /page_size must be between 1 and 100/);
+  });
+
+  it("ranks the newest 1,000 matches of a word, then pages the older ones newest first: every match once", async () => {
+    const author = await db().newUser("r_window");
+    const w = word();
+    // 1,010 posts a minute apart (the newest first: i = 1), arranged directly: a title match inside the
+    // window (i = 500) ranks first, one older than the window (i = 1005) keeps its place in time.
+    const rows = await db().admin<{ id: string; i: number }[]>`
+      insert into public.posts (author_id, title, content, created_at)
+      select ${idOf(author)}::uuid, case when i in (500, 1005) then 'About ' || ${w}::text end,
+        jsonb_build_object('blocks', jsonb_build_array(jsonb_build_object('type', 'text', 'value', ${w}::text || ' note ' || i))),
+        now() - i * interval '1 minute'
+      from generate_series(1, 1010) as i
+      returning id, (extract(epoch from now() - created_at) / 60)::integer as i`;
+    const byAge = new Map(rows.map((r) => [r.i, r.id]));
+    const at = (i: number) => byAge.get(i);
+    const ages = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+    // Visibility holds on both sides of the window: removed posts are never found.
+    const removed = [at(10) ?? "", at(1003) ?? ""];
+    await db().admin`update public.posts set removed_at = now(), removed_reason = 'test' where id in ${db().admin(removed)}`;
+    const expected = [
+      at(500),
+      ...ages(1, 1000)
+        .filter((i) => i !== 500 && i !== 10)
+        .map(at),
+      ...ages(1001, 1010)
+        .filter((i) => i !== 1003)
+        .map(at),
+    ];
+    // Pages of 30: the 34th starts inside the window and ends past it.
+    const seen: (string | null)[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 40; page++) {
+      const found = await searchPosts(db(), anon, w, cursor, 30);
+      if (found.length === 0) break;
+      seen.push(...postIds(found));
+      cursor = found[found.length - 1]?.cursor ?? null;
+    }
+    expect(seen).toEqual(expected);
   });
 
   it("follows edits: a new title word is found, the replaced one no more", async () => {
