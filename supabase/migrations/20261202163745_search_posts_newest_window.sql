@@ -32,8 +32,8 @@ declare
   window_floor timestamptz;
   upto timestamptz := c.at;
   older_floor timestamptz;
-  ids uuid[] := '{}';
-  scores numeric[] := '{}';
+  ids uuid[] := '{}'::uuid[];
+  scores numeric[] := '{}'::numeric[];
   older uuid[];
 begin
   perform private.require_feed_reader(search_posts_page.me);
