@@ -645,7 +645,7 @@ begin
   return query select * from private.search_posts_page((select auth.uid()), search_posts.query, search_posts.cursor, search_posts.page_size);
 end
 $$;
-comment on function public.search_posts(text, text, integer) is 'Posts whose title, text or alt texts match the query (web-search syntax; english stems or the words as written), most relevant first (title above text above alt text), then newest. Only posts the caller may read, less authors they mute: the feeds'' rules, applied at call time. Rows as the feeds (feed_item); cursor, page_size and query as search_people.';
+comment on function public.search_posts(text, text, integer) is 'Posts whose title, text or alt texts match the query (web-search syntax; english stems or the words as written): the newest 1,000 matches most relevant first (title above text above alt text), then newest; older matches after them, newest first. Only posts the caller may read, less authors they mute: the feeds'' rules, applied at call time. Rows as the feeds (feed_item); cursor, page_size and query as search_people.';
 
 -- Hashtags ------------------------------------------------------------------------------------------
 

@@ -141,3 +141,5 @@ end
 $post_search_index$;
 
 COMMENT ON FUNCTION "private"."search_posts_page"(uuid, text, text, integer) IS 'The rows of public.search_posts for a reader: matching posts the reader may find (private.can_find_post). The window (matches at least as new as the 1,000th newest) most relevant first, then newest; older matches after it, newest first (cursor score -1). Hydrated by private.feed_rows.';
+
+COMMENT ON FUNCTION "public"."search_posts"(text, text, integer) IS 'Posts whose title, text or alt texts match the query (web-search syntax; english stems or the words as written): the newest 1,000 matches most relevant first (title above text above alt text), then newest; older matches after them, newest first. Only posts the caller may read, less authors they mute: the feeds'' rules, applied at call time. Rows as the feeds (feed_item); cursor, page_size and query as search_people.';
