@@ -163,8 +163,16 @@ language plpgsql
 immutable
 set search_path = ''
 as $$
+declare
+  stemmed tsquery := websearch_to_tsquery('english'::regconfig, search_query.query);
+  verbatim tsquery := websearch_to_tsquery('simple'::regconfig, search_query.query);
 begin
-  return websearch_to_tsquery('english'::regconfig, search_query.query) || websearch_to_tsquery('simple'::regconfig, search_query.query);
+  -- one query when both read the same ("market"): an `or` of a word with itself makes the index
+  -- merge the same posting list twice
+  if stemmed = verbatim then
+    return stemmed;
+  end if;
+  return stemmed || verbatim;
 end
 $$;
 comment on function private.search_query(text) is 'The tsquery of a search: web-search syntax ("quoted phrases", or, -excluded) under english or simple.';
