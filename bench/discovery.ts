@@ -6,8 +6,12 @@
 import type postgres from "postgres";
 import type { Request } from "./harness.ts";
 
-/** The words the corpus plants: in about 5 % of posts, in about 1 in 20,000, and a tag in 1 %. */
-export const discoveryTerms = { common: "market", rare: "zeppelin", tag: "weekend", namePrefix: "Kora" };
+/**
+ * The words the corpus plants: in about 5 % of posts, in about 1 in 20,000, and a tag in 1 %. Names:
+ * "Kora" starts the surname of 10 % of the people (no name starts with it: search_people's trigram
+ * tier), "Ada Ko" starts the whole name of 0.6 % (its prefix tier, as typed in a find-friends box).
+ */
+export const discoveryTerms = { common: "market", rare: "zeppelin", tag: "weekend", namePrefix: "Kora", fullNamePrefix: "Ada Ko" };
 
 /**
  * Gives the generated posts searchable text and the profiles varied names (the dataset writes "Bench
@@ -121,13 +125,23 @@ export async function discoveryScenarios(ctx: {
     { name: "search_posts_rare_ilike", what: "baseline: the same rare term by an ILIKE scan", next: ilike("ilike_posts", t.rare) },
     {
       name: "search_people_prefix",
-      what: `search_people by a surname prefix ("${t.namePrefix}")`,
+      what: `search_people by a surname prefix ("${t.namePrefix}": matched by trigram similarity, no name starts with it)`,
       next: search("search_people", t.namePrefix),
     },
     {
       name: "search_people_prefix_ilike",
       what: "baseline: the same prefix by an ILIKE scan of profiles",
       next: ilike("ilike_people", t.namePrefix),
+    },
+    {
+      name: "search_people_name_prefix",
+      what: `search_people by the start of a whole name ("${t.fullNamePrefix}": names starting with it rank first)`,
+      next: search("search_people", t.fullNamePrefix),
+    },
+    {
+      name: "search_people_name_prefix_ilike",
+      what: "baseline: the same name start by an ILIKE scan of profiles",
+      next: ilike("ilike_people", t.fullNamePrefix),
     },
     {
       name: "tag_feed_page1",

@@ -78,9 +78,19 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- One statement (the rules of private.is_blocked_between and private.is_muting): it runs for every
+  -- notification written.
   return notification_suppressed.recipient = notification_suppressed.actor
-    or private.is_blocked_between(notification_suppressed.recipient, notification_suppressed.actor)
-    or private.is_muting(notification_suppressed.recipient, notification_suppressed.actor);
+    or exists (
+      select from public.blocks bl
+      where (bl.blocker_id = notification_suppressed.recipient and bl.blocked_id = notification_suppressed.actor)
+         or (bl.blocker_id = notification_suppressed.actor and bl.blocked_id = notification_suppressed.recipient)
+    )
+    or exists (
+      select from public.mutes m
+      where m.muter_id = notification_suppressed.recipient and m.muted_id = notification_suppressed.actor
+        and (m.expires_at is null or m.expires_at > now())
+    );
 end
 $$;
 comment on function private.notification_suppressed(uuid, uuid) is 'True when a notification from actor to recipient must not be written: never to oneself, never across a block (either way), never from a user the recipient mutes.';
@@ -108,32 +118,28 @@ declare
   saved_claims text := current_setting('request.jwt.claims', true);
   visible boolean;
 begin
+  -- No exception block to restore the claims on an error: transaction-local settings made in a
+  -- (sub)transaction that aborts are rolled back with it, and a subtransaction per notification costs.
   perform set_config('request.jwt.claim.sub', notification_subject_visible.recipient::text, true);
   perform set_config('request.jwt.claims',
     jsonb_build_object('sub', notification_subject_visible.recipient, 'role', 'authenticated')::text, true);
-  begin
-    visible := case
-      -- About a post or something under it: the post (data.post_id) and, for replies and reactions
-      -- to comments, that comment (which also honours blocks with its author).
-      when notification_subject_visible.kind in ('comment', 'mention') then
-        private.can_see_post_id(notification_subject_visible.subject_id)
-      when notification_subject_visible.kind = 'reply' then
-        private.can_see_comment(notification_subject_visible.subject_id)
-      when notification_subject_visible.kind = 'reaction' then
-        case when notification_subject_visible.data ->> 'comment_id' is not null
-          then private.can_see_comment((notification_subject_visible.data ->> 'comment_id')::uuid)
-          else private.can_see_post_id(notification_subject_visible.subject_id) end
-      -- About a group: the recipient can see the group (invitees and managers of pending groups do).
-      when notification_subject_visible.kind in ('group_join_request', 'group_invite', 'group_join_approved',
-                                                 'institution_approved', 'institution_rejected') then
-        private.can_see_group(notification_subject_visible.subject_id)
-      -- About the recipient's own follow or conversation, or written by the platform: nothing to hide.
-      else true
-    end;
-  exception when others then
-    perform set_config('request.jwt.claim.sub', coalesce(saved_sub, ''), true);
-    perform set_config('request.jwt.claims', coalesce(saved_claims, ''), true);
-    raise;
+  visible := case
+    -- About a post or something under it: the post (data.post_id) and, for replies and reactions
+    -- to comments, that comment (which also honours blocks with its author).
+    when notification_subject_visible.kind in ('comment', 'mention') then
+      private.can_see_post_id(notification_subject_visible.subject_id)
+    when notification_subject_visible.kind = 'reply' then
+      private.can_see_comment(notification_subject_visible.subject_id)
+    when notification_subject_visible.kind = 'reaction' then
+      case when notification_subject_visible.data ->> 'comment_id' is not null
+        then private.can_see_comment((notification_subject_visible.data ->> 'comment_id')::uuid)
+        else private.can_see_post_id(notification_subject_visible.subject_id) end
+    -- About a group: the recipient can see the group (invitees and managers of pending groups do).
+    when notification_subject_visible.kind in ('group_join_request', 'group_invite', 'group_join_approved',
+                                               'institution_approved', 'institution_rejected') then
+      private.can_see_group(notification_subject_visible.subject_id)
+    -- About the recipient's own follow or conversation, or written by the platform: nothing to hide.
+    else true
   end;
   perform set_config('request.jwt.claim.sub', coalesce(saved_sub, ''), true);
   perform set_config('request.jwt.claims', coalesce(saved_claims, ''), true);

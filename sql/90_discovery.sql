@@ -46,9 +46,13 @@ alter table public.profiles add column discoverable boolean not null default tru
 comment on column public.profiles.discoverable is 'When false the profile is left out of people search (search_people); it stays reachable by id. Default true.';
 grant update (discoverable) on public.profiles to authenticated;
 
--- Trigram index for typo-tolerant and prefix search on display names, only over searchable profiles.
+-- Trigram index for typo-tolerant search on display names, only over searchable profiles.
 create index profiles_display_name_trgm_idx on public.profiles
   using gin (display_name extensions.gin_trgm_ops)
+  where discoverable and deleted_at is null;
+-- Names starting with the query (ranked first by search_people): a range of lower(display_name) in
+-- code point order, whatever the database's collation.
+create index profiles_display_name_prefix_idx on public.profiles ((lower(display_name) collate "C"))
   where discoverable and deleted_at is null;
 
 -- Groups: names by trigram, names and descriptions by full text (active groups only are found).
@@ -196,6 +200,7 @@ comment on function private.normalize_tag(text) is 'A hashtag as stored and look
 
 create function private.content_tags(content jsonb)
 returns setof text
+rows 5
 language plpgsql
 immutable
 parallel safe
@@ -216,6 +221,7 @@ comment on function private.content_tags(jsonb) is 'The distinct normalized hash
 -- The people mentioned in a content document (meta.mentions of its text blocks).
 create function private.content_mentions(content jsonb)
 returns setof uuid
+rows 5
 language plpgsql
 immutable
 parallel safe
@@ -315,7 +321,9 @@ security definer
 set search_path = ''
 as $$
 begin
-  if tg_op = 'INSERT' or new.content is distinct from old.content then
+  -- Content without mention spans (most posts) costs one jsonpath test.
+  if (tg_op = 'INSERT' or new.content is distinct from old.content)
+     and new.content @? '$.blocks[*] ? (@.type == "text").meta.mentions[*]' then
     perform private.assert_mentions_allowed(new.content, new.author_id);
   end if;
   return new;
@@ -354,21 +362,26 @@ begin
   select new.id, x.tag, new.created_at, new.author_id from private.content_tags(new.content) as x (tag)
   on conflict do nothing;
   -- Mentions: people newly mentioned hear of it once; a mention taken out takes its unread
-  -- notification with it.
+  -- notification with it. Content without mention spans costs one jsonpath test.
+  if tg_op = 'INSERT' then
+    if new.content @? '$.blocks[*] ? (@.type == "text").meta.mentions[*]' then
+      perform private.notify(t.id, new.author_id, 'mention', new.id)
+      from private.content_mentions(new.content) as t (id);
+    end if;
+    return null;
+  end if;
   for target in
     select private.content_mentions(new.content)
     except
-    select private.content_mentions(old.content) where tg_op = 'UPDATE'
+    select private.content_mentions(old.content)
   loop
     perform private.notify(target, new.author_id, 'mention', new.id);
   end loop;
-  if tg_op = 'UPDATE' then
-    delete from public.notifications n
-    where n.kind = 'mention' and n.subject_id = new.id and n.read_at is null
-      and n.recipient_id in (
-        select private.content_mentions(old.content) except select private.content_mentions(new.content)
-      );
-  end if;
+  delete from public.notifications n
+  where n.kind = 'mention' and n.subject_id = new.id and n.read_at is null
+    and n.recipient_id in (
+      select private.content_mentions(old.content) except select private.content_mentions(new.content)
+    );
   return null;
 end
 $$;
@@ -421,28 +434,62 @@ set pg_trgm.word_similarity_threshold = '0.4'
 as $$
 declare
   q text := private.search_text(search_people_page.query);
-  pattern text := replace(replace(replace(lower(q), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  -- Names starting with the query: the range [lower(query), lower(query) followed by U+10FFFF x 100]
+  -- of lower(display_name) in code point order ("C"), i.e. every name of at most 100 characters that
+  -- starts with it (names have at most 50), read from profiles_display_name_prefix_idx.
+  lo text := lower(q);
+  hi text := lower(q) || repeat(chr(1114111), 100);
   c record := private.decode_search_cursor(search_people_page.cursor);
   n integer := private.check_page_size(search_people_page.page_size);
 begin
   perform private.require_feed_reader(search_people_page.me);
+  -- Two tiers, one order (score, created_at, id): names starting with the query score 1 + word
+  -- similarity (>= 1), the other names within the similarity threshold score their word similarity
+  -- (<= 1). The prefix tier is a btree range; the trigram tier (each candidate's similarity computed)
+  -- runs only when the prefix tier leaves room on the page (or its last row could tie with it). The
+  -- tiers are disjoint (the trigram tier excludes the prefix range), so nobody appears twice. People a
+  -- block separates from the reader: one hashed set, probed per candidate.
   return query
-  with hits as (
-    select p.id, p.display_name, p.avatar_path, p.is_private, p.created_at,
-      round((extensions.word_similarity(q, p.display_name)
-        + case when lower(p.display_name) like pattern then 1 else 0 end)::numeric, 6) as score
-    from public.profiles p
-    where p.discoverable and p.deleted_at is null
-      and (q operator(extensions.<%) p.display_name or p.display_name ilike pattern)
-      and (search_people_page.me is null or not exists (
-        select from public.blocks b
-        where (b.blocker_id = search_people_page.me and b.blocked_id = p.id)
-           or (b.blocker_id = p.id and b.blocked_id = search_people_page.me)
-      ))
+  with separated as (
+    select b.blocked_id as id from public.blocks b where b.blocker_id = search_people_page.me
+    union all
+    select b.blocker_id from public.blocks b where b.blocked_id = search_people_page.me
+  ),
+  prefixed as materialized (
+    select x.id, x.display_name, x.avatar_path, x.is_private, x.created_at, x.score
+    from (
+      select p.id, p.display_name, p.avatar_path, p.is_private, p.created_at,
+        round((1 + extensions.word_similarity(q, p.display_name))::numeric, 6) as score
+      from public.profiles p
+      where p.discoverable and p.deleted_at is null
+        and (lower(p.display_name) collate "C") >= lo and (lower(p.display_name) collate "C") <= hi
+        and p.id not in (select s.id from separated s)
+      offset 0 -- the similarity once per row, not again in the filter and the sort
+    ) x
+    where (x.score, x.created_at, x.id) < (c.score, c.at, c.id)
+      and c.score >= 1 -- a cursor in the trigram tier skips this one
+    order by x.score desc, x.created_at desc, x.id desc
+    limit n
+  ),
+  fuzzy as (
+    select x.id, x.display_name, x.avatar_path, x.is_private, x.created_at, x.score
+    from (
+      select p.id, p.display_name, p.avatar_path, p.is_private, p.created_at,
+        round(extensions.word_similarity(q, p.display_name)::numeric, 6) as score
+      from public.profiles p
+      where p.discoverable and p.deleted_at is null
+        and q operator(extensions.<%) p.display_name
+        and not ((lower(p.display_name) collate "C") >= lo and (lower(p.display_name) collate "C") <= hi)
+        and p.id not in (select s.id from separated s)
+      offset 0 -- the similarity once per row, not again in the filter and the sort
+    ) x
+    where (x.score, x.created_at, x.id) < (c.score, c.at, c.id)
+      and (select count(*) < n or min(pr.score) <= 1 from prefixed pr)
+    order by x.score desc, x.created_at desc, x.id desc
+    limit n
   )
   select h.id, h.display_name, h.avatar_path, h.is_private, private.encode_search_cursor(h.score, h.created_at, h.id)
-  from hits h
-  where (h.score, h.created_at, h.id) < (c.score, c.at, c.id)
+  from (select * from prefixed union all select * from fuzzy) h
   order by h.score desc, h.created_at desc, h.id desc
   limit n;
 end

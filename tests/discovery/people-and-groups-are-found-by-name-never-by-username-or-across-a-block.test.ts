@@ -85,6 +85,43 @@ describe("search_people", () => {
     expect(third).toEqual([]);
   });
 
+  it("lists each person once across the prefix and trigram tiers and pages across their boundary without duplicates or skips, blocks either way left out", async () => {
+    const stem = capitalized(word("t"));
+    // Names starting with the query (the prefix tier, which also match by trigram) and names that
+    // match only by trigram (a later word, a typo): nobody may appear in both tiers.
+    const prefixNames = [stem, `${stem} Ray`, `${stem}ling`, `${stem.toUpperCase()} Io`];
+    const fuzzyNames = [`Ann ${stem}`, `Bo ${stem}ton`, `Cy ${stem.slice(0, -1)}`, `Di ${stem}`];
+    const prefixed = await Promise.all(prefixNames.map((name, i) => db().newUser(`p_tier_a${i}`, { displayName: name })));
+    const fuzzy = await Promise.all(fuzzyNames.map((name, i) => db().newUser(`p_tier_b${i}`, { displayName: name })));
+    const searcher = await db().newUser("p_tier_searcher");
+    // One of each tier is separated from the searcher by a block, one each way.
+    const [blockedBySearcher, blockingSearcher] = [prefixed[1], fuzzy[2]];
+    if (!blockedBySearcher || !blockingSearcher) throw new Error("arrangement");
+    await block(db(), searcher, blockedBySearcher);
+    await block(db(), blockingSearcher, searcher);
+    const hidden = new Set([idOf(blockedBySearcher), idOf(blockingSearcher)]);
+    const visiblePrefix = prefixed.map((a) => idOf(a)).filter((id) => !hidden.has(id));
+    const visibleFuzzy = fuzzy.map((a) => idOf(a)).filter((id) => !hidden.has(id));
+
+    const all = (await searchPeople(db(), searcher, stem.toLowerCase(), null, 100)).map((r) => r.user_id);
+    expect(new Set(all).size).toBe(all.length);
+    expect(new Set(all.slice(0, visiblePrefix.length))).toEqual(new Set(visiblePrefix));
+    expect(new Set(all.slice(visiblePrefix.length))).toEqual(new Set(visibleFuzzy));
+    for (const id of hidden) expect(all).not.toContain(id);
+
+    for (const size of [1, 2, 3, 4]) {
+      const paged: (string | null)[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const page = await searchPeople(db(), searcher, stem.toLowerCase(), cursor, size);
+        paged.push(...page.map((r) => r.user_id));
+        if (page.length < size) break;
+        cursor = page.at(-1)?.cursor ?? null;
+      }
+      expect(paged, `page_size ${size}`).toEqual(all);
+    }
+  });
+
   it("refuses an empty or overlong query, a bad page size and a forged cursor with 22023", async () => {
     const u = await db().newUser("p_bad_input");
     await expectDbError(searchPeople(db(), u, "   "), "22023", /query must be 1–200 characters/);
