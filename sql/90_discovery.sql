@@ -55,6 +55,12 @@ create index profiles_display_name_trgm_idx on public.profiles
 create index profiles_display_name_prefix_idx on public.profiles ((lower(display_name) collate "C"))
   where discoverable and deleted_at is null;
 
+-- Names with a word starting with the query (search_people's second tier): the words of each name as
+-- the simple configuration reads them (lower-cased, not stemmed: names are not English words).
+create index profiles_display_name_words_idx on public.profiles
+  using gin (to_tsvector('simple'::regconfig, display_name))
+  where discoverable and deleted_at is null;
+
 -- Groups: names by trigram, names and descriptions by full text (active groups only are found).
 create index groups_name_trgm_idx on public.groups using gin (name extensions.gin_trgm_ops) where status = 'active';
 create index groups_search_document_idx on public.groups
@@ -415,6 +421,18 @@ comment on function private.can_find_post(uuid, uuid, uuid) is 'May the reader f
 
 -- Search ---------------------------------------------------------------------------------------------
 
+create function private.people_word_prefixes(query text)
+returns tsquery
+language sql
+immutable
+set search_path = ''
+as $$
+  -- plainto_tsquery quotes each word ('ada' & 'ko'); each closing quote gets the prefix mark.
+  select nullif(regexp_replace(plainto_tsquery('simple'::regconfig, people_word_prefixes.query)::text,
+    $re$'( &|$)$re$, $re$':*\1$re$, 'g'), '')::tsquery
+$$;
+comment on function private.people_word_prefixes(text) is 'The words of a people-search query as the simple text-search configuration reads them, each a prefix, all required (''ada'':* & ''ko'':*); null when the query has no word.';
+
 create type public.person_result as (
   user_id uuid,
   display_name text,
@@ -439,16 +457,22 @@ declare
   -- starts with it (names have at most 50), read from profiles_display_name_prefix_idx.
   lo text := lower(q);
   hi text := lower(q) || repeat(chr(1114111), 100);
+  -- Names with words starting with every word of the query, in any order ("kora" finds "Ada Koranek",
+  -- "ada ko" finds "Kora Adams"): the query's words (as the simple configuration reads them) each as a
+  -- prefix, read from profiles_display_name_words_idx.
+  words tsquery := private.people_word_prefixes(q);
   c record := private.decode_search_cursor(search_people_page.cursor);
   n integer := private.check_page_size(search_people_page.page_size);
 begin
   perform private.require_feed_reader(search_people_page.me);
-  -- Two tiers, one order (score, created_at, id): names starting with the query score 1 + word
-  -- similarity (>= 1), the other names within the similarity threshold score their word similarity
-  -- (<= 1). The prefix tier is a btree range; the trigram tier (each candidate's similarity computed)
-  -- runs only when the prefix tier leaves room on the page (or its last row could tie with it). The
-  -- tiers are disjoint (the trigram tier excludes the prefix range), so nobody appears twice. People a
-  -- block separates from the reader: one hashed set, probed per candidate.
+  -- Three tiers, one order (score, created_at, id), disjoint (each excludes the ones above it), so
+  -- nobody appears twice and a cursor pages across their boundaries:
+  --   1. the whole name starts with the query: 2 + word similarity (> 2), a btree range;
+  --   2. a word of the name starts with each query word: 1.5, newest accounts first; no per-match
+  --      score, so a common surname (10 % of 100k names) costs a bitmap read of its matches and a
+  --      top-n sort, not a similarity per match;
+  --   3. typo-tolerant: the word similarity (<= 1), pg_trgm; run only while the page has room.
+  -- People a block separates from the reader: one hashed set, probed per candidate.
   return query
   with separated as (
     select b.blocked_id as id from public.blocks b where b.blocker_id = search_people_page.me
@@ -459,7 +483,7 @@ begin
     select x.id, x.display_name, x.avatar_path, x.is_private, x.created_at, x.score
     from (
       select p.id, p.display_name, p.avatar_path, p.is_private, p.created_at,
-        round((1 + extensions.word_similarity(q, p.display_name))::numeric, 6) as score
+        round((2 + extensions.word_similarity(q, p.display_name))::numeric, 6) as score
       from public.profiles p
       where p.discoverable and p.deleted_at is null
         and (lower(p.display_name) collate "C") >= lo and (lower(p.display_name) collate "C") <= hi
@@ -467,8 +491,22 @@ begin
       offset 0 -- the similarity once per row, not again in the filter and the sort
     ) x
     where (x.score, x.created_at, x.id) < (c.score, c.at, c.id)
-      and c.score >= 1 -- a cursor in the trigram tier skips this one
+      and c.score > 2 -- a cursor in a later tier skips this one
     order by x.score desc, x.created_at desc, x.id desc
+    limit n
+  ),
+  worded as materialized (
+    select p.id, p.display_name, p.avatar_path, p.is_private, p.created_at, 1.5 as score
+    from public.profiles p
+    where words is not null
+      and (select count(*) < n from prefixed)
+      and c.score >= 1.5
+      and to_tsvector('simple'::regconfig, p.display_name) @@ words
+      and p.discoverable and p.deleted_at is null
+      and not ((lower(p.display_name) collate "C") >= lo and (lower(p.display_name) collate "C") <= hi)
+      and p.id not in (select s.id from separated s)
+      and (1.5, p.created_at, p.id) < (c.score, c.at, c.id)
+    order by p.created_at desc, p.id desc
     limit n
   ),
   fuzzy as (
@@ -480,16 +518,17 @@ begin
       where p.discoverable and p.deleted_at is null
         and q operator(extensions.<%) p.display_name
         and not ((lower(p.display_name) collate "C") >= lo and (lower(p.display_name) collate "C") <= hi)
+        and (words is null or not to_tsvector('simple'::regconfig, p.display_name) @@ words)
         and p.id not in (select s.id from separated s)
       offset 0 -- the similarity once per row, not again in the filter and the sort
     ) x
     where (x.score, x.created_at, x.id) < (c.score, c.at, c.id)
-      and (select count(*) < n or min(pr.score) <= 1 from prefixed pr)
+      and (select count(*) < n from (select pr.id from prefixed pr union all select w.id from worded w) h)
     order by x.score desc, x.created_at desc, x.id desc
     limit n
   )
   select h.id, h.display_name, h.avatar_path, h.is_private, private.encode_search_cursor(h.score, h.created_at, h.id)
-  from (select * from prefixed union all select * from fuzzy) h
+  from (select * from prefixed union all select * from worded union all select * from fuzzy) h
   order by h.score desc, h.created_at desc, h.id desc
   limit n;
 end
@@ -507,7 +546,7 @@ begin
   return query select * from private.search_people_page((select auth.uid()), search_people.query, search_people.cursor, search_people.page_size);
 end
 $$;
-comment on function public.search_people(text, text, integer) is 'People by display name (never by username): typo-tolerant (trigram word similarity) and prefix-friendly (a name starting with the query ranks first). Leaves out profiles that opted out (discoverable false), deleted accounts and anyone a block separates from the caller. Private profiles appear by name only. Best first; pass the last row''s cursor for the next page; page_size 1–100; query 1–200 characters (22023 otherwise).';
+comment on function public.search_people(text, text, integer) is 'People by display name (never by username), best first: names starting with the query, then names with words starting with each query word (newest accounts first), then typo-tolerant matches (trigram word similarity). Leaves out profiles that opted out (discoverable false), deleted accounts and anyone a block separates from the caller. Private profiles appear by name only. Best first; pass the last row''s cursor for the next page; page_size 1–100; query 1–200 characters (22023 otherwise).';
 
 create type public.group_result as (
   group_id uuid,

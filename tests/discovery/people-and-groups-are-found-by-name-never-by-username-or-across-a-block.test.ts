@@ -85,28 +85,37 @@ describe("search_people", () => {
     expect(third).toEqual([]);
   });
 
-  it("lists each person once across the prefix and trigram tiers and pages across their boundary without duplicates or skips, blocks either way left out", async () => {
+  it("lists each person once across the name-prefix, word-prefix and trigram tiers, newest first within the word tier, and pages across their boundaries without duplicates or skips, blocks either way left out", async () => {
     const stem = capitalized(word("t"));
-    // Names starting with the query (the prefix tier, which also match by trigram) and names that
-    // match only by trigram (a later word, a typo): nobody may appear in both tiers.
+    // Three disjoint tiers: names starting with the query; names with a later word starting with it;
+    // names only similar to it (a typo: the last letter changed or left out).
     const prefixNames = [stem, `${stem} Ray`, `${stem}ling`, `${stem.toUpperCase()} Io`];
-    const fuzzyNames = [`Ann ${stem}`, `Bo ${stem}ton`, `Cy ${stem.slice(0, -1)}`, `Di ${stem}`];
-    const prefixed = await Promise.all(prefixNames.map((name, i) => db().newUser(`p_tier_a${i}`, { displayName: name })));
-    const fuzzy = await Promise.all(fuzzyNames.map((name, i) => db().newUser(`p_tier_b${i}`, { displayName: name })));
+    const wordNames = [`Ann ${stem}`, `Bo ${stem}ton`, `Di ${stem}`, `Eve-${stem.toLowerCase()}a`];
+    const fuzzyNames = [`Cy ${stem.slice(0, -1)}`, `Fay ${stem.slice(0, -1)}x`, `Gus ${stem.slice(0, -1)}`];
+    const make = (names: string[], tag: string) =>
+      Promise.all(names.map((name, i) => db().newUser(`p_tier_${tag}${i}`, { displayName: name })));
+    const [prefixed, worded, fuzzy] = [await make(prefixNames, "a"), await make(wordNames, "w"), await make(fuzzyNames, "b")];
     const searcher = await db().newUser("p_tier_searcher");
-    // One of each tier is separated from the searcher by a block, one each way.
-    const [blockedBySearcher, blockingSearcher] = [prefixed[1], fuzzy[2]];
-    if (!blockedBySearcher || !blockingSearcher) throw new Error("arrangement");
+    // One person of each tier is separated from the searcher by a block (either way).
+    const [blockedBySearcher, blockingSearcher, wordBlocked] = [prefixed[1], fuzzy[2], worded[0]];
+    if (!blockedBySearcher || !blockingSearcher || !wordBlocked) throw new Error("arrangement");
     await block(db(), searcher, blockedBySearcher);
     await block(db(), blockingSearcher, searcher);
-    const hidden = new Set([idOf(blockedBySearcher), idOf(blockingSearcher)]);
-    const visiblePrefix = prefixed.map((a) => idOf(a)).filter((id) => !hidden.has(id));
-    const visibleFuzzy = fuzzy.map((a) => idOf(a)).filter((id) => !hidden.has(id));
+    await block(db(), wordBlocked, searcher);
+    const hidden = new Set([idOf(blockedBySearcher), idOf(blockingSearcher), idOf(wordBlocked)]);
+    const visible = (xs: typeof prefixed) => xs.map((a) => idOf(a)).filter((id) => !hidden.has(id));
+    // the word tier's order: newest account first (then id), read from the profiles themselves
+    const newestFirst = (
+      await db().admin<{ id: string }[]>`select id from public.profiles where id = any(${visible(worded)}::uuid[])
+        order by created_at desc, id desc`
+    ).map((r) => r.id);
 
     const all = (await searchPeople(db(), searcher, stem.toLowerCase(), null, 100)).map((r) => r.user_id);
     expect(new Set(all).size).toBe(all.length);
-    expect(new Set(all.slice(0, visiblePrefix.length))).toEqual(new Set(visiblePrefix));
-    expect(new Set(all.slice(visiblePrefix.length))).toEqual(new Set(visibleFuzzy));
+    const [a, w] = [visible(prefixed).length, newestFirst.length];
+    expect(new Set(all.slice(0, a))).toEqual(new Set(visible(prefixed)));
+    expect(all.slice(a, a + w)).toEqual(newestFirst);
+    expect(new Set(all.slice(a + w))).toEqual(new Set(visible(fuzzy)));
     for (const id of hidden) expect(all).not.toContain(id);
 
     for (const size of [1, 2, 3, 4]) {
@@ -120,6 +129,26 @@ describe("search_people", () => {
       }
       expect(paged, `page_size ${size}`).toEqual(all);
     }
+  });
+
+  it("finds a later word by its start, every query word in any order, and reads punctuation and quotes as separators", async () => {
+    const [first, last] = [capitalized(word("f")), capitalized(word("l"))];
+    const person = await db().newUser("p_words", { displayName: `${first} O'${last}` });
+    const other = await db().newUser("p_words_other", { displayName: `${first} Zed` });
+    const searcher = await db().newUser("p_words_searcher");
+    const found = async (q: string) => (await searchPeople(db(), searcher, q)).map((r) => r.user_id);
+    // a later word's start; both words in either order; the part after an apostrophe
+    for (const q of [last.slice(0, 4), `${last.slice(0, 3)} ${first.slice(0, 3)}`, `o'${last.slice(0, 5)}`]) {
+      expect(await found(q), q).toContain(idOf(person));
+      expect(await found(q), q).not.toContain(idOf(other));
+    }
+    // both words must match for the word tier: the other person, who shares only the first name, is
+    // at most a typo-tier match below
+    const both = await found(`${first.slice(0, 4)} ${last.slice(0, 4)}`);
+    expect(both[0]).toBe(idOf(person));
+    expect(both.slice(1)).not.toContain(idOf(person));
+    // no word at all (punctuation, a backslash, a lone quote): no error, and nobody by word
+    for (const q of ["!!!", "\\", "'"]) expect(await found(q), q).toEqual([]);
   });
 
   it("refuses an empty or overlong query, a bad page size and a forged cursor with 22023", async () => {
