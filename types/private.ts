@@ -887,6 +887,7 @@ export type Database = {
       }
       owned_group_ids: { Args: Record<PropertyKey, never>; Returns: string[] }
       pending_account_deletion: { Args: { target_user: string }; Returns: Json }
+      people_word_prefixes: { Args: { query: string }; Returns: unknown }
       post_media_problem: {
         Args: { author: string; content: Json }
         Returns: string
