@@ -759,7 +759,7 @@ async function main(): Promise<void> {
     const [{ followers } = { followers: 0 }] = await owner<{ followers: number }[]>`
       select followers_count as followers from public.profiles where id = ${biggest}`;
 
-    const throttle_cost = await throttleCost(pools, { rounds: 4, batch: Math.max(10, seconds * 4), log }); // bench/throttles.ts
+    const throttle_cost = await throttleCost(pools, { rounds: 8, batch: Math.max(20, seconds * 8), log }); // bench/throttles.ts
     const plans = await explainHotPaths(typical[0] as string, publicGroups[0] as string);
 
     const c1 = (n: string) => results[n]?.c1 as Stats;
