@@ -8,8 +8,8 @@ import type { Request } from "./harness.ts";
 
 /**
  * The words the corpus plants: in about 5 % of posts, in about 1 in 20,000, and a tag in 1 %. Names:
- * "Kora" starts the surname of 10 % of the people (no name starts with it: search_people's trigram
- * tier), "Ada Ko" starts the whole name of 0.6 % (its prefix tier, as typed in a find-friends box).
+ * "Kora" starts the surname of 10 % of the people (no name starts with it: search_people's word
+ * tier), "Ada Ko" starts the whole name of 0.6 % (its name-prefix tier, as typed in a find-friends box).
  */
 export const discoveryTerms = { common: "market", rare: "zeppelin", tag: "weekend", namePrefix: "Kora", fullNamePrefix: "Ada Ko" };
 
@@ -125,7 +125,7 @@ export async function discoveryScenarios(ctx: {
     { name: "search_posts_rare_ilike", what: "baseline: the same rare term by an ILIKE scan", next: ilike("ilike_posts", t.rare) },
     {
       name: "search_people_prefix",
-      what: `search_people by a surname prefix ("${t.namePrefix}": matched by trigram similarity, no name starts with it)`,
+      what: `search_people by a surname prefix ("${t.namePrefix}": a later word starts with it, no name does: search_people's word tier)`,
       next: search("search_people", t.namePrefix),
     },
     {
