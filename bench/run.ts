@@ -796,12 +796,30 @@ async function main(): Promise<void> {
       // issue 16: the queued post of the most followed author reaches every active follower's inbox
       // within the job's second plus this drain (its readers see it at once from the queue meanwhile)
       drain_biggest_author_post_median_ms: drainMedian,
-      post_throttle_on_vs_off_p50: ratio(c1("post_create_ordinary").p50_ms, c1("post_create_ordinary_throttle_off").p50_ms),
-      in_db_post_throttle_on_vs_off_p50: ratio(db("post_create_ordinary").p50_ms, db("post_create_ordinary_throttle_off").p50_ms),
+      // Issue 18's "≤ 1.1×" from the interleaved on/off measure (bench/throttles.ts: ABBA rounds of new
+      // rows, 192 a side, both clocks, and the throttle triggers' own share of the same requests), not
+      // from the *_throttle_off cells: those run one after the other, and cells drift by more than the
+      // effect (the same run has measured the reaction twins at 1.07 and 1.28 at the client). The
+      // sequential cells stay in the table and below as sequential_cells_*.
+      ...Object.fromEntries(
+        ["post", "reaction"].flatMap((write) => {
+          const row = throttle_cost.find((r) => r.write === write);
+          return row
+            ? [
+                [`${write}_throttle_on_vs_off_p50`, row.client_ratio],
+                [`in_db_${write}_throttle_on_vs_off_p50`, row.server_ratio],
+                [`${write}_throttle_trigger_share_p50`, row.trigger_ratio],
+              ]
+            : [];
+        }),
+      ),
+      sequential_cells_in_db_post_throttle_on_vs_off_p50: ratio(
+        db("post_create_ordinary").p50_ms,
+        db("post_create_ordinary_throttle_off").p50_ms,
+      ),
       ...(results.reaction && results.reaction_throttle_off
         ? {
-            reaction_throttle_on_vs_off_p50: ratio(c1("reaction").p50_ms, c1("reaction_throttle_off").p50_ms),
-            in_db_reaction_throttle_on_vs_off_p50: ratio(db("reaction").p50_ms, db("reaction_throttle_off").p50_ms),
+            sequential_cells_in_db_reaction_throttle_on_vs_off_p50: ratio(db("reaction").p50_ms, db("reaction_throttle_off").p50_ms),
           }
         : {}),
     };
