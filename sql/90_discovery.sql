@@ -637,21 +637,50 @@ declare
   ids uuid[] := '{}'::uuid[];
   scores numeric[] := '{}'::numeric[];
   older uuid[];
+  w_ids uuid[];
+  w_ats timestamptz[];
+  w_scores numeric[];
 begin
   perform private.require_feed_reader(search_posts_page.me);
   -- The window: every match at least as new as the 1,000th newest match (ties at the floor included,
   -- so the window does not depend on the order of equal timestamps). Not needed past it.
   if c.score >= 0 then
-    select min(w.created_at) into window_floor
+    -- One ordered index scan gives the window's posts, times and scores: the newest 1,001 matches,
+    -- ranked as the scan fetches their rows (the 1,001st only tells whether the 1,000th shares its
+    -- time with an older match).
+    select coalesce(array_agg(w.post_id order by w.created_at desc), '{}'),
+           coalesce(array_agg(w.created_at order by w.created_at desc), '{}'),
+           coalesce(array_agg(w.score order by w.created_at desc), '{}')
+    into w_ids, w_ats, w_scores
     from (
-      select s.created_at
+      select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
       from private.post_search s
       where s.document @@ tq
       order by s.created_at operator(extensions.<=|) above_all
-      limit 1000
+      limit 1001
     ) w;
-    if window_floor is null then
+    if cardinality(w_ids) = 0 then
       return;
+    end if;
+    if cardinality(w_ids) <= 1000 then
+      window_floor := w_ats[cardinality(w_ats)];
+    else
+      window_floor := w_ats[1000];
+      if w_ats[1001] = window_floor then
+        -- Rare: more matches at the floor than the scan took. Read the whole window again.
+        select coalesce(array_agg(m.post_id), '{}'), coalesce(array_agg(m.created_at), '{}'),
+               coalesce(array_agg(m.score), '{}')
+        into w_ids, w_ats, w_scores
+        from (
+          select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
+          from private.post_search s
+          where s.document @@ tq and s.created_at >= window_floor
+        ) m;
+      else
+        w_ids := w_ids[1:1000];
+        w_ats := w_ats[1:1000];
+        w_scores := w_scores[1:1000];
+      end if;
     end if;
     upto := window_floor - interval '1 microsecond';
     -- Phase 0: rank the window, then check visibility in rank order only until the page is full (the
@@ -663,11 +692,7 @@ begin
       select ranked.post_id, ranked.created_at, ranked.score
       from (
         select m.post_id, m.created_at, m.score
-        from (
-          select s.post_id, s.created_at, round(ts_rank(s.document, tq)::numeric, 6) as score
-          from private.post_search s
-          where s.document @@ tq and s.created_at >= window_floor
-        ) m
+        from unnest(w_ids, w_ats, w_scores) as m (post_id, created_at, score)
         where (m.score, m.created_at, m.post_id) < (c.score, c.at, c.id)
         order by m.score desc, m.created_at desc, m.post_id desc
         offset 0

@@ -98,6 +98,46 @@ describe("search_posts ranking", () => {
     expect(seen).toEqual(expected);
   });
 
+  it("keeps every match posted in the same microsecond as the 1,000th newest inside the ranked window", async () => {
+    const author = await db().newUser("r_window_tie");
+    const w = word();
+    // 998 posts a minute apart (i = 1 newest), then four in one microsecond (i = 999..1002: the 999th
+    // to 1,002nd newest, so the 1,000th and 1,001st share their time), then one older (i = 1003).
+    // Title matches: the last-inserted of the tied four, and the older one.
+    const rows = await db().admin<{ id: string }[]>`
+      insert into public.posts (author_id, title, content, created_at)
+      select ${idOf(author)}::uuid, case when i in (1002, 1003) then 'About ' || ${w}::text end,
+        jsonb_build_object('blocks', jsonb_build_array(jsonb_build_object('type', 'text', 'value', ${w}::text || ' note ' || i))),
+        date_trunc('minute', now()) - least(i, 999) * interval '1 minute' - (i / 1003) * interval '4 minutes'
+      from generate_series(1, 1003) as i
+      returning id`;
+    expect(rows).toHaveLength(1003);
+    const ids = await db().admin<{ id: string; i: number; titled: boolean }[]>`
+      select id, title is not null as titled,
+        (extract(epoch from date_trunc('minute', now()) - created_at) / 60)::integer as i
+      from public.posts where author_id = ${idOf(author)}::uuid`;
+    const tied = ids.filter((r) => r.i === 999);
+    expect(tied).toHaveLength(4);
+    const tiedTitle = tied.find((r) => r.titled)?.id;
+    const olderTitle = ids.find((r) => r.i > 999 && r.titled)?.id;
+    expect(tiedTitle && olderTitle).toBeTruthy();
+    const page = await searchPosts(db(), anon, w, null, 3);
+    // The tied title match is inside the window (ranked first); the older one is past it.
+    expect(postIds(page)[0]).toBe(tiedTitle);
+    const seen: (string | null)[] = [];
+    let cursor: string | null = null;
+    for (let p = 0; p < 20; p++) {
+      const found = await searchPosts(db(), anon, w, cursor, 100);
+      if (found.length === 0) break;
+      seen.push(...postIds(found));
+      cursor = found[found.length - 1]?.cursor ?? null;
+    }
+    expect(seen).toHaveLength(1003);
+    expect(new Set(seen).size).toBe(1003);
+    // The window (1,002 posts) comes first: the older title match is last.
+    expect(seen.at(-1)).toBe(olderTitle);
+  });
+
   it("follows edits: a new title word is found, the replaced one no more", async () => {
     const author = await db().newUser("r_editor");
     const before = word();
