@@ -30,7 +30,6 @@ create table public.posts (
   constraint posts_group_posts_have_a_title check (group_id is null or title is not null),
   constraint posts_content_valid check (private.assert_valid_content(content)),
   constraint posts_idempotency_key_length check (idempotency_key is null or char_length(idempotency_key) between 1 and 100),
-  constraint posts_author_id_idempotency_key_key unique (author_id, idempotency_key),
   constraint posts_counts_not_negative check (comment_count >= 0 and reaction_count >= 0),
   constraint posts_removed_reason_with_removed_at check (
     (removed_at is null) = (removed_reason is null) and (removed_reason is null or char_length(removed_reason) between 1 and 1000)
@@ -42,6 +41,11 @@ alter table public.posts enable row level security;
 
 -- Profile pages and group pages read newest first by (created_at, id); the home feed reads by id.
 create index posts_author_created_idx on public.posts (author_id, created_at desc, id desc);
+-- One post per author and idempotency key (create_post). Partial: most posts have no key, and an
+-- entry per keyless post was index work on every post written (issue 16). NULL keys never collide,
+-- so the rule is the same as a unique constraint's.
+create unique index posts_author_id_idempotency_key_key on public.posts (author_id, idempotency_key)
+  where idempotency_key is not null;
 create index posts_group_created_idx on public.posts (group_id, created_at desc, id desc) where group_id is not null;
 create index posts_created_idx on public.posts (created_at desc, id desc);
 
@@ -355,14 +359,16 @@ language plpgsql
 security invoker
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
   me uuid := private.require_can_act();
   created public.posts;
 begin
   -- A racing retry waits on the first insert's key and then does nothing; the first post is returned.
-  insert into public.posts (author_id, group_id, title, content, idempotency_key)
+  insert into public.posts as p (author_id, group_id, title, content, idempotency_key)
   values (me, create_post.group_id, create_post.title, create_post.content, create_post.idempotency_key)
-  on conflict on constraint posts_author_id_idempotency_key_key do nothing
+  -- the partial unique index posts_author_id_idempotency_key_key (use_column: these name columns)
+  on conflict (author_id, idempotency_key) where p.idempotency_key is not null do nothing
   returning * into created;
   if created.id is null then
     select * into created from public.posts p

@@ -353,7 +353,10 @@ begin
     where n.group_id is not null and m.user_id <> n.author_id
       and not exists (select from private.feed_big_groups bg where bg.group_id = n.group_id)
       and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = m.user_id) > seen_since
-    on conflict do nothing
+    -- No ON CONFLICT (a speculative insertion per row, issue 16): no row can exist yet. The posts are
+    -- new and uncommitted, so no other transaction can have delivered them; the three branches are
+    -- disjoint (the author; followers, never the author (follows_followee_id_not_follower), of
+    -- profile posts; members and group followers but the author, deduplicated, of group posts).
     returning user_id
   )
   select array_agg(distinct ins.user_id) filter (where random() < 1.0 / one_in) into to_trim from ins;
