@@ -209,6 +209,8 @@ end
 $$;
 comment on function private.normalize_tag(text) is 'A hashtag as stored and looked up: without its #, in Unicode NFC, lower case.';
 
+-- A hashtag starts with an ASCII '#' (the pattern below). posts_discovery_after_write relies on it: it
+-- skips this function for content with no '#' in a text block, so a change of marker changes both.
 create function private.content_tags(content jsonb)
 returns setof text
 rows 5

@@ -131,6 +131,28 @@ describe("search_people", () => {
     }
   });
 
+  it("leaves out of the word tier an opted-out profile, a deleted account and people a block separates either way, and shows the rest to anon too", async () => {
+    // Found by a later word only (no name starts with the query): the word tier's own filters.
+    const surname = capitalized(word("s"));
+    const names = ["Ann", "Bea", "Cid", "Dot", "Eli"].map((first) => `${first} ${surname}`);
+    const [kept, shy, gone, blockedBySearcher, blockingSearcher] = await Promise.all(
+      names.map((name, i) => db().newUser(`p_wt_${i}`, { displayName: name })),
+    );
+    const searcher = await db().newUser("p_wt_searcher");
+    if (!kept || !shy || !gone || !blockedBySearcher || !blockingSearcher) throw new Error("arrangement");
+    const found = async (actor: typeof searcher) => (await searchPeople(db(), actor, surname.slice(0, 5))).map((r) => r.user_id);
+    const everyone = [kept, shy, gone, blockedBySearcher, blockingSearcher].map((a) => idOf(a));
+    expect(new Set(await found(searcher))).toEqual(new Set(everyone));
+
+    await db().request(shy, (tx) => tx`update public.profiles set discoverable = false where id = ${idOf(shy)}`, { method: "PATCH" });
+    await db().deleteAuthUser(idOf(gone));
+    await block(db(), searcher, blockedBySearcher);
+    await block(db(), blockingSearcher, searcher);
+    expect(await found(searcher)).toEqual([idOf(kept)]);
+    // anon is separated from nobody: the blocks do not hide anyone from anon
+    expect(new Set(await found(anon))).toEqual(new Set([idOf(kept), idOf(blockedBySearcher), idOf(blockingSearcher)]));
+  });
+
   it("finds a later word by its start, every query word in any order, and reads punctuation and quotes as separators", async () => {
     const [first, last] = [capitalized(word("f")), capitalized(word("l"))];
     const person = await db().newUser("p_words", { displayName: `${first} O'${last}` });
