@@ -67,11 +67,21 @@ export async function createDatabase(url: string, template?: string): Promise<vo
 /** Recreates the Supabase platform interfaces in a plain PostgreSQL (never on a real project). */
 export async function applyPlatformBootstrap(url: string): Promise<void> {
   if (await isSupabasePlatform(url)) return;
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(readFileSync(join(repoRoot, "platform/bootstrap.sql"), "utf8"));
-  } finally {
-    await sql.end();
+  const script = readFileSync(join(repoRoot, "platform/bootstrap.sql"), "utf8");
+  // The bootstrap creates and alters cluster-wide roles: two at once on one server (parallel test
+  // files, `npm run dev` beside them, another checkout's tests) can fail with "tuple concurrently
+  // updated". The script runs as one implicit transaction, so trying again is safe.
+  for (let attempt = 1; ; attempt++) {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await sql.unsafe(script);
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/tuple concurrently (updated|deleted)|deadlock detected/.test(String(error))) throw error;
+    } finally {
+      await sql.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt + Math.random() * 300));
   }
 }
 

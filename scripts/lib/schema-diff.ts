@@ -108,31 +108,15 @@ export function scratchDatabase(serverUrl: string, label: string): string {
   return withDatabase(serverUrl, `threads_${label}_${randomBytes(4).toString("hex")}`);
 }
 
-/**
- * The bootstrap creates and alters cluster-wide roles; two of them at once on one server (parallel
- * test files, another checkout's tests) can fail with "tuple concurrently updated". The script runs
- * as one implicit transaction, so trying again is safe.
- */
-async function bootstrap(url: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await applyPlatformBootstrap(url);
-    } catch (error) {
-      if (attempt >= 5 || !/tuple concurrently (updated|deleted)|deadlock detected/.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt + Math.random() * 300));
-    }
-  }
-}
-
 export async function buildFromMigrations(url: string, root = repoRoot): Promise<void> {
   await createDatabase(url);
-  await bootstrap(url);
+  await applyPlatformBootstrap(url);
   await pushMigrations(url, root);
 }
 
 export async function buildFromSources(url: string, root = repoRoot): Promise<void> {
   await createDatabase(url);
-  await bootstrap(url);
+  await applyPlatformBootstrap(url);
   await applySources(url, root);
 }
 
