@@ -123,6 +123,7 @@ await applyPlatformBootstrap(databaseUrl);
 await pushMigrations(databaseUrl);
 reportSourcesDrift(); // sources edited without a migration: say so and how to fix it (decision 0004)
 if (firstStart) await applySeed(databaseUrl);
+const secondJobs = await runEverySecondJobs();
 
 const anonKey = await signAccessToken({ iss: "supabase-dev", role: "anon", exp: 4102444800 }, developmentJwtSecret);
 const deno: ChildProcess = spawn(
@@ -167,6 +168,36 @@ stops.push(
       killGroup(denoGroup, "SIGTERM");
     }),
 );
+
+/**
+ * pg_cron runs the jobs of sql/98_jobs.sql on the platform. Where the bootstrap put its stand-in (PGlite,
+ * or a server whose pg_cron is not preloaded for this database) jobs are recorded and never run, so the
+ * sub-minute ones (the feed queue's drain, mention delivery) run here, each at its interval and never
+ * twice at once. The longer ones call edge functions through pg_net or tidy up; dev does without them.
+ */
+async function runEverySecondJobs(): Promise<string[]> {
+  const [cron] = await sql<{ stand_in: boolean }[]>`
+    select coalesce(obj_description(to_regnamespace('cron'), 'pg_namespace') like 'platform-bootstrap: stand-in%', false) as stand_in`;
+  if (!cron?.stand_in) return [];
+  const jobs = await sql<{ jobname: string; command: string; seconds: number }[]>`
+    select jobname, command, (regexp_match(schedule, '^([0-9]+) seconds$'))[1]::integer as seconds
+    from cron.job where active and schedule ~ '^[0-9]+ seconds$' order by jobname`;
+  for (const job of jobs) {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || stopping) return;
+      running = true;
+      sql
+        .unsafe(job.command)
+        .catch((e: Error) => console.error(`job ${job.jobname}: ${e.message}`))
+        .finally(() => {
+          running = false;
+        });
+    }, job.seconds * 1000);
+    stops.push(async () => clearInterval(timer));
+  }
+  return jobs.map((j) => j.jobname);
+}
 
 async function waitForFunctions(): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt++) {
@@ -238,6 +269,7 @@ threads backend is running${firstStart ? " (fresh database: bootstrapped, migrat
   database    psql '${databaseUrl}'
   functions   ${functionNames.map((n) => `http://127.0.0.1:${apiPort}/functions/v1/${n}`).join("\n              ")}
   auth (dev)  POST http://127.0.0.1:${apiPort}/auth/v1/token?grant_type=password  (stand-in for Supabase Auth)
+  jobs        ${secondJobs.length > 0 ? `${secondJobs.join(", ")} run here every second (pg_cron does it on the platform)` : "run by pg_cron"}
 
   seeded accounts (password Password123): ada (admin), ben, cleo (private), dan (moderator), eve (unconfirmed), fay, gus, hal (private), ivy, jon (@example.com)
   log in:       curl -s -X POST http://127.0.0.1:${apiPort}/functions/v1/auth-login -H 'content-type: application/json' \\

@@ -2,8 +2,8 @@
 -- Objects: extensions pg_trgm and rum (schema extensions); profiles.discoverable; private.post_search (one
 -- full-text document per post) and private.post_tags (hashtags per post), both kept by triggers on
 -- posts; private.trending_tags_rollup, refreshed by the job private.refresh_trending_tags(); the
--- mention rules (who may be mentioned, mention notifications); the search cursor; RPCs search_people,
--- search_groups, search_posts, tag_feed, trending_tags.
+-- mention rules (who may be mentioned) and private.mention_queue with its job private.deliver_mentions();
+-- the search cursor; RPCs search_people, search_groups, search_posts, tag_feed, trending_tags.
 -- Caveats:
 --  * Posts are found under the rules of the feeds: the posts select policy's predicate
 --    (private.can_see_post, removed posts never) less authors the caller mutes, checked at read time,
@@ -17,6 +17,10 @@
 --    block) needs the database and is checked here only (rule mention.target).
 --  * The trending rollup is refreshed by a scheduled job (every 5 minutes; the schedule lives with
 --    the other jobs), never computed per call.
+--  * Mention notifications are delivered by a job every second (private.mention_queue,
+--    private.deliver_mentions), not in the posting transaction: a post with mentions costs about an
+--    ordinary post (issue 17's target), and whether the person may hear of it (a block, a mute, the
+--    post's visibility, the mention still in the post) is judged at delivery, the latest state.
 -- pg_trgm and rum live in the extensions schema, as on the platform: "Most extensions are installed
 -- under the extensions schema" (https://supabase.com/docs/guides/database/extensions). rum (the RUM
 -- index: search matches newest first, stopping at a limit; https://supabase.com/docs/guides/database/extensions/rum)
@@ -328,6 +332,66 @@ end
 $$;
 comment on function private.assert_mentions_allowed(jsonb, uuid) is 'Raises 22023 (rule mention.target) when a mention span names a person who does not exist (or deleted their account) or with whom the author has a block either way.';
 
+-- Mentions: delivery ----------------------------------------------------------------------------------
+
+-- People mentioned by a post and not yet told. Written by the posts trigger, emptied every second by
+-- private.deliver_mentions. No foreign keys and no second index: the row is the cheapest write the post
+-- can make (issue 17: a post with mentions costs no more than 1.2× an ordinary one); a deleted post or
+-- account is skipped at delivery, and a queue of a second's mentions is read whole.
+create table private.mention_queue (
+  post_id uuid not null,
+  recipient_id uuid not null,
+  author_id uuid not null,
+  enqueued_at timestamptz not null default clock_timestamp(),
+  constraint mention_queue_pkey primary key (post_id, recipient_id)
+);
+comment on table private.mention_queue is 'People newly mentioned in a post, waiting for their mention notification (private.deliver_mentions, a job every second). Normally a second''s worth of rows; a growing queue means the mention-delivery job is not running (docs/operations.md).';
+
+create function private.deliver_mentions(max_rows integer default 1000)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  m record;
+  taken integer := 0;
+begin
+  -- Oldest first; SKIP LOCKED lets several deliveries run side by side, and an edit that takes a
+  -- mention out waits for a delivery holding its row, then deletes the notification it wrote. The
+  -- dequeue and the notification commit together: a mention is told once or, if this fails, retried.
+  for m in
+    -- The batch is fixed first (an array, not a subquery a plan could run again and lock more).
+    delete from private.mention_queue q
+    where q.ctid = any (array(
+      select x.ctid from private.mention_queue x
+      order by x.enqueued_at
+      limit deliver_mentions.max_rows
+      for update skip locked
+    ))
+    returning q.post_id, q.recipient_id, q.author_id
+  loop
+    taken := taken + 1;
+    -- Told only while the post exists and still mentions them, and while both accounts stand (not
+    -- deleted, nor being deleted). private.notify then applies blocks, mutes and the post's
+    -- visibility to the recipient, as of now.
+    if exists (
+      select from public.posts p
+      where p.id = m.post_id and p.author_id = m.author_id
+        and m.recipient_id in (select private.content_mentions(p.content))
+    ) and exists (
+      select from public.profiles pr where pr.id = m.recipient_id and pr.deleted_at is null
+    ) and exists (
+      select from public.profiles pr where pr.id = m.author_id and pr.deleted_at is null
+    ) then
+      perform private.notify(m.recipient_id, m.author_id, 'mention', m.post_id);
+    end if;
+  end loop;
+  return taken;
+end
+$$;
+comment on function private.deliver_mentions(integer) is 'Takes up to max_rows queued mentions, oldest first, and writes each one''s mention notification when the post still exists and mentions the person, both accounts stand, and private.notify lets it through (no block, no mute, the post visible to them); returns how many rows it took. Run by the mention-delivery pg_cron job every second (docs/operations.md), or by hand.';
+
 -- Triggers on posts -----------------------------------------------------------------------------------
 
 create function private.posts_discovery_before_write()
@@ -357,8 +421,6 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  target uuid;
 begin
   if tg_op = 'UPDATE' and new.title is not distinct from old.title and new.content is not distinct from old.content then
     return null;
@@ -380,22 +442,27 @@ begin
     select new.id, x.tag, new.created_at, new.author_id from private.content_tags(new.content) as x (tag)
     on conflict do nothing;
   end if;
-  -- Mentions: people newly mentioned hear of it once; a mention taken out takes its unread
-  -- notification with it. Content without mention spans costs one jsonpath test.
+  -- Mentions: people newly mentioned are queued for their notification (private.deliver_mentions);
+  -- a mention taken out takes its queued row and its unread notification with it. Content without
+  -- mention spans costs one jsonpath test.
   if tg_op = 'INSERT' then
     if new.content @? '$.blocks[*] ? (@.type == "text").meta.mentions[*]' then
-      perform private.notify(t.id, new.author_id, 'mention', new.id)
-      from private.content_mentions(new.content) as t (id);
+      insert into private.mention_queue (post_id, recipient_id, author_id)
+      select new.id, t.id, new.author_id from private.content_mentions(new.content) as t (id)
+      where t.id <> new.author_id;
     end if;
     return null;
   end if;
-  for target in
-    select private.content_mentions(new.content)
-    except
-    select private.content_mentions(old.content)
-  loop
-    perform private.notify(target, new.author_id, 'mention', new.id);
-  end loop;
+  insert into private.mention_queue (post_id, recipient_id, author_id)
+  select new.id, t.id, new.author_id
+  from (select private.content_mentions(new.content) except select private.content_mentions(old.content)) as t (id)
+  where t.id <> new.author_id
+  on conflict (post_id, recipient_id) do nothing;
+  delete from private.mention_queue q
+  where q.post_id = new.id
+    and q.recipient_id in (
+      select private.content_mentions(old.content) except select private.content_mentions(new.content)
+    );
   delete from public.notifications n
   where n.kind = 'mention' and n.subject_id = new.id and n.read_at is null
     and n.recipient_id in (
@@ -404,7 +471,7 @@ begin
   return null;
 end
 $$;
-comment on function private.posts_discovery_after_write() is 'Trigger: keeps the post''s search document and hashtags in step with its title and content, notifies people newly mentioned (kind mention, once) and drops the unread mention notifications of people no longer mentioned.';
+comment on function private.posts_discovery_after_write() is 'Trigger: keeps the post''s search document and hashtags in step with its title and content, queues people newly mentioned for their notification (private.mention_queue; once) and drops the queued rows and unread mention notifications of people no longer mentioned.';
 
 create trigger posts_discovery_after_write
   after insert or update of title, content on public.posts

@@ -241,6 +241,27 @@ export type Database = {
         }
         Relationships: []
       }
+      mention_queue: {
+        Row: {
+          author_id: string
+          enqueued_at: string
+          post_id: string
+          recipient_id: string
+        }
+        Insert: {
+          author_id: string
+          enqueued_at?: string
+          post_id: string
+          recipient_id: string
+        }
+        Update: {
+          author_id?: string
+          enqueued_at?: string
+          post_id?: string
+          recipient_id?: string
+        }
+        Relationships: []
+      }
       moderation_emails: {
         Row: {
           attempts: number
@@ -627,6 +648,7 @@ export type Database = {
         Returns: Record<string, unknown>
       }
       delete_message: { Args: { message_id: string }; Returns: undefined }
+      deliver_mentions: { Args: { max_rows?: number }; Returns: number }
       dm_refusal: {
         Args: { recipient: string; sender: string }
         Returns: string

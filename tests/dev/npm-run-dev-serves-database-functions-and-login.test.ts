@@ -1,7 +1,7 @@
 // `npm run dev` against a DATABASE_URL (the embedded PGlite path has its own test): a fresh
 // database is bootstrapped, migrated and seeded; auth-login logs a seeded user in through the local
 // Supabase Auth stand-in, and the token carries the roles our hook adds; a second start keeps the
-// data; Ctrl-C stops everything.
+// data; the every-second jobs run (a mention is told); Ctrl-C stops everything.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { decodeJwt } from "jose";
@@ -78,6 +78,22 @@ describe("npm run dev with DATABASE_URL", () => {
     });
 
     const sql = postgres(url, { max: 1 });
+    // The every-second jobs run here as pg_cron runs them on the platform: a mention is told.
+    expect(first.banner).toMatch(/jobs +feed-queue-drain, mention-delivery run here every second/);
+    const ada = "a0000000-0000-4000-8000-000000000001";
+    const ben = "b0000000-0000-4000-8000-000000000002";
+    const content = { blocks: [{ type: "text", value: "hi @ben", meta: { mentions: [{ user_id: ben, start: 3, end: 7 }] } }] };
+    const [post] = await sql<
+      { id: string }[]
+    >`insert into public.posts (author_id, content) values (${ada}, ${sql.json(content)}) returning id`;
+    let told = 0;
+    for (let i = 0; i < 100 && told === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from public.notifications where recipient_id = ${ben} and kind = 'mention' and subject_id = ${post?.id ?? null}`;
+      told = row?.n ?? 0;
+    }
+    expect(told).toBe(1);
     await sql`update public.profiles set bio = 'kept across starts' where id = 'b0000000-0000-4000-8000-000000000002'`;
     expect(await stop(first.child)).toBe(0);
     await expect(fetch(`http://127.0.0.1:${apiPort}/functions/v1/auth-login`)).rejects.toThrow();

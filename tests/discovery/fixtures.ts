@@ -38,6 +38,16 @@ export function mentioning(value: string, people: { id: string; name: string }[]
   return { type: "text", value, meta: { mentions } };
 }
 
+/** Runs the mention-delivery job (private.deliver_mentions, pg_cron every second on the platform) until the queue is empty; how many rows it took. */
+export async function deliverMentions(db: TestDatabase): Promise<number> {
+  let taken = 0;
+  for (;;) {
+    const [row] = await db.admin<{ n: number }[]>`select private.deliver_mentions(1000) as n`;
+    if (!row?.n) return taken;
+    taken += row.n;
+  }
+}
+
 /** New confirmed, signed-in users, one per username, in order. */
 export async function users<const N extends readonly string[]>(db: TestDatabase, ...names: N): Promise<{ [K in keyof N]: Actor }> {
   return (await Promise.all(names.map((n) => db.newUser(n)))) as { [K in keyof N]: Actor };

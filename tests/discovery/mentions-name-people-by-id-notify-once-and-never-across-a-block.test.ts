@@ -2,14 +2,17 @@
 // (both validators: tests/content and the corpus); whom an author may mention is the database's (rule
 // mention.target): nobody a block separates from the author, nobody who does not exist. A mentioned
 // person hears of it once (kind mention) unless they muted the author or cannot see the post; an edit
-// notifies new mentions only and takes back the unread notification of a removed one.
+// notifies new mentions only and takes back the unread notification of a removed one. Mentions are
+// told by the mention-delivery job (private.deliver_mentions, every second on the platform), not by the
+// posting transaction: these tests run the job where pg_cron would, and the rules are judged when it
+// runs (a block, mute, removal or deletion made in between wins).
 import { describe, expect, it } from "vitest";
 import type { Actor } from "../helpers/db.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { block, mute, setPrivate } from "../people/graph.ts";
 import { createPost, idOf, text } from "../posts/fixtures.ts";
-import { mentioning, users } from "./fixtures.ts";
+import { deliverMentions, mentioning, users } from "./fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -21,14 +24,40 @@ async function mentionsOf(actor: Actor) {
 
 const person = (actor: Actor, name: string) => ({ id: idOf(actor), name });
 
+async function queued(postId: string) {
+  const rows = await db().admin<{ recipient_id: string }[]>`
+    select recipient_id from private.mention_queue where post_id = ${postId} order by recipient_id`;
+  return rows.map((r) => r.recipient_id);
+}
+
 describe("mentions", () => {
   it("notify the person mentioned, once, with the author and the post", async () => {
     const [author, bob] = await Promise.all([db().newUser("m_author"), db().newUser("m_bob")]);
     const post = await createPost(db(), author, { blocks: [mentioning("Thanks @Bob for the 🍰!", [person(bob, "Bob")])] });
+    // The post's own transaction only queues it.
+    expect(await queued(post.id)).toEqual([idOf(bob)]);
+    expect(await mentionsOf(bob)).toEqual([]);
+    expect(await deliverMentions(db())).toBe(1);
+    expect(await queued(post.id)).toEqual([]);
     expect(await mentionsOf(bob)).toEqual([{ actor_id: idOf(author), subject_id: post.id, read_at: null }]);
-    // Mentioning oneself is allowed and tells nobody.
-    await createPost(db(), author, { blocks: [mentioning("note to @me", [person(author, "me")])] });
+    // Running the job again tells nobody twice.
+    expect(await deliverMentions(db())).toBe(0);
+    expect((await mentionsOf(bob)).length).toBe(1);
+    // Mentioning oneself is allowed, queues nothing and tells nobody.
+    const own = await createPost(db(), author, { blocks: [mentioning("note to @me", [person(author, "me")])] });
+    expect(await queued(own.id)).toEqual([]);
+    await deliverMentions(db());
     expect(await mentionsOf(author)).toEqual([]);
+  });
+
+  it("a person named twice in a post is queued and told once", async () => {
+    const [author, bob] = await users(db(), "m_twice_author", "m_twice_bob");
+    const post = await createPost(db(), author, {
+      blocks: [mentioning("@Bob and @Bob", [person(bob, "Bob")]), mentioning("again @Bob", [person(bob, "Bob")])],
+    });
+    expect(await queued(post.id)).toEqual([idOf(bob)]);
+    await deliverMentions(db());
+    expect((await mentionsOf(bob)).length).toBe(1);
   });
 
   it("are refused (22023, mention.target) for someone a block separates from the author, either way, or who does not exist; nothing is stored", async () => {
@@ -46,6 +75,11 @@ describe("mentions", () => {
     }
     const [count] = await db().admin<{ n: number }[]>`select count(*)::int as n from public.posts where author_id = ${idOf(author)}`;
     expect(count?.n).toBe(0);
+    const [waiting] = await db().admin<
+      { n: number }[]
+    >`select count(*)::int as n from private.mention_queue where author_id = ${idOf(author)}`;
+    expect(waiting?.n).toBe(0);
+    await deliverMentions(db());
     expect(await mentionsOf(blocker)).toEqual([]);
   });
 
@@ -58,6 +92,7 @@ describe("mentions", () => {
       "22023",
       /content\.blocks\[0\] \(text\): meta\.mentions must be an array/,
     );
+    await deliverMentions(db());
     expect(await mentionsOf(bob)).toEqual([]);
   });
 
@@ -65,11 +100,76 @@ describe("mentions", () => {
     const [author, muter, outsider] = await users(db(), "m_sup_author", "m_sup_muter", "m_sup_outsider");
     await mute(db(), muter, author);
     await createPost(db(), author, { blocks: [mentioning("hi @Muter", [person(muter, "Muter")])] });
+    await deliverMentions(db());
     expect(await mentionsOf(muter)).toEqual([]);
     await setPrivate(db(), author, true);
     const post = await createPost(db(), author, { blocks: [mentioning("hi @Out", [person(outsider, "Out")])] });
     expect(post.id).toBeDefined();
+    await deliverMentions(db());
     expect(await mentionsOf(outsider)).toEqual([]);
+  });
+
+  it("are judged when delivered: a block, mute, privacy change, removal or deletion made after posting tells nobody; the rest are told", async () => {
+    const names = ["told", "blocks", "blocked", "mutes", "removed", "deleted_post", "gone", "leaving"] as const;
+    type Name = (typeof names)[number];
+    const [author, privateAuthor, outsider, ...people] = await users(
+      db(),
+      "m_late_author",
+      "m_late_private_author",
+      "m_late_outsider",
+      ...names.map((n) => `m_late_${n}`),
+    );
+    const who = Object.fromEntries(names.map((n, i) => [n, people[i] as Actor])) as Record<Name, Actor>;
+    const posts = Object.fromEntries(
+      await Promise.all(
+        names.map(
+          async (n) => [n, (await createPost(db(), author, { blocks: [mentioning(`hi @${n}`, [person(who[n], n)])] })).id] as const,
+        ),
+      ),
+    ) as Record<Name, string>;
+    await createPost(db(), privateAuthor, { blocks: [mentioning("hi @out", [person(outsider, "out")])] });
+    // Between the posts and the job:
+    await block(db(), who.blocks, author);
+    await block(db(), author, who.blocked);
+    await mute(db(), who.mutes, author);
+    await db().admin`update public.posts set removed_at = now(), removed_reason = 'spam' where id = ${posts.removed}`;
+    await db().admin`delete from public.posts where id = ${posts.deleted_post}`;
+    await db().admin`delete from auth.users where id = ${idOf(who.gone)}`;
+    await db().admin`update public.profiles set deleted_at = now() where id = ${idOf(who.leaving)}`;
+    await setPrivate(db(), privateAuthor, true); // the outsider does not follow: the post is out of sight
+    const [waiting] = await db().admin<{ n: number }[]>`
+      select count(*)::int as n from private.mention_queue where author_id in (${idOf(author)}, ${idOf(privateAuthor)})`;
+    expect(waiting?.n).toBe(names.length + 1);
+
+    // Every row is taken (none left to retry for ever), one notification is written.
+    await deliverMentions(db());
+    const [left] = await db().admin<{ n: number }[]>`select count(*)::int as n from private.mention_queue`;
+    expect(left?.n).toBe(0);
+    const told = await db().admin<{ recipient_id: string; subject_id: string }[]>`
+      select recipient_id, subject_id from public.notifications
+      where kind = 'mention' and actor_id in (${idOf(author)}, ${idOf(privateAuthor)})`;
+    expect(told).toEqual([{ recipient_id: idOf(who.told), subject_id: posts.told }]);
+  });
+
+  it("are told once when several deliveries run at once", async () => {
+    const [author, ...readers] = await users(db(), "m_par_author", "m_par_1", "m_par_2", "m_par_3", "m_par_4", "m_par_5");
+    await deliverMentions(db()); // nothing of earlier tests left waiting
+    for (let i = 0; i < 6; i++) {
+      await createPost(db(), author, {
+        blocks: [
+          mentioning(
+            readers.map((_, k) => `@p${k}`).join(" "),
+            readers.map((r, k) => person(r, `p${k}`)),
+          ),
+        ],
+      });
+    }
+    const taken = await Promise.all(
+      Array.from({ length: 4 }, () => db().admin<{ n: number }[]>`select private.deliver_mentions(7) as n`.then((r) => r[0]?.n ?? 0)),
+    );
+    const rest = await deliverMentions(db());
+    expect(taken.reduce((a, b) => a + b, 0) + rest).toBe(6 * readers.length);
+    for (const reader of readers) expect((await mentionsOf(reader)).length).toBe(6);
   });
 
   it("stay in step with edits: kept ones do not notify again, new ones notify once, removed ones take back their unread notification", async () => {
@@ -79,16 +179,60 @@ describe("mentions", () => {
       db().request(author, (tx) => tx`update public.posts set content = ${tx.json(content as never)} where id = ${post.id}`, {
         method: "PATCH",
       });
+    await deliverMentions(db());
 
     await edit({ blocks: [mentioning("hi @Bob and @Carol", [person(bob, "Bob"), person(carol, "Carol")])] });
+    expect(await queued(post.id)).toEqual([idOf(carol)]);
+    await deliverMentions(db());
     expect((await mentionsOf(bob)).length).toBe(1);
     expect((await mentionsOf(carol)).length).toBe(1);
     await edit({ blocks: [mentioning("hi @Carol, @Carol again", [person(carol, "Carol")]), text("more")] });
+    expect(await queued(post.id)).toEqual([]);
     expect(await mentionsOf(bob)).toEqual([]);
     expect((await mentionsOf(carol)).length).toBe(1);
     // A read notification stays when its mention goes: it is the recipient's history.
     await db().rpc(carol, "mark_notifications_read", { ids: null });
     await edit({ blocks: [text("nobody now")] });
+    await deliverMentions(db());
     expect((await mentionsOf(carol)).length).toBe(1);
+  });
+
+  it("taken out before the job runs are never told; put back, they are told once", async () => {
+    const [author, bob] = await users(db(), "m_pre_author", "m_pre_bob");
+    const post = await createPost(db(), author, { blocks: [mentioning("hi @Bob", [person(bob, "Bob")])] });
+    const edit = (content: unknown) =>
+      db().request(author, (tx) => tx`update public.posts set content = ${tx.json(content as never)} where id = ${post.id}`, {
+        method: "PATCH",
+      });
+    await edit({ blocks: [text("hi nobody")] });
+    expect(await queued(post.id)).toEqual([]);
+    await deliverMentions(db());
+    expect(await mentionsOf(bob)).toEqual([]);
+    await edit({ blocks: [mentioning("hi @Bob", [person(bob, "Bob")])] });
+    await edit({ blocks: [mentioning("hi again @Bob", [person(bob, "Bob")])] });
+    expect(await queued(post.id)).toEqual([idOf(bob)]);
+    await deliverMentions(db());
+    expect((await mentionsOf(bob)).length).toBe(1);
+  });
+
+  it("an edit that takes a mention out while the job runs leaves no notification of it, in every interleaving tried", async () => {
+    const [author, bob] = await users(db(), "m_race_author", "m_race_bob");
+    for (let round = 0; round < 12; round++) {
+      const post = await createPost(db(), author, { blocks: [mentioning("hi @Bob", [person(bob, "Bob")])] });
+      const takeOut = () =>
+        db().request(
+          author,
+          (tx) => tx`update public.posts set content = ${tx.json({ blocks: [text("hi")] } as never)} where id = ${post.id}`,
+          {
+            method: "PATCH",
+          },
+        );
+      const deliver = () => db().admin`select private.deliver_mentions(1000)`;
+      await Promise.all(round % 2 ? [takeOut(), deliver()] : [deliver(), takeOut()]);
+      await deliverMentions(db());
+      const left = await db().admin<{ n: number }[]>`
+        select count(*)::int as n from public.notifications where kind = 'mention' and subject_id = ${post.id}`;
+      expect(left[0]?.n).toBe(0);
+    }
   });
 });

@@ -77,6 +77,7 @@ describe("every migration, pushed as the hosted non-superuser postgres", () => {
       "account-maintenance",
       "feed-queue-drain",
       "media-cleanup",
+      "mention-delivery",
       "moderation-outbox",
       "prune-notifications",
       "purge-cron-run-details",

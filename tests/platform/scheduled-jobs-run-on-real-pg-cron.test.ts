@@ -47,6 +47,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       "account-maintenance",
       "feed-queue-drain",
       "media-cleanup",
+      "mention-delivery",
       "moderation-outbox",
       "prune-notifications",
       "purge-cron-run-details",
@@ -57,16 +58,27 @@ describe("the scheduled jobs on a real pg_cron", () => {
     // pg_cron 1.4 has no interval schedules: the every-second drain runs every minute here; the
     // platform's pg_cron (1.6) and the stand-in take '1 seconds'.
     const schedules = Object.fromEntries(jobs.map((j) => [j.jobname, j.schedule]));
-    expect(schedules["feed-queue-drain"]).toBe("* * * * *");
-    expect(Object.fromEntries(standIn.map((j) => [j.jobname, j.schedule]))["feed-queue-drain"]).toBe("1 seconds");
+    const standInSchedules = Object.fromEntries(standIn.map((j) => [j.jobname, j.schedule]));
+    for (const name of ["feed-queue-drain", "mention-delivery"]) {
+      expect(schedules[name]).toBe("* * * * *");
+      expect(standInSchedules[name]).toBe("1 seconds");
+    }
     const [extension] = await (hosted as TestDatabase).admin<{ version: string }[]>`
       select extversion as version from pg_extension where extname = 'pg_cron'`;
     expect(extension?.version).toMatch(/^1\.4/);
   });
 
-  it("run: the drain empties the queue, old notifications and run history go, a missing pg_net is a named failure", async () => {
+  it("run: the drains empty their queues, old notifications and run history go, a missing pg_net is a named failure", async () => {
     const db = hosted as TestDatabase;
     const ann = await db.newUser("cron_ann");
+    const bob = await db.newUser("cron_bob");
+    await db.request(
+      ann,
+      (tx) =>
+        tx`insert into public.posts (content) values (${tx.json({
+          blocks: [{ type: "text", value: "hi @bob", meta: { mentions: [{ user_id: idOf(bob), start: 3, end: 7 }] } }],
+        })})`,
+    );
     const [post] = await db.request(
       ann,
       (tx) => tx<{ id: string; created_at: Date }[]>`insert into public.posts (content)
@@ -95,13 +107,14 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 7) break;
+      if (runs.length === 8) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
       ["account-maintenance-now", "failed"],
       ["feed-queue-drain-now", "succeeded"],
       ["media-cleanup-now", "failed"],
+      ["mention-delivery-now", "succeeded"],
       ["moderation-outbox-now", "failed"],
       ["prune-notifications-now", "succeeded"],
       ["purge-cron-run-details-now", "succeeded"],
@@ -109,12 +122,16 @@ describe("the scheduled jobs on a real pg_cron", () => {
     ]);
     expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
     expect(runs[2]?.message).toMatch(/media-cleanup needs pg_net/);
-    expect(runs[3]?.message).toMatch(/moderation-outbox needs pg_net/);
-    const [state] = await rebooted.admin<{ queued: number; notifications: number; old_runs: number }[]>`
+    expect(runs[4]?.message).toMatch(/moderation-outbox needs pg_net/);
+    const [state] = await rebooted.admin<
+      { queued: number; mentions_queued: number; notifications: number; mentions: number; old_runs: number }[]
+    >`
       select (select count(*)::int from private.feed_queue) as queued,
+        (select count(*)::int from private.mention_queue) as mentions_queued,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,
+        (select count(*)::int from public.notifications where recipient_id = ${idOf(bob)} and kind = 'mention') as mentions,
         (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs`;
-    expect(state).toEqual({ queued: 0, notifications: 1, old_runs: 0 });
+    expect(state).toEqual({ queued: 0, mentions_queued: 0, notifications: 1, mentions: 1, old_runs: 0 });
   });
 });
 
