@@ -112,9 +112,10 @@ describe("search_posts ranking", () => {
       from generate_series(1, 1003) as i
       returning id`;
     expect(rows).toHaveLength(1003);
+    // i again, from the newest post (i = 1), not from now(): the clock may have passed a minute since.
     const ids = await db().admin<{ id: string; i: number; titled: boolean }[]>`
       select id, title is not null as titled,
-        (extract(epoch from date_trunc('minute', now()) - created_at) / 60)::integer as i
+        (extract(epoch from max(created_at) over () - created_at) / 60)::integer + 1 as i
       from public.posts where author_id = ${idOf(author)}::uuid`;
     const tied = ids.filter((r) => r.i === 999);
     expect(tied).toHaveLength(4);
