@@ -490,7 +490,7 @@ export type Database = {
       apply_reaction_deltas: { Args: { deltas: Json }; Returns: undefined }
       apply_rsvp_deltas: { Args: { deltas: Json }; Returns: undefined }
       assert_mentions_allowed: {
-        Args: { author: string; content: Json }
+        Args: { author: string; targets: string[] }
         Returns: undefined
       }
       assert_own_post_media: {

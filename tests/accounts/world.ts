@@ -5,7 +5,7 @@ import { createGroup, type GroupRow } from "../groups/fixtures.ts";
 import type { Actor, TestDatabase } from "../helpers/db.ts";
 import { send, startConversation } from "../messaging/dm.ts";
 import { block, follow, mute } from "../people/graph.ts";
-import { bookmark, comment, createPost, eventBlock, inDays, type PostRow, react, rsvp, text } from "../posts/fixtures.ts";
+import { bookmark, comment, createPost, eventBlock, inDays, type PostRow, react, rsvp } from "../posts/fixtures.ts";
 
 export interface World {
   victim: Actor;
@@ -46,7 +46,18 @@ export async function buildWorld(db: TestDatabase, tag: string): Promise<World> 
 
   // Content: the victim's post with others' comments, reactions and bookmarks; the victim's comments,
   // reactions, bookmark and RSVP on the friend's posts.
-  const victimPost = await createPost(db, victim, { blocks: [text("mine"), eventBlock("My party", inDays(3))] });
+  // The victim's post has a hashtag and mentions the friend; a post of the friend's mentions the victim
+  // (both still queued for delivery): search documents, tags and queued mentions are theirs too.
+  const mine = "mine #party @friend";
+  const victimPost = await createPost(db, victim, {
+    blocks: [
+      { type: "text", value: mine, meta: { mentions: [{ user_id: friend.user?.id, start: 12, end: 19 }] } },
+      eventBlock("My party", inDays(3)),
+    ],
+  });
+  await createPost(db, friend, {
+    blocks: [{ type: "text", value: "hi @victim", meta: { mentions: [{ user_id: victim.user?.id, start: 3, end: 10 }] } }],
+  });
   await comment(db, friend, victimPost.id, "nice");
   await react(db, friend, "love", { post_id: victimPost.id });
   await bookmark(db, friend, victimPost.id);
@@ -113,6 +124,13 @@ export async function rowsNaming(db: TestDatabase, userId: string): Promise<Reco
     "private.feed_inbox.user_id": "select count(*)::int as n from private.feed_inbox where user_id = $1",
     "private.feed_inbox_state.user_id": "select count(*)::int as n from private.feed_inbox_state where user_id = $1",
     "private.rate_limit_buckets.user_id": "select count(*)::int as n from private.rate_limit_buckets where user_id = $1",
+    "private.post_tags.author_id": "select count(*)::int as n from private.post_tags where author_id = $1",
+    "private.mention_queue": "select count(*)::int as n from private.mention_queue where recipient_id = $1 or author_id = $1",
+    // a deleted post's search document and tags go with it (no foreign key: posts_discovery_after_delete)
+    "private.post_search (orphans)":
+      "select count(*)::int as n from private.post_search s where not exists (select from public.posts p where p.id = s.post_id) and $1::uuid is not null",
+    "private.post_tags (orphans)":
+      "select count(*)::int as n from private.post_tags t where not exists (select from public.posts p where p.id = t.post_id) and $1::uuid is not null",
     "storage.objects": "select count(*)::int as n from storage.objects where owner_id = $1::text or name like $1::text || '/%'",
     "auth.users": "select count(*)::int as n from auth.users where id = $1",
   })) {

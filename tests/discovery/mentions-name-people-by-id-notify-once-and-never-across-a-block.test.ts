@@ -92,6 +92,14 @@ describe("mentions", () => {
       "22023",
       /content\.blocks\[0\] \(text\): meta\.mentions must be an array/,
     );
+    // A user_id that is no uuid is the content rule too (the rule is judged before whom it names).
+    await expectDbError(
+      createPost(db(), author, {
+        blocks: [{ type: "text", value: "hi @Bob", meta: { mentions: [{ user_id: "bob", start: 3, end: 7 }] } }],
+      }),
+      "22023",
+      /content\.blocks\[0\] \(text\): meta\.mentions must be an array/,
+    );
     await deliverMentions(db());
     expect(await mentionsOf(bob)).toEqual([]);
   });
@@ -128,6 +136,12 @@ describe("mentions", () => {
       ),
     ) as Record<Name, string>;
     await createPost(db(), privateAuthor, { blocks: [mentioning("hi @out", [person(outsider, "out")])] });
+    const waiting = async () =>
+      (
+        await db().admin<{ n: number }[]>`
+          select count(*)::int as n from private.mention_queue where author_id in (${idOf(author)}, ${idOf(privateAuthor)})`
+      )[0]?.n;
+    expect(await waiting()).toBe(names.length + 1);
     // Between the posts and the job:
     await block(db(), who.blocks, author);
     await block(db(), author, who.blocked);
@@ -137,9 +151,8 @@ describe("mentions", () => {
     await db().admin`delete from auth.users where id = ${idOf(who.gone)}`;
     await db().admin`update public.profiles set deleted_at = now() where id = ${idOf(who.leaving)}`;
     await setPrivate(db(), privateAuthor, true); // the outsider does not follow: the post is out of sight
-    const [waiting] = await db().admin<{ n: number }[]>`
-      select count(*)::int as n from private.mention_queue where author_id in (${idOf(author)}, ${idOf(privateAuthor)})`;
-    expect(waiting?.n).toBe(names.length + 1);
+    // A deleted post's queued mentions go with it, and an erased account's with the account.
+    expect(await waiting()).toBe(names.length - 1);
 
     // Every row is taken (none left to retry for ever), one notification is written.
     await deliverMentions(db());
