@@ -176,6 +176,15 @@ describe("hashtags", () => {
     expect(rows.map((r) => r.tag)).toEqual([`${w}z`]);
   });
 
+  it("keep at most their first 100 characters, and a run of digits is no tag however long", async () => {
+    const author = await db().newUser("t_long_tags");
+    const w = word("l");
+    const long = `${w}${"é".repeat(140)}`;
+    const post = await createPost(db(), author, { blocks: [text(`#${long} and #${"7".repeat(120)}x and #${w}b`)] });
+    const rows = await db().admin<{ tag: string }[]>`select tag from private.post_tags where post_id = ${post.id}`;
+    expect(rows.map((r) => r.tag).sort()).toEqual([[...long].slice(0, 100).join(""), `${w}b`].sort());
+  });
+
   it("follow edits of the content, and the tag feed pages newest first", async () => {
     const author = await db().newUser("t_edits");
     const [a, b] = [word(), word()];
