@@ -269,7 +269,7 @@ threads backend is running${firstStart ? " (fresh database: bootstrapped, migrat
   database    psql '${databaseUrl}'
   functions   ${functionNames.map((n) => `http://127.0.0.1:${apiPort}/functions/v1/${n}`).join("\n              ")}
   auth (dev)  POST http://127.0.0.1:${apiPort}/auth/v1/token?grant_type=password  (stand-in for Supabase Auth)
-  jobs        ${secondJobs.length > 0 ? `${secondJobs.join(", ")} run here every second (pg_cron does it on the platform)` : "run by pg_cron"}
+  jobs        ${secondJobs.length > 0 ? `${secondJobs.join(", ")} run here at their intervals (pg_cron runs them on the platform)` : "run by pg_cron"}
 
   seeded accounts (password Password123): ada (admin), ben, cleo (private), dan (moderator), eve (unconfirmed), fay, gus, hal (private), ivy, jon (@example.com)
   log in:       curl -s -X POST http://127.0.0.1:${apiPort}/functions/v1/auth-login -H 'content-type: application/json' \\

@@ -333,8 +333,9 @@ comment on function private.assert_mentions_allowed(uuid[], uuid) is 'Raises 220
 
 -- People mentioned by a post and not yet told. Written by the posts trigger, emptied every second by
 -- private.deliver_mentions. No foreign keys and no second index: the row is the cheapest write the post
--- can make (issue 17: a post with mentions costs no more than 1.2× an ordinary one); a deleted post or
--- account is skipped at delivery, and a queue of a second's mentions is read whole.
+-- can make (issue 17: a post with mentions costs no more than 1.2× an ordinary one). A deleted post's
+-- rows go with it (posts_discovery_after_delete), an erased account's with the erasure; whatever else
+-- changed is judged at delivery. A queue of a second's mentions is read whole (no order index).
 create table private.mention_queue (
   post_id uuid not null,
   recipient_id uuid not null,
