@@ -4,7 +4,7 @@
 // ordinary post (run.ts's post_create_ordinary). run.ts calls prepareDiscovery after the dataset is
 // generated and adds discoveryScenarios to its list.
 import type postgres from "postgres";
-import type { Request } from "./harness.ts";
+import { type Request, request, serverTime } from "./harness.ts";
 
 /**
  * The words the corpus plants: in about 5 % of posts, in about 1 in 20,000, and a tag in 1 %. Names:
@@ -80,6 +80,92 @@ export async function prepareDiscovery(sql: postgres.Sql, log: (msg: string) => 
 
 type Scenario = { name: string; what: string; next: (w: number, i: number) => Request };
 
+/** The content of post_create_tags_mentions: two hashtags and a mention of the most followed person. */
+async function taggedContent(owner: postgres.Sql) {
+  const [mentioned] = await owner<{ id: string; name: string }[]>`
+    select p.id, p.display_name as name from public.profiles p
+    where not exists (select from public.blocks b where b.blocker_id = p.id or b.blocked_id = p.id)
+    order by p.followers_count desc limit 1`;
+  if (!mentioned) throw new Error("discovery: nobody to mention");
+  const value = `Sunny #${discoveryTerms.tag} at the ${discoveryTerms.common} with @${mentioned.name} #t42`;
+  const start = [...value].indexOf("@");
+  return {
+    blocks: [{ type: "text", value, meta: { mentions: [{ user_id: mentioned.id, start, end: start + 1 + [...mentioned.name].length }] } }],
+  };
+}
+
+export interface TagsMentionsCost {
+  n: number;
+  client_p50_ordinary_ms: number;
+  client_p50_tags_mentions_ms: number;
+  client_ratio: number;
+  server_p50_ordinary_ms: number;
+  server_p50_tags_mentions_ms: number;
+  server_ratio: number;
+}
+
+/**
+ * Issue 17's "a post with tags and a mention costs no more than 1.2× an ordinary post", measured the way
+ * bench/throttles.ts measures the throttle: the two posts interleaved (ABBA rounds, the same authors in
+ * the same order on both sides), at the client and in the server. The sequential cells
+ * (post_create_ordinary, then post_create_tags_mentions much later) drift by more than the difference
+ * on a shared machine: 1.46×, 1.10× and 0.98× in three runs of those cells.
+ */
+export async function tagsMentionsCost(
+  pools: { api: postgres.Sql; owner: postgres.Sql },
+  authors: string[],
+  opts: { rounds: number; batch: number },
+): Promise<TagsMentionsCost> {
+  const tagged = await taggedContent(pools.owner);
+  const ordinary = { blocks: [{ type: "text", value: "A benchmark post" }] };
+  const text = "insert into public.posts (content) values ($1::jsonb) returning id";
+  const req = (user: string, content: unknown): Request => ({
+    role: "authenticated",
+    user,
+    method: "POST",
+    path: "/posts",
+    text,
+    params: [content],
+  });
+  const side = { ordinary: { client: [] as number[], server: [] as number[] }, tagged: { client: [] as number[], server: [] as number[] } };
+  let a = 0;
+  for (let r = 0; r < opts.rounds; r++) {
+    const start = a;
+    for (const which of r % 2 === 0 ? (["ordinary", "tagged"] as const) : (["tagged", "ordinary"] as const)) {
+      const content = which === "ordinary" ? ordinary : tagged;
+      a = start;
+      for (let k = 0; k < opts.batch; k++) {
+        const user = authors[a++ % authors.length] as string;
+        const t0 = performance.now();
+        await request(pools.api, req(user, content));
+        side[which].client.push(performance.now() - t0);
+        side[which].server.push(await serverTime(pools.api, req(user, content)));
+      }
+    }
+  }
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((x, y) => x - y);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const [co, ct, so, st] = [side.ordinary.client, side.tagged.client, side.ordinary.server, side.tagged.server].map(median) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    n: side.ordinary.client.length,
+    client_p50_ordinary_ms: r3(co),
+    client_p50_tags_mentions_ms: r3(ct),
+    client_ratio: r3(ct / co),
+    server_p50_ordinary_ms: r3(so),
+    server_p50_tags_mentions_ms: r3(st),
+    server_ratio: r3(st / so),
+  };
+}
+
 /** The discovery scenarios, for readers and authors drawn as run.ts draws them. */
 export async function discoveryScenarios(ctx: {
   owner: postgres.Sql;
@@ -90,26 +176,11 @@ export async function discoveryScenarios(ctx: {
 }): Promise<Scenario[]> {
   const t = discoveryTerms;
   const { get, post, pickReader, pickOrdinary } = ctx;
-  const [mentioned] = await ctx.owner<{ id: string; name: string }[]>`
-    select p.id, p.display_name as name from public.profiles p
-    where not exists (select from public.blocks b where b.blocker_id = p.id or b.blocked_id = p.id)
-    order by p.followers_count desc limit 1`;
-  if (!mentioned) throw new Error("discovery: nobody to mention");
+  const tagged = await taggedContent(ctx.owner);
   const search = (fn: string, q: string) => (w: number, i: number) =>
     get(pickReader(w, i), `/rpc/${fn}`, `select * from public.${fn}(query => $1, page_size => 20)`, [q]);
   const ilike = (fn: string, q: string) => (w: number, i: number) =>
     get(pickReader(w, i), `/rpc/${fn}`, `select * from bench.${fn}($1, 20)`, [q]);
-  const value = `Sunny #${t.tag} at the ${t.common} with @${mentioned.name} #t42`;
-  const start = [...value].indexOf("@");
-  const tagged = {
-    blocks: [
-      {
-        type: "text",
-        value,
-        meta: { mentions: [{ user_id: mentioned.id, start, end: start + 1 + [...mentioned.name].length }] },
-      },
-    ],
-  };
   return [
     {
       name: "search_posts_common",

@@ -13,7 +13,7 @@ import { applyPlatformBootstrap, createDatabase, databaseName, pushMigrations, w
 import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
-import { discoveryScenarios, prepareDiscovery } from "./discovery.ts";
+import { discoveryScenarios, prepareDiscovery, tagsMentionsCost } from "./discovery.ts";
 import { type BenchContext, measure, measureInDatabase, type Request, request, type Scenario, type Stats } from "./harness.ts";
 import { moderationScenarios } from "./moderation.ts";
 import { throttleCost } from "./throttles.ts";
@@ -760,6 +760,14 @@ async function main(): Promise<void> {
       select followers_count as followers from public.profiles where id = ${biggest}`;
 
     const throttle_cost = await throttleCost(pools, { rounds: 8, batch: Math.max(20, seconds * 8), log }); // bench/throttles.ts
+    const tags_mentions_cost = await tagsMentionsCost(pools, ordinary.length > 0 ? ordinary : typical, {
+      rounds: 8,
+      batch: Math.max(20, seconds * 8),
+    }); // bench/discovery.ts
+    log(
+      `tags+mention vs ordinary post, interleaved: client ${tags_mentions_cost.client_p50_tags_mentions_ms} / ${tags_mentions_cost.client_p50_ordinary_ms} ms = ${tags_mentions_cost.client_ratio}×   ` +
+        `server ${tags_mentions_cost.server_p50_tags_mentions_ms} / ${tags_mentions_cost.server_p50_ordinary_ms} ms = ${tags_mentions_cost.server_ratio}× (n ${tags_mentions_cost.n} each)`,
+    );
     const plans = await explainHotPaths(typical[0] as string, publicGroups[0] as string);
 
     const c1 = (n: string) => results[n]?.c1 as Stats;
@@ -813,6 +821,13 @@ async function main(): Promise<void> {
             : [];
         }),
       ),
+      // Issue 17's "≤ 1.2×", interleaved (bench/discovery.ts tagsMentionsCost); the cells' ratio below.
+      post_tags_mentions_vs_ordinary_p50: tags_mentions_cost.client_ratio,
+      in_db_post_tags_mentions_vs_ordinary_p50: tags_mentions_cost.server_ratio,
+      sequential_cells_in_db_post_tags_mentions_vs_ordinary_p50: ratio(
+        db("post_create_tags_mentions").p50_ms,
+        db("post_create_ordinary").p50_ms,
+      ),
       sequential_cells_in_db_post_throttle_on_vs_off_p50: ratio(
         db("post_create_ordinary").p50_ms,
         db("post_create_ordinary_throttle_off").p50_ms,
@@ -853,6 +868,7 @@ async function main(): Promise<void> {
       multiples_of_pk_select: multiples,
       ratios,
       throttle_cost,
+      tags_mentions_cost,
       biggest_author: {
         followers,
         followers_seeing_new_post_at_once_from_the_queue: `${seenQueued}/${followerSample.length}`,
