@@ -7,6 +7,7 @@
 // posting transaction: these tests run the job where pg_cron would, and the rules are judged when it
 // runs (a block, mute, removal or deletion made in between wins).
 import { describe, expect, it } from "vitest";
+import { castAround } from "../groups/fixtures.ts";
 import type { Actor } from "../helpers/db.ts";
 import { useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
@@ -162,6 +163,29 @@ describe("mentions", () => {
       select recipient_id, subject_id from public.notifications
       where kind = 'mention' and actor_id in (${idOf(author)}, ${idOf(privateAuthor)})`;
     expect(told).toEqual([{ recipient_id: idOf(who.told), subject_id: posts.told }]);
+  });
+
+  it("in a private group's post reach only those who may read it when told: members, not one who left since, the pending requester, the invitee or a stranger", async () => {
+    const c = await castAround(db(), { visibility: "private" });
+    const names = { owner: c.owner, admin: c.admin, requester: c.requester, invitee: c.invitee, stranger: c.stranger } as const;
+    const value = Object.keys(names)
+      .map((n) => `@${n}`)
+      .join(" ");
+    const post = await createPost(db(), c.member, {
+      group_id: c.group.id,
+      title: "Notes",
+      blocks: [
+        mentioning(
+          value,
+          Object.entries(names).map(([n, a]) => person(a, n)),
+        ),
+      ],
+    });
+    await db().rpc(c.admin, "leave_group", { group_id: c.group.id });
+    await deliverMentions(db());
+    const told = await db().admin<{ recipient_id: string }[]>`
+      select recipient_id from public.notifications where kind = 'mention' and subject_id = ${post.id}`;
+    expect(told.map((r) => r.recipient_id)).toEqual([idOf(c.owner)]);
   });
 
   it("are told once when several deliveries run at once", async () => {
