@@ -178,17 +178,17 @@ begin
      or jsonb_array_length(content_mentions_valid.spans) > (content_mentions_valid.rules #>> '{mentions,max_count}')::integer then
     return false;
   end if;
-  for span in select x.item from jsonb_array_elements(content_mentions_valid.spans) as x (item) loop
+  -- By index and with jsonb operators only: every check is a simple expression, so no query is
+  -- started per span (a `for … in select` and a key-count subquery cost ~25 µs a post).
+  for i in 0 .. jsonb_array_length(content_mentions_valid.spans) - 1 loop
+    span := content_mentions_valid.spans -> i;
     if jsonb_typeof(span) <> 'object' then
       return false;
     end if;
-    if (select count(*) from jsonb_object_keys(span)) <> 3 or not (span ?& array['user_id', 'start', 'end']) then
-      return false;
-    end if;
-    if jsonb_typeof(span -> 'user_id') <> 'string' or jsonb_typeof(span -> 'start') <> 'number' or jsonb_typeof(span -> 'end') <> 'number' then
-      return false;
-    end if;
-    if (span ->> 'user_id') !~ (content_mentions_valid.rules #>> '{mentions,user_id_pattern}') then
+    if not (span ?& array['user_id', 'start', 'end']) or span - array['user_id', 'start', 'end'] <> '{}'::jsonb
+       or jsonb_typeof(span -> 'user_id') <> 'string' or jsonb_typeof(span -> 'start') <> 'number'
+       or jsonb_typeof(span -> 'end') <> 'number'
+       or (span ->> 'user_id') !~ (content_mentions_valid.rules #>> '{mentions,user_id_pattern}') then
       return false;
     end if;
     s := (span ->> 'start')::numeric;
