@@ -74,14 +74,41 @@ describe("mentions", () => {
       );
       expect(e.hint).toMatch(/rule mention\.target/);
     }
+    // One person the author may not mention refuses the whole post, whoever else it names.
+    const [friend] = await users(db(), "m_ref_friend");
+    await expectDbError(
+      createPost(db(), author, { blocks: [mentioning("@Friend @Blocker", [person(friend, "Friend"), person(blocker, "Blocker")])] }),
+      "22023",
+      /cannot mention/,
+    );
     const [count] = await db().admin<{ n: number }[]>`select count(*)::int as n from public.posts where author_id = ${idOf(author)}`;
     expect(count?.n).toBe(0);
+    // An edit is held to the same rule: refused, the post and the queue as they were.
+    const post = await createPost(db(), author, { blocks: [mentioning("hi @Friend", [person(friend, "Friend")])] });
+    await deliverMentions(db());
+    await expectDbError(
+      db().request(
+        author,
+        (tx) =>
+          tx`update public.posts set content = ${tx.json({
+            blocks: [mentioning("hi @Friend @Blocked", [person(friend, "Friend"), person(blockedByAuthor, "Blocked")])],
+          } as never)} where id = ${post.id}`,
+        { method: "PATCH" },
+      ),
+      "22023",
+      /cannot mention/,
+    );
+    const [kept] = await db().admin<{ value: string }[]>`
+      select content #>> '{blocks,0,value}' as value from public.posts where id = ${post.id}`;
+    expect(kept?.value).toBe("hi @Friend");
     const [waiting] = await db().admin<
       { n: number }[]
     >`select count(*)::int as n from private.mention_queue where author_id = ${idOf(author)}`;
     expect(waiting?.n).toBe(0);
     await deliverMentions(db());
     expect(await mentionsOf(blocker)).toEqual([]);
+    expect(await mentionsOf(blockedByAuthor)).toEqual([]);
+    expect((await mentionsOf(friend)).length).toBe(1);
   });
 
   it("refuse malformed spans with the content rule text.mentions", async () => {
