@@ -489,10 +489,6 @@ export type Database = {
       appeal: { Args: { log_id: string; statement: string }; Returns: string }
       apply_reaction_deltas: { Args: { deltas: Json }; Returns: undefined }
       apply_rsvp_deltas: { Args: { deltas: Json }; Returns: undefined }
-      assert_mentions_allowed: {
-        Args: { author: string; targets: string[] }
-        Returns: undefined
-      }
       assert_own_post_media: {
         Args: { author: string; content: Json }
         Returns: undefined
