@@ -61,12 +61,19 @@ describe("mentions", () => {
     expect((await mentionsOf(bob)).length).toBe(1);
   });
 
-  it("are refused (22023, mention.target) for someone a block separates from the author, either way, or who does not exist; nothing is stored", async () => {
-    const [author, blocker, blockedByAuthor] = await users(db(), "m_ref_author", "m_ref_blocker", "m_ref_blocked");
+  it("are refused (22023, mention.target) for someone a block separates from the author, either way, who does not exist or whose account is being deleted; nothing is stored", async () => {
+    const [author, blocker, blockedByAuthor, leaving] = await users(
+      db(),
+      "m_ref_author",
+      "m_ref_blocker",
+      "m_ref_blocked",
+      "m_ref_leaving",
+    );
     await block(db(), blocker, author);
     await block(db(), author, blockedByAuthor);
+    await db().admin`update public.profiles set deleted_at = now() where id = ${idOf(leaving)}`;
     const ghost = { id: "6fa459ea-ee8a-4ca4-894e-db77e160355e", name: "Ghost" };
-    for (const target of [person(blocker, "Blocker"), person(blockedByAuthor, "Blocked"), ghost]) {
+    for (const target of [person(blocker, "Blocker"), person(blockedByAuthor, "Blocked"), ghost, person(leaving, "Leaving")]) {
       const e = await expectDbError(
         createPost(db(), author, { blocks: [mentioning(`hey @${target.name}`, [target])] }),
         "22023",
