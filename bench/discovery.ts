@@ -110,12 +110,12 @@ export interface TagsMentionsCost {
 
 /**
  * Issue 17's "a post with tags and a mention costs no more than 1.2× an ordinary post", measured the way
- * bench/throttles.ts measures the throttle: the two posts interleaved (ABBA rounds, the same authors in
- * the same order on both sides), at the client and in the server. The sequential cells
- * (post_create_ordinary, then post_create_tags_mentions much later) drift by more than the difference
- * on a shared machine: 1.46×, 1.10× and 0.98× in three runs of those cells. A third side, the same
- * text without its # and @ and without spans, splits the cost of the longer text (more words to
- * index) from that of the tags and the mention. The rounds go through the six orders of the three.
+ * bench/throttles.ts measures the throttle: the posts interleaved (each round goes through one of the
+ * six orders of the three sides, the same authors in the same order on every side), at the client and
+ * in the server. The sequential cells (post_create_ordinary, then post_create_tags_mentions much later)
+ * drift by more than the difference on a shared machine: 1.46×, 1.10× and 0.98× in three runs of those
+ * cells. The third side, the same text without its # and @ and without spans, splits the cost of the
+ * longer text (more words to index) from that of the tags and the mention.
  */
 export async function tagsMentionsCost(
   pools: { api: postgres.Sql; owner: postgres.Sql },
