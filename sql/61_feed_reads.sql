@@ -237,59 +237,66 @@ begin
   if home_feed_page.me is null then
     return;
   end if;
-  select s.horizon_at, s.horizon_id into h_at, h_id from private.feed_inbox_state s where s.user_id = home_feed_page.me;
+  -- The reader's context in one statement (issue 16): the inbox horizon; the authors hidden from the
+  -- reader (muted now, or a block either way); the groups whose posts reach the home feed (active; an
+  -- active member, or a follower of a public one); which of those are big (merged here, never fanned
+  -- out); and whether the queue holds a post for this reader between the cursor and the horizon
+  -- (normally a handful of rows).
+  with mine as materialized (
+    select array(
+      select g.id
+      from public.groups g
+      where g.id in (
+          select gm.group_id from public.group_members gm where gm.user_id = home_feed_page.me and gm.status = 'active'
+          union
+          select gf.group_id from public.group_follows gf where gf.user_id = home_feed_page.me
+        )
+        and g.status = 'active'
+        and (
+          g.visibility = 'public'
+          or exists (
+            select from public.group_members gm
+            where gm.group_id = g.id and gm.user_id = home_feed_page.me and gm.status = 'active'
+          )
+        )
+    ) as ids
+  ),
+  state as materialized (
+    select s.horizon_at, s.horizon_id
+    from (select 1) one
+    left join private.feed_inbox_state s on s.user_id = home_feed_page.me
+  )
+  select
+    state.horizon_at,
+    state.horizon_id,
+    array(
+      select m.muted_id from public.mutes m
+      where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
+      union
+      select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
+      union
+      select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
+    ),
+    mine.ids,
+    array(select bg.group_id from private.feed_big_groups bg where bg.group_id = any (mine.ids)),
+    exists (
+      select from private.feed_queue q
+      where (q.created_at, q.post_id) < (b_at, b_id)
+        and (q.created_at, q.post_id) >= (coalesce(state.horizon_at, '-infinity'), coalesce(state.horizon_id, '00000000-0000-0000-0000-000000000000'))
+        and (q.author_id = home_feed_page.me
+          or (q.group_id is null and exists (
+              select from public.follows f
+              where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
+          or q.group_id = any (mine.ids))
+    )
+  into h_at, h_id, hidden, my_groups, big_groups, queued
+  from mine, state;
   if h_at is null or (b_at, b_id) > (h_at, h_id) then
     -- Above the horizon: the inbox (complete there), plus the posts still in the queue and the big
     -- groups' posts when there are any for this reader. The bounds are plain values, so the generic
     -- plan keeps them as index conditions.
     low_at := coalesce(h_at, '-infinity');
     low_id := coalesce(h_id, '00000000-0000-0000-0000-000000000000');
-    -- The reader's context in one statement (issue 16): the authors hidden from the reader (muted
-    -- now, or a block either way); the groups whose posts reach the home feed (active; an active
-    -- member, or a follower of a public one); which of those are big (merged here, never fanned
-    -- out); and whether the queue holds a post for this reader in the page's range (normally a
-    -- handful of rows).
-    with mine as materialized (
-      select array(
-        select g.id
-        from public.groups g
-        where g.id in (
-            select gm.group_id from public.group_members gm where gm.user_id = home_feed_page.me and gm.status = 'active'
-            union
-            select gf.group_id from public.group_follows gf where gf.user_id = home_feed_page.me
-          )
-          and g.status = 'active'
-          and (
-            g.visibility = 'public'
-            or exists (
-              select from public.group_members gm
-              where gm.group_id = g.id and gm.user_id = home_feed_page.me and gm.status = 'active'
-            )
-          )
-      ) as ids
-    )
-    select
-      array(
-        select m.muted_id from public.mutes m
-        where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
-        union
-        select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
-        union
-        select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
-      ),
-      mine.ids,
-      array(select bg.group_id from private.feed_big_groups bg where bg.group_id = any (mine.ids)),
-      exists (
-        select from private.feed_queue q
-        where (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
-          and (q.author_id = home_feed_page.me
-            or (q.group_id is null and exists (
-                select from public.follows f
-                where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
-            or q.group_id = any (mine.ids))
-      )
-    into hidden, my_groups, big_groups, queued
-    from mine;
     if not queued and cardinality(big_groups) = 0 then
       -- the common case: the inbox alone, streamed from its primary key, hydrated as it goes
       return query
@@ -322,10 +329,12 @@ begin
     else
       -- The merge, one statement: the inbox's page first; then the queued posts for the reader and
       -- each big group's newest posts, read only above the inbox page's last row when the inbox
-      -- filled the page (nothing older can make the page); merged, deduplicated, hydrated.
+      -- filled the page (nothing older can make the page); merged, deduplicated, hydrated. Each
+      -- source carries the post's columns it has read, so the page reads no post twice.
       return query
         with inbox as materialized (
-          select i.post_id, i.created_at
+          select p.id, p.created_at, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+            p.comment_count, p.reaction_count, p.reaction_counts
           from private.feed_inbox i
           join public.posts p on p.id = i.post_id
           where i.user_id = home_feed_page.me
@@ -345,24 +354,25 @@ begin
         ),
         -- the lowest key another source needs: the inbox page's last row when the page is full, else the horizon
         edge as (
-          select coalesce(l.created_at, low_at) as at, coalesce(l.post_id, low_id) as id
+          select coalesce(l.created_at, low_at) as at, coalesce(l.id, low_id) as id
           from (select 1) one
           left join (
-            select x.created_at, x.post_id from inbox x
+            select x.created_at, x.id from inbox x
             where (select count(*) from inbox) >= n
-            order by x.created_at, x.post_id
+            order by x.created_at, x.id
             limit 1
           ) l on true
         ),
         page as (
-          select u.post_id, u.created_at
+          -- distinct on the key: a big group's post can also sit in an inbox (the author's own row,
+          -- or fanned out before the group grew big), and the edge row itself is in both
+          select distinct on (u.created_at, u.id) u.*
           from (
-            select ib.post_id, ib.created_at from inbox ib
-            -- union, not union all: a big group's post can also sit in an inbox (the author's own row,
-            -- or fanned out before the group grew big), and the edge row itself is in both
-            union
+            select * from inbox
+            union all
             (
-              select q.post_id, q.created_at
+              select p.id, p.created_at, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+                p.comment_count, p.reaction_count, p.reaction_counts
               from private.feed_queue q
               join public.posts p on p.id = q.post_id
               cross join edge e
@@ -381,12 +391,13 @@ begin
               order by q.created_at desc, q.post_id desc
               limit n
             )
-            union
-            select bp.post_id, bp.created_at
+            union all
+            select bp.*
             from unnest(big_groups) as bg(group_id)
             cross join edge e
             cross join lateral (
-              select p.id as post_id, p.created_at
+              select p.id, p.created_at, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+                p.comment_count, p.reaction_count, p.reaction_counts
               from public.posts p
               where p.group_id = bg.group_id and p.removed_at is null
                 and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (e.at, e.id)
@@ -395,7 +406,7 @@ begin
               limit n
             ) bp
           ) u
-          order by u.created_at desc, u.post_id desc
+          order by u.created_at desc, u.id desc
           limit n
         )
         select p.id, p.created_at,
@@ -408,9 +419,8 @@ begin
         from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
-        from page pg
-        join public.posts p on p.id = pg.post_id
-        order by pg.created_at desc, pg.post_id desc;
+        from page p
+        order by p.created_at desc, p.id desc;
     end if;
     get diagnostics got = row_count;
     if got >= n or h_at is null then
@@ -443,34 +453,38 @@ declare
   n integer := private.check_page_size(group_feed_page.page_size);
   b_at timestamptz;
   b_id uuid;
+  card jsonb;
   hidden uuid[];
 begin
   if coalesce(current_setting('request.jwt.claims', true), '') <> '' and group_feed_page.me is distinct from auth.uid() then
     raise exception 'a feed is read as the caller' using errcode = '42501';
   end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(group_feed_page.cursor) c;
-  if not exists (
-    select from public.groups g
-    where g.id = group_feed_page.group_id
-      and (
-        (g.status = 'active' and g.visibility = 'public')
-        -- a suspended group (sql/75_moderation.sql) stays readable by its active members
-        or g.status in ('active', 'suspended') and exists (
-          select from public.group_members gm
-          where gm.group_id = g.id and gm.user_id = group_feed_page.me and gm.status = 'active'
-        )
+  -- One statement for the page's context: the group's card, built once for every row (issue 16),
+  -- when the reader may read the group; and the authors hidden from the reader.
+  select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified),
+    array(
+      select m.muted_id from public.mutes m
+      where m.muter_id = group_feed_page.me and (m.expires_at is null or m.expires_at > now())
+      union
+      select bl.blocked_id from public.blocks bl where bl.blocker_id = group_feed_page.me
+      union
+      select bl.blocker_id from public.blocks bl where bl.blocked_id = group_feed_page.me
+    )
+  into card, hidden
+  from public.groups g
+  where g.id = group_feed_page.group_id
+    and (
+      (g.status = 'active' and g.visibility = 'public')
+      -- a suspended group (sql/75_moderation.sql) stays readable by its active members
+      or g.status in ('active', 'suspended') and exists (
+        select from public.group_members gm
+        where gm.group_id = g.id and gm.user_id = group_feed_page.me and gm.status = 'active'
       )
-  ) then
+    );
+  if card is null then
     return;
   end if;
-  hidden := array(
-    select m.muted_id from public.mutes m
-    where m.muter_id = group_feed_page.me and (m.expires_at is null or m.expires_at > now())
-    union
-    select bl.blocked_id from public.blocks bl where bl.blocker_id = group_feed_page.me
-    union
-    select bl.blocker_id from public.blocks bl where bl.blocked_id = group_feed_page.me
-  );
   return query
     select p.id, p.created_at,
       translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
@@ -478,8 +492,7 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
-      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id) end,
+      card,
       (select r.kind::text from public.reactions r where r.user_id = group_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = group_feed_page.me and bm.post_id = p.id)
     from public.posts p
@@ -505,29 +518,35 @@ declare
   n integer := private.check_page_size(profile_feed_page.page_size);
   b_at timestamptz;
   b_id uuid;
+  card jsonb;
 begin
   if coalesce(current_setting('request.jwt.claims', true), '') <> '' and profile_feed_page.me is distinct from auth.uid() then
     raise exception 'a feed is read as the caller' using errcode = '42501';
   end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(profile_feed_page.cursor) c;
-  if profile_feed_page.user_id is distinct from profile_feed_page.me and not (
-    exists (
-      select from public.profiles pr
-      where pr.id = profile_feed_page.user_id
-        and (
+  -- the author's card, built once for every row (issue 16), when the reader may read the profile
+  select jsonb_build_object('id', pr.id, 'display_name', pr.display_name, 'avatar_path', pr.avatar_path)
+  into card
+  from public.profiles pr
+  where pr.id = profile_feed_page.user_id
+    and (
+      pr.id = profile_feed_page.me
+      or (
+        (
           not pr.is_private
           or exists (
             select from public.follows f
             where f.follower_id = profile_feed_page.me and f.followee_id = pr.id and f.status = 'accepted'
           )
         )
-    )
-    and not exists (
-      select from public.blocks b
-      where (b.blocker_id = profile_feed_page.me and b.blocked_id = profile_feed_page.user_id)
-         or (b.blocker_id = profile_feed_page.user_id and b.blocked_id = profile_feed_page.me)
-    )
-  ) then
+        and not exists (
+          select from public.blocks b
+          where (b.blocker_id = profile_feed_page.me and b.blocked_id = pr.id)
+             or (b.blocker_id = pr.id and b.blocked_id = profile_feed_page.me)
+        )
+      )
+    );
+  if card is null then
     return;
   end if;
   return query
@@ -535,10 +554,8 @@ begin
       translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
         E'+/=\n', '-_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
-        from public.profiles a where a.id = p.author_id),
-      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id) end,
+      card,
+      null::jsonb,
       (select r.kind::text from public.reactions r where r.user_id = profile_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = profile_feed_page.me and bm.post_id = p.id)
     from public.posts p
