@@ -35,6 +35,8 @@ export async function moderationScenarios(
   log: (msg: string) => void = console.log,
   /** posts other scenarios write to (comments, reactions, reports): never removed */
   inUse: string[] = [],
+  /** readers other scenarios time (home feeds): no post of their newest 60 is removed */
+  spare: string[] = [],
 ): Promise<ModerationScenario[]> {
   const [{ ok } = { ok: false }] = await owner<{ ok: boolean }[]>`select exists (
     select from information_schema.columns where table_schema = 'public' and table_name = 'posts' and column_name = 'removed_at') as ok`;
@@ -42,10 +44,11 @@ export async function moderationScenarios(
   const withRemovals = readers.filter((_, i) => i % 2 === 0).slice(0, 50);
   const controlCandidates = readers.filter((_, i) => i % 2 === 1).slice(0, 50);
   // Every other post of each reader's newest 40 inbox entries (a first page then needs ~40
-  // candidates), sparing the posts of the control readers' newest 60: readers share authors.
+  // candidates), sparing the posts of the control readers' and the other scenarios' timed readers'
+  // newest 60: readers share authors.
   const removed = await owner<{ id: string }[]>`
     with spared as (
-      select top.post_id from unnest(${controlCandidates}::uuid[]) as r (id)
+      select top.post_id from unnest(${[...controlCandidates, ...spare.filter((r) => !withRemovals.includes(r))]}::uuid[]) as r (id)
       cross join lateral (
         select i.post_id from private.feed_inbox i where i.user_id = r.id
         order by i.created_at desc, i.post_id desc limit 60

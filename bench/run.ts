@@ -611,7 +611,23 @@ async function main(): Promise<void> {
       );
     }
     scenarios.push(...(await discoveryScenarios({ owner, get, post, pickReader, pickOrdinary })));
-    scenarios.push(...(await moderationScenarios(owner, typical, log, [...somePosts, ...visiblePosts])));
+    // The moderation pair removes posts from its readers' inboxes: it gets typical readers of its own
+    // (outside the timed sample, when the scale has enough), and spares every timed reader's newest
+    // posts, so that home_feed_page1 and the heavy and light cells time readers no removal touched.
+    const moderationReaders = await ids(owner`select p.id from public.profiles p join bench.users u on u.id = p.id
+      where u.i % 100 = any (${shape.activeReaders}) and p.following_count between 10 and 200
+        and p.id <> all (${typical}::uuid[])
+      order by md5(p.id::text) limit 200`);
+    if (moderationReaders.length < 20) log(`moderation: only ${moderationReaders.length} spare typical readers: shares the timed ones`);
+    scenarios.push(
+      ...(await moderationScenarios(
+        owner,
+        moderationReaders.length >= 20 ? moderationReaders : typical,
+        log,
+        [...somePosts, ...visiblePosts],
+        [...typical, ...heavy, ...light, ...deep.map((d) => d.user)],
+      )),
+    );
     const messaging =
       await owner`select to_regclass('public.messages') as m, to_regclass('public.comments') as c, to_regclass('public.reactions') as r`;
     const skipped = Object.entries(messaging[0] ?? {})
