@@ -27,7 +27,8 @@ const usage = `npm run bench -- [options]
   --seconds <n>   seconds per measured cell (default 5)
   --db <name>     the bench database on BENCH_DATABASE_URL's server (default threads_bench); created,
                   and dropped on the next run, only if the bench made it
-  --reuse         measure the database an earlier run loaded instead of rebuilding it
+  --reuse         measure the database an earlier run loaded instead of rebuilding it (after
+                  applying the migrations it lacks)
   --record        write the committed report bench/results/latest.{json,md,png} (default: .dev/bench/)
   --help          this text
 
@@ -92,6 +93,11 @@ async function prepare(): Promise<number> {
     );
   }
   if (reuse && owned === "absent") throw new Error(`--reuse: database ${dbName} does not exist; run without --reuse first`);
+  if (reuse) {
+    // the code measured is the checkout's: the migrations the reused database lacks are applied first
+    log(`reusing ${dbName}: applying the migrations it lacks`);
+    await pushMigrations(url);
+  }
   if (!reuse) {
     log(`creating ${dbName} (bootstrap + migrations)`);
     await createDatabase(url);
