@@ -146,7 +146,15 @@ export async function expectFeedMatches(
   // Every row carries its post's columns and cards as stored, whichever path read it (inbox, queue,
   // big group, pull query): the pages carry what each source read instead of reading posts again.
   const stored = await db.admin<
-    { id: string; title: string | null; content: unknown; comment_count: number; reaction_count: number; author_card: unknown; group_card: unknown }[]
+    {
+      id: string;
+      title: string | null;
+      content: unknown;
+      comment_count: number;
+      reaction_count: number;
+      author_card: unknown;
+      group_card: unknown;
+    }[]
   >`select p.id, p.title, p.content, p.comment_count, p.reaction_count,
       jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path) as author_card,
       case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end as group_card
