@@ -95,9 +95,11 @@ parallel safe
 set search_path = ''
 as $$
 begin
-  return translate(
-    encode(convert_to(((extract(epoch from encode_cursor.at) * 1000000)::bigint)::text || ':' || encode_cursor.id::text, 'UTF8'), 'base64'),
-    E'+/=\n', '-_');
+  -- base64 to base64url by replace, not translate: translate steps through the text character by
+  -- character (multibyte-aware) and cost three times as much per feed row (issue 16)
+  return replace(replace(rtrim(replace(
+    encode(convert_to(((extract(epoch from encode_cursor.at) * 1000000)::bigint)::text || ':' || encode_cursor.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+    '+', '-'), '/', '_');
 end
 $$;
 comment on function private.encode_cursor(timestamptz, uuid) is 'The cursor of a row sorted by (timestamp, id): base64url of microseconds since the epoch and the id. private.decode_cursor reads it back.';

@@ -192,8 +192,8 @@ as $$
 begin
   return query
     select p.id, p.created_at,
-      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
-        E'+/=\n', '-_'),
+      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+        '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
@@ -294,125 +294,131 @@ begin
   from mine, state;
   if h_at is null or (b_at, b_id) > (h_at, h_id) then
     -- Above the horizon: the inbox (complete there), plus the posts still in the queue and the big
-    -- groups' posts when there are any for this reader. The bounds are plain values, so the generic
-    -- plan keeps them as index conditions.
+    -- groups' posts. The bounds are plain values, so the generic plan keeps them as index conditions.
     low_at := coalesce(h_at, '-infinity');
     low_id := coalesce(h_id, '00000000-0000-0000-0000-000000000000');
-    if not queued and cardinality(big_groups) = 0 then
-      -- the common case: the inbox alone, streamed from its primary key, hydrated as it goes
-      return query
-        select p.id, p.created_at,
-      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
-        E'+/=\n', '-_'),
-      p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
-        from public.profiles a where a.id = p.author_id),
-      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id) end,
-      (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
-      exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
-        from private.feed_inbox i
-        join public.posts p on p.id = i.post_id
-        where i.user_id = home_feed_page.me
-          and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
-          and p.removed_at is null
-          and (p.author_id = home_feed_page.me
-            or (p.author_id <> all (hidden)
-              and case when p.group_id is null
-                then exists (
-                  select from public.follows f
-                  where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
-                )
-                else p.group_id = any (my_groups)
-              end))
-        order by i.created_at desc, i.post_id desc
-        limit n;
-    else
-      -- The merge, one statement: the inbox's page first; then the queued posts for the reader and
-      -- each big group's newest posts, read only above the inbox page's last row when the inbox
-      -- filled the page (nothing older can make the page); merged, deduplicated, hydrated. Each
-      -- source carries the post's columns it has read, so the page reads no post twice.
-      return query
-        with inbox as materialized (
-          select p.id, p.created_at, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-            p.comment_count, p.reaction_count, p.reaction_counts
-          from private.feed_inbox i
-          join public.posts p on p.id = i.post_id
-          where i.user_id = home_feed_page.me
-            and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
-            and p.removed_at is null
-            and (p.author_id = home_feed_page.me
-              or (p.author_id <> all (hidden)
-                and case when p.group_id is null
-                  then exists (
-                    select from public.follows f
-                    where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
-                  )
-                  else p.group_id = any (my_groups)
-                end))
-          order by i.created_at desc, i.post_id desc
-          limit n
-        ),
-        -- the lowest key another source needs: the inbox page's last row when the page is full, else the horizon
-        edge as (
-          select coalesce(l.created_at, low_at) as at, coalesce(l.id, low_id) as id
-          from (select 1) one
-          left join (
-            select x.created_at, x.id from inbox x
-            where (select count(*) from inbox) >= n
-            order by x.created_at, x.id
-            limit 1
-          ) l on true
-        ),
-        page as (
-          -- distinct on the key: a big group's post can also sit in an inbox (the author's own row,
-          -- or fanned out before the group grew big), and the edge row itself is in both
-          select distinct on (u.created_at, u.id) u.*
-          from (
-            select * from inbox
-            union all
-            (
-              select p.id, p.created_at, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-                p.comment_count, p.reaction_count, p.reaction_counts
-              from private.feed_queue q
-              join public.posts p on p.id = q.post_id
-              cross join edge e
-              where queued
-                and (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (e.at, e.id)
-                and p.removed_at is null
-                and (p.author_id = home_feed_page.me
-                  or (p.author_id <> all (hidden)
-                    and case when p.group_id is null
-                      then exists (
-                        select from public.follows f
-                        where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
-                      )
-                      else p.group_id = any (my_groups)
-                    end))
-              order by q.created_at desc, q.post_id desc
-              limit n
-            )
-            union all
+    -- One statement: a lazy merge of ordered streams, each read only as far as the page needs (a
+    -- Merge Append under the limit): the reader's inbox; the queued posts for the reader (only when
+    -- the context found some); the newest posts of each big group the reader is in, one stream per
+    -- group for the first four of them (98 % of readers at scale 1 are in at most four) and
+    -- one sorted stream for the rest. An empty slot is an index scan on group_id = null, which reads
+    -- nothing. Merged and deduplicated on the key, then hydrated. The inbox's (created_at, post_id)
+    -- is the post's (created_at, id): both are copied at fan-out and posts.created_at never changes.
+    return query
+      with page as (
+        -- distinct on the key: a big group's post can also sit in an inbox (the author's own row, or
+        -- fanned out before the group grew big)
+        select distinct on (u.created_at, u.id) u.*
+        from (
+          (
+            select i.created_at, i.post_id as id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              p.comment_count, p.reaction_count, p.reaction_counts
+            from private.feed_inbox i
+            join public.posts p on p.id = i.post_id
+            where i.user_id = home_feed_page.me
+              and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
+              and p.removed_at is null
+              and (p.author_id = home_feed_page.me
+                or (p.author_id <> all (hidden)
+                  and case when p.group_id is null
+                    then exists (
+                      select from public.follows f
+                      where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                    )
+                    else p.group_id = any (my_groups)
+                  end))
+            order by i.created_at desc, i.post_id desc
+            limit n
+          )
+          union all
+          (
+            select q.created_at, q.post_id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              p.comment_count, p.reaction_count, p.reaction_counts
+            from private.feed_queue q
+            join public.posts p on p.id = q.post_id
+            where queued
+              and (q.created_at, q.post_id) < (b_at, b_id) and (q.created_at, q.post_id) >= (low_at, low_id)
+              and p.removed_at is null
+              and (p.author_id = home_feed_page.me
+                or (p.author_id <> all (hidden)
+                  and case when p.group_id is null
+                    then exists (
+                      select from public.follows f
+                      where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
+                    )
+                    else p.group_id = any (my_groups)
+                  end))
+            order by q.created_at desc, q.post_id desc
+            limit n
+          )
+          union all
+          (
+            select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              p.comment_count, p.reaction_count, p.reaction_counts
+            from public.posts p
+            where p.group_id = big_groups[1] and p.removed_at is null
+              and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
+              and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
+            order by p.created_at desc, p.id desc
+            limit n
+          )
+          union all
+          (
+            select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              p.comment_count, p.reaction_count, p.reaction_counts
+            from public.posts p
+            where p.group_id = big_groups[2] and p.removed_at is null
+              and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
+              and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
+            order by p.created_at desc, p.id desc
+            limit n
+          )
+          union all
+          (
+            select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              p.comment_count, p.reaction_count, p.reaction_counts
+            from public.posts p
+            where p.group_id = big_groups[3] and p.removed_at is null
+              and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
+              and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
+            order by p.created_at desc, p.id desc
+            limit n
+          )
+          union all
+          (
+            select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              p.comment_count, p.reaction_count, p.reaction_counts
+            from public.posts p
+            where p.group_id = big_groups[4] and p.removed_at is null
+              and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
+              and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
+            order by p.created_at desc, p.id desc
+            limit n
+          )
+          union all
+          (
             select bp.*
-            from unnest(big_groups) as bg(group_id)
-            cross join edge e
+            from unnest(big_groups[5:]) as bg(group_id)
             cross join lateral (
-              select p.id, p.created_at, p.author_id, p.group_id, p.title, p.content, p.edited_at,
+              select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
                 p.comment_count, p.reaction_count, p.reaction_counts
               from public.posts p
               where p.group_id = bg.group_id and p.removed_at is null
-                and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (e.at, e.id)
+                and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
                 and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
               order by p.created_at desc, p.id desc
               limit n
             ) bp
-          ) u
-          order by u.created_at desc, u.id desc
-          limit n
-        )
-        select p.id, p.created_at,
-      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
-        E'+/=\n', '-_'),
+            order by bp.created_at desc, bp.id desc
+            limit n
+          )
+        ) u
+        order by u.created_at desc, u.id desc
+        limit n
+      )
+      select p.id, p.created_at,
+      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+        '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
@@ -420,9 +426,8 @@ begin
         from public.groups g where g.id = p.group_id) end,
       (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
       exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
-        from page p
-        order by p.created_at desc, p.id desc;
-    end if;
+      from page p
+      order by p.created_at desc, p.id desc;
     get diagnostics got = row_count;
     if got >= n or h_at is null then
       return;
@@ -437,7 +442,7 @@ begin
     select pp.post_id from private.pull_feed_ids(home_feed_page.me, b_at, b_id, null, null, n, false) pp));
 end
 $$;
-comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader, one statement per page: above the inbox horizon the inbox, plus (when there are any for the reader) queued posts of big authors and the newest posts of each big group the reader is in, read only above the inbox page''s last row when the inbox fills the page; filtered by the posts select policy''s rule and hydrated. Below the horizon, the pull query.';
+comment on function private.home_feed_page(uuid, text, integer) is 'The rows of public.home_feed for a reader, one statement per page: above the inbox horizon a lazy merge of the inbox, the queued posts of big authors for the reader and the newest posts of each big group the reader is in, each stream read only as far as the page needs; filtered by the posts select policy''s rule and hydrated. Below the horizon, the pull query.';
 
 -- Group and profile feeds ---------------------------------------------------------------------------
 
@@ -488,8 +493,8 @@ begin
   end if;
   return query
     select p.id, p.created_at,
-      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
-        E'+/=\n', '-_'),
+      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+        '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
         from public.profiles a where a.id = p.author_id),
@@ -552,8 +557,8 @@ begin
   end if;
   return query
     select p.id, p.created_at,
-      translate(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'),
-        E'+/=\n', '-_'),
+      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+        '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       card,
       null::jsonb,

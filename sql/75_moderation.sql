@@ -1173,9 +1173,9 @@ immutable
 set search_path = ''
 as $$
 begin
-  return translate(encode(convert_to(encode_queue_cursor.reporters::text || ':'
-    || ((extract(epoch from encode_queue_cursor.at) * 1000000)::bigint)::text || ':' || encode_queue_cursor.id::text, 'UTF8'), 'base64'),
-    E'+/=\n', '-_');
+  return replace(replace(rtrim(replace(encode(convert_to(encode_queue_cursor.reporters::text || ':'
+    || ((extract(epoch from encode_queue_cursor.at) * 1000000)::bigint)::text || ':' || encode_queue_cursor.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+    '+', '-'), '/', '_');
 end
 $$;
 comment on function private.encode_queue_cursor(integer, timestamptz, uuid) is 'The queue''s opaque cursor: base64url of <reporters>:<microseconds of the first report>:<target id> (the queue sorts by three keys, not the house''s two).';

@@ -82,10 +82,10 @@ immutable
 set search_path = ''
 as $$
 begin
-  return translate(
+  return replace(replace(rtrim(replace(
     encode(convert_to(encode_search_cursor.score::text || ':'
-      || ((extract(epoch from encode_search_cursor.at) * 1000000)::bigint)::text || ':' || encode_search_cursor.id::text, 'UTF8'), 'base64'),
-    E'+/=\n', '-_');
+      || ((extract(epoch from encode_search_cursor.at) * 1000000)::bigint)::text || ':' || encode_search_cursor.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
+    '+', '-'), '/', '_');
 end
 $$;
 comment on function private.encode_search_cursor(numeric, timestamptz, uuid) is 'The cursor of a search result sorted by (score, timestamp, id): base64url of the score, microseconds since the epoch and the id. private.decode_search_cursor reads it back.';

@@ -1,6 +1,7 @@
 // The home feed's merge path (issue 16): a big group's posts (never fanned out) and queued posts are
-// read only above the last row of the inbox's page when the inbox fills the page, so the page can
-// be made of inbox rows, big-group rows and queued rows in any mix. What must appear appears, in
+// merged with the inbox lazily, each stream read only as far as the page needs (one stream for each
+// of the first four big groups, one for the rest), so the page can be made of inbox rows, big-group
+// rows and queued rows in any mix. What must appear appears, in
 // order, at every page size (including rows tied on created_at across the inbox and a big group);
 // a post that is both in the inbox and in a big group shows once; and what must not appear does not
 // (muted, blocked, removed, a group left or gone private for a mere follower, a suspended group).
@@ -26,7 +27,7 @@ describe("the home feed's merge of big groups and queued posts", () => {
     for (const size of [1, 2, 3, 4, 7, 20]) await expectFeedMatches(d, reader, "home_feed", {}, size, `${label} (page ${size})`);
   };
 
-  it("reads a big group only above the inbox page's last row, and every page equals the oracle", async () => {
+  it("merges a big group into a full inbox page by key, and every page equals the oracle", async () => {
     const d = db();
     // threshold 1: a group with its owner and one more member or follower is big at its next post
     await feedSettings(d, { cap: 800, backfill: 200, threshold: 1 });
@@ -51,7 +52,7 @@ describe("the home feed's merge of big groups and queued posts", () => {
     const [f1, f2, f3, f4, f5] = f as [string, string, string, string, string];
     const newestFirst = [f6, g3, f5, f4, f3, f2, f1, g2, g1];
     expect(await oracle(d, reader, "home_feed", {})).toEqual(newestFirst);
-    // page 1 of 3: the inbox fills it up to f5; g3, newer than f5, is merged in; g1 and g2 are not read
+    // page 1 of 3: the inbox fills it up to f5; g3, newer than f5, is merged in; g1 and g2 wait
     expect(await page(d, reader, 3)).toEqual([f6, g3, f5]);
     // page 1 of 2: the inbox's page ends at f5, above g3: g3 is left to the next page
     expect(await page(d, reader, 2)).toEqual([f6, g3]);
@@ -65,6 +66,40 @@ describe("the home feed's merge of big groups and queued posts", () => {
     await d.request(loner, (tx) => tx`insert into public.group_follows (group_id) values (${group.id})`, { path: "/group_follows" });
     expect(await page(d, loner, 20)).toEqual([g3, g2, g1]);
     await everyPageSize(d, loner, "big group only");
+  });
+
+  it("merges six big groups (four streams of their own, one for the rest) with the inbox, and hides a muted author in each", async () => {
+    const d = db();
+    await feedSettings(d, { cap: 800, backfill: 200, threshold: 1 });
+    const reader = await d.newUser("six_reader");
+    const friend = await d.newUser("six_friend");
+    const talker = await d.newUser("six_talker");
+    const owners = [await d.newUser("six_owner_a"), await d.newUser("six_owner_b"), await d.newUser("six_owner_c")];
+    const groups = [];
+    for (let i = 0; i < 6; i++) groups.push(await createGroup(d, owners[i % 3] as Actor, { slug: slugFor(`six_${i}`) }));
+    for (const g of groups) {
+      await d.rpc(reader, "join_group", { group_id: g.id });
+      await d.rpc(talker, "join_group", { group_id: g.id });
+    }
+    await follow(d, reader, friend);
+    // the groups' posts interleave with each other and with the inbox's; the talker posts in every
+    // group, so in the streams of their own and in the one for the rest, whichever groups those are
+    const talks = [] as string[];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, g] of groups.entries()) await post(d, owners[i % 3] as Actor, g);
+      await post(d, friend);
+      for (const g of groups) talks.push(await post(d, talker, g));
+    }
+    const ids = groups.map((g) => g.id).sort();
+    expect(await bigGroups(d, ids)).toEqual(ids);
+    const all = await page(d, reader, 100);
+    expect(all).toHaveLength(6 * 3 + 3 + talks.length);
+    for (const t of talks) expect(all).toContain(t);
+    await everyPageSize(d, reader, "six big groups");
+    await mute(d, reader, talker);
+    const left = await page(d, reader, 100);
+    expect(left).toEqual(all.filter((p) => !talks.includes(p)));
+    await everyPageSize(d, reader, "six big groups, the talker muted");
   });
 
   it("merges queued posts of a big author the same way, before and after the drain", async () => {

@@ -145,9 +145,11 @@ export async function expectFeedMatches(
   ).toEqual(expected);
   // Every row carries its post's columns and cards as stored, whichever path read it (inbox, queue,
   // big group, pull query): the pages carry what each source read instead of reading posts again.
+  // Its cursor is private.encode_cursor's (the pages spell the encoder inline, docs/conventions.md).
   const stored = await db.admin<
     {
       id: string;
+      cursor: string;
       title: string | null;
       content: unknown;
       comment_count: number;
@@ -155,7 +157,7 @@ export async function expectFeedMatches(
       author_card: unknown;
       group_card: unknown;
     }[]
-  >`select p.id, p.title, p.content, p.comment_count, p.reaction_count,
+  >`select p.id, private.encode_cursor(p.created_at, p.id) as cursor, p.title, p.content, p.comment_count, p.reaction_count,
       jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path) as author_card,
       case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified) end as group_card
     from public.posts p join public.profiles a on a.id = p.author_id left join public.groups g on g.id = p.group_id
@@ -163,7 +165,8 @@ export async function expectFeedMatches(
   const byId = new Map(stored.map((x) => [x.id, x]));
   for (const r of rows) {
     const s = byId.get(r.post_id as string);
-    expect({ title: r.title, content: r.content, comment_count: r.comment_count, reaction_count: r.reaction_count }).toEqual({
+    expect({ cursor: r.cursor, title: r.title, content: r.content, comment_count: r.comment_count, reaction_count: r.reaction_count }).toEqual({
+      cursor: s?.cursor,
       title: s?.title,
       content: s?.content,
       comment_count: s?.comment_count,
