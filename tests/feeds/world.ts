@@ -165,7 +165,13 @@ export async function expectFeedMatches(
   const byId = new Map(stored.map((x) => [x.id, x]));
   for (const r of rows) {
     const s = byId.get(r.post_id as string);
-    expect({ cursor: r.cursor, title: r.title, content: r.content, comment_count: r.comment_count, reaction_count: r.reaction_count }).toEqual({
+    expect({
+      cursor: r.cursor,
+      title: r.title,
+      content: r.content,
+      comment_count: r.comment_count,
+      reaction_count: r.reaction_count,
+    }).toEqual({
       cursor: s?.cursor,
       title: s?.title,
       content: s?.content,
