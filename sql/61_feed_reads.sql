@@ -12,6 +12,8 @@
 --  * The read functions run with plan_cache_mode = force_generic_plan: their statements are planned
 --    once per connection instead of per call (custom plans of the pull query cost more to plan than
 --    to run), so their bounds are plain values that the generic plan uses as index conditions.
+--  * home_feed_page spells its big-group stream out four times, once per slot: SQL has no loop that a
+--    Merge Append keeps lazy, and a function per stream would be a Function Scan that reads it all.
 --  * Feed functions are stable and read-only (GET-callable, replica-safe). The public functions are
 --    security invoker; the private *_page functions apply the posts select policy's rule set-wise (the
 --    oracle tests prove equality with RLS) and hydrate the rows in the same statement (issue 16).
