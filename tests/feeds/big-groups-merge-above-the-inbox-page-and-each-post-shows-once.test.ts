@@ -1,10 +1,10 @@
 // The home feed's merge path (issue 16): a big group's posts (never fanned out) and queued posts are
 // merged with the inbox lazily, each stream read only as far as the page needs (one stream for each
 // of the first four big groups, one for the rest), so the page can be made of inbox rows, big-group
-// rows and queued rows in any mix. What must appear appears, in
-// order, at every page size (including rows tied on created_at across the inbox and a big group);
-// a post that is both in the inbox and in a big group shows once; and what must not appear does not
-// (muted, blocked, removed, a group left or gone private for a mere follower, a suspended group).
+// rows and queued rows in any mix. What must appear appears, in order, at every page size (including
+// rows tied on created_at across the inbox and a big group); a post that is both in the inbox and in
+// a big group shows once; and what must not appear does not (muted, blocked, removed, a group left
+// or gone private for a mere follower, a suspended group).
 import { describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { type Actor, type TestDatabase, useTestDatabase } from "../helpers/db.ts";
