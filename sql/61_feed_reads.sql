@@ -174,11 +174,12 @@ comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pa
 -- Every page is one statement that picks the rows and hydrates them (author card, group card, the
 -- reader's reaction and bookmark, counters) by per-row primary-key probes (issue 16: no scan of all
 -- groups, no layers of functions); a card every row shares (the group feed's group, the profile
--- feed's author) is built once, in the statement that checks the reader may read it. What a page may show is decided per reader once, before the
--- statement, as small arrays: the authors hidden from the reader (muted now, or a block either way)
--- and the groups whose posts reach the home feed (active; the reader an active member, or a follower
--- of a public one). The per-row rule is then the posts select policy's: own post; or an author not
--- hidden, and an accepted follow of the author (profile post) or one of those groups (group post).
+-- feed's author) is built once, in the statement that checks the reader may read it. What a page
+-- may show is decided per reader once, before the statement, as small arrays: the authors hidden
+-- from the reader (muted now, or a block either way) and the groups whose posts reach the home feed
+-- (active; the reader an active member, or a follower of a public one). The per-row rule is then the
+-- posts select policy's: own post; or an author not hidden, and an accepted follow of the author
+-- (profile post) or one of those groups (group post).
 
 -- Hydration of rows picked elsewhere (the pull query: pages below the inbox horizon, and the
 -- benchmark's fan-out-on-read baseline).
