@@ -1,0 +1,116 @@
+// npm run bench:ab -- --db <name> --variant 'name=statement' [--variant …] [--readers typical|heavy|light]
+// [--rounds n] [--scale n]; --help.
+// Compares statements on a database `npm run bench` loaded, timed inside the server exactly as the
+// bench's in-db cells are (harness.ts serverTime: a PostgREST-like transaction as the reader, EXPLAIN
+// ANALYZE planning + execution), interleaved: each reader gets pk_select and one of the variants, taking
+// turns, in a random order. Both matter (issue 16, docs/feeds.md): a statement run right after another
+// one that read the same reader's rows runs up to 25 % faster (the rows are in the CPU caches), and a
+// fixed rotation gives the variant that follows the baseline a handicap that looks like a difference.
+// Prints each variant's p50 and p99 and its ratio to pk_select from the same run. `$1` in a
+// statement is the reader's id. Nothing is written to the database.
+
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { withDatabase } from "../scripts/lib/database.ts";
+import { shapeFor } from "./dataset.ts";
+import { type Request, serverTime } from "./harness.ts";
+
+const usage = `npm run bench:ab -- --db <name> --variant 'name=statement' [--variant …] [options]
+
+  --db <name>         a database loaded by npm run bench (required)
+  --variant <n=sql>   a statement to time as the reader; $1 is the reader's id (repeatable)
+  --readers <kind>    typical (follows 10–200), heavy (≥ 500) or light (1–20); default typical
+  --rounds <n>        passes over the 200 readers (default 3; the first 20 readers are warm-up);
+                      each pass, each reader gets pk_select and one variant, taking turns
+  --scale <n>         the scale the database was loaded at, for its active readers (default 1)
+  --help              this text
+
+  BENCH_DATABASE_URL  the server (default postgres://postgres@127.0.0.1:5432/postgres)`;
+
+const { values } = parseArgs({
+  options: {
+    db: { type: "string" },
+    variant: { type: "string", multiple: true },
+    readers: { type: "string", default: "typical" },
+    rounds: { type: "string", default: "3" },
+    scale: { type: "string", default: "1" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const following: Record<string, string> = {
+  typical: "p.following_count between 10 and 200",
+  heavy: "p.following_count >= 500",
+  light: "p.following_count between 1 and 20",
+};
+const variants = (values.variant ?? []).map((v) => {
+  const at = v.indexOf("=");
+  return { name: v.slice(0, at), text: v.slice(at + 1) };
+});
+const readersFilter = following[values.readers];
+if (!values.db || variants.length === 0 || variants.some((v) => !v.name || !v.text) || !readersFilter) {
+  console.error(`npm run bench:ab: --db and at least one --variant name=statement are required\n\n${usage}`);
+  process.exit(2);
+}
+
+const sql = postgres(withDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", values.db), {
+  max: 1,
+  onnotice: () => {},
+});
+try {
+  const active = shapeFor(Number(values.scale)).activeReaders;
+  // the bench's own readers (bench/run.ts) and the posts of its pk_select cell
+  const readers = (
+    await sql.unsafe(
+      `select p.id from public.profiles p join bench.users u on u.id = p.id
+       where u.i % 100 = any ($1) and ${readersFilter} order by md5(p.id::text) limit 200`,
+      [active as never],
+    )
+  ).map((r) => r.id as string);
+  const posts = (await sql`select p.id from public.posts p tablesample system (1) where p.group_id is null limit 500`).map(
+    (r) => r.id as string,
+  );
+  if (readers.length === 0 || posts.length === 0) throw new Error(`no ${values.readers} readers or no posts in ${values.db}`);
+
+  // the baseline is the bench's pk_select cell: its statement, a post as its parameter
+  const cells = [{ name: "pk_select", text: "select * from public.posts where id = $1" }, ...variants];
+  const times = new Map<string, number[]>(cells.map((c) => [c.name, []]));
+  const rounds = Number(values.rounds);
+  let n = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, reader] of readers.entries()) {
+      const post = posts[(i * 7919 + round) % posts.length] as string;
+      // pk_select and one variant per reader, taking turns: a variant never runs right after another
+      // one read the same reader's rows (that warms the CPU caches for it, up to 25 % faster)
+      const variant = variants[(i + round) % variants.length] as (typeof cells)[number];
+      const order = [cells[0] as (typeof cells)[number], variant].map((c) => ({ c, key: Math.random() })).sort((a, b) => a.key - b.key);
+      for (const { c } of order) {
+        // $1 is bound only where the statement names it (an unused parameter has no type)
+        const params = /\$1\b/.test(c.text) ? [c.name === "pk_select" ? post : reader] : [];
+        const req: Request = { role: "authenticated", user: reader, method: "GET", path: "/rpc/ab", text: c.text, params };
+        const ms = await serverTime(sql, req);
+        if (n >= 20) times.get(c.name)?.push(ms);
+      }
+      n++;
+    }
+  }
+  const pct = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+  };
+  const pk = pct(times.get("pk_select") ?? [], 50);
+  console.log(`${values.readers} readers: ${readers.length}, rounds: ${rounds}, in-db ms (planning + execution)`);
+  for (const c of cells) {
+    const xs = times.get(c.name) ?? [];
+    const p50 = pct(xs, 50);
+    const p99 = pct(xs, 99);
+    console.log(
+      `${c.name.padEnd(24)} p50 ${p50.toFixed(3)}  p99 ${p99.toFixed(3)}  ${(p50 / pk).toFixed(2)}× / ${(p99 / pk).toFixed(2)}× pk_select p50  n=${xs.length}`,
+    );
+  }
+} finally {
+  await sql.end();
+}
