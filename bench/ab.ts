@@ -7,7 +7,7 @@
 // one that read the same reader's rows runs up to 25 % faster (the rows are in the CPU caches), and a
 // fixed rotation gives the variant that follows the baseline a handicap that looks like a difference.
 // Prints each variant's p50 and p99 and its ratio to pk_select from the same run. `$1` in a
-// statement is the reader's id. Nothing is written to the database.
+// statement is the reader's id. Every transaction is read-only: a variant that writes fails.
 
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -25,6 +25,7 @@ const usage = `npm run bench:ab -- --db <name> --variant 'name=statement' [--var
   --scale <n>         the scale the database was loaded at, for its active readers (default 1)
   --help              this text
 
+  Every transaction is read-only (a variant that writes fails with 25006).
   BENCH_DATABASE_URL  the server (default postgres://postgres@127.0.0.1:5432/postgres)`;
 
 const { values } = parseArgs({
@@ -48,17 +49,23 @@ const following: Record<string, string> = {
 };
 const variants = (values.variant ?? []).map((v) => {
   const at = v.indexOf("=");
-  return { name: v.slice(0, at), text: v.slice(at + 1) };
+  return at < 1 ? { name: "", text: "" } : { name: v.slice(0, at), text: v.slice(at + 1) };
 });
 const readersFilter = following[values.readers];
-if (!values.db || variants.length === 0 || variants.some((v) => !v.name || !v.text) || !readersFilter) {
-  console.error(`npm run bench:ab: --db and at least one --variant name=statement are required\n\n${usage}`);
+function refuse(problem: string): never {
+  console.error(`npm run bench:ab: ${problem}\n\n${usage}`);
   process.exit(2);
 }
+if (!values.db || variants.length === 0 || variants.some((v) => !v.name || !v.text)) {
+  refuse("--db and at least one --variant name=statement are required");
+}
+if (!readersFilter) refuse(`--readers is typical, heavy or light, not ${values.readers}`);
 
 const sql = postgres(withDatabase(process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", values.db), {
   max: 1,
   onnotice: () => {},
+  // every transaction read-only: a variant that writes fails (25006) instead of changing the data
+  connection: { default_transaction_read_only: true },
 });
 try {
   const active = shapeFor(Number(values.scale)).activeReaders;
