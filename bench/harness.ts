@@ -75,7 +75,8 @@ export async function serverTime(sql: postgres.Sql, req: Request): Promise<numbe
   return plan["Planning Time"] + plan["Execution Time"];
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of ascending latencies (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[idx] as number;
@@ -197,3 +198,33 @@ export interface BenchContext {
   ordinaryAuthors: string[];
   visiblePosts: string[];
 }
+
+/** The kinds of reader the bench times, by how many accounts they follow, and how many of each it takes. */
+export const readerKinds = {
+  typical: { following: "p.following_count between 10 and 200", count: 200 },
+  heavy: { following: "p.following_count >= 500", count: 50 },
+  light: { following: "p.following_count between 1 and 20", count: 200 },
+} as const;
+export type ReaderKind = keyof typeof readerKinds;
+
+/**
+ * The bench's readers of one kind: drawn from the active readers (complete inboxes, bench/dataset.ts,
+ * `activeReaders` of the run's shape), in a fixed pseudo-random order.
+ */
+export async function benchReaders(sql: postgres.Sql, kind: ReaderKind, activeReaders: number[]): Promise<string[]> {
+  const { following, count } = readerKinds[kind];
+  const rows = await sql.unsafe(
+    `select p.id from public.profiles p join bench.users u on u.id = p.id
+     where u.i % 100 = any ($1) and ${following} order by md5(p.id::text) limit ${count}`,
+    [activeReaders as never],
+  );
+  return rows.map((r) => r.id as string);
+}
+
+/** The posts pk_select reads: a 1 % sample of profile posts, up to 500. */
+export async function pkSelectPosts(sql: postgres.Sql): Promise<string[]> {
+  return (await sql`select p.id from public.posts p tablesample system (1) where p.group_id is null limit 500`).map((r) => r.id as string);
+}
+
+/** pk_select's statement: a primary-key select of one post under RLS (GET /posts?id=eq.…). */
+export const pkSelectText = "select * from public.posts where id = $1";

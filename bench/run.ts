@@ -14,7 +14,18 @@ import { repoRoot } from "../scripts/lib/migrations.ts";
 import { drawChart } from "./chart.ts";
 import { generate, shapeFor } from "./dataset.ts";
 import { discoveryScenarios, prepareDiscovery, tagsMentionsCost } from "./discovery.ts";
-import { type BenchContext, measure, measureInDatabase, type Request, request, type Scenario, type Stats } from "./harness.ts";
+import {
+  type BenchContext,
+  benchReaders,
+  measure,
+  measureInDatabase,
+  pkSelectPosts,
+  pkSelectText,
+  type Request,
+  request,
+  type Scenario,
+  type Stats,
+} from "./harness.ts";
 import { moderationScenarios } from "./moderation.ts";
 import { throttleCost } from "./throttles.ts";
 
@@ -208,13 +219,9 @@ async function main(): Promise<void> {
     log(`dataset: ${JSON.stringify(ds)}`);
 
     const ids = async (q: postgres.PendingQuery<{ id: string }[]>) => (await q).map((r) => r.id);
-    // readers are drawn from the active readers (complete inboxes, bench/dataset.ts)
-    const typical = await ids(owner`select p.id from public.profiles p join bench.users u on u.id = p.id
-      where u.i % 100 = any (${shape.activeReaders}) and p.following_count between 10 and 200 order by md5(p.id::text) limit 200`);
-    const heavy = await ids(owner`select p.id from public.profiles p join bench.users u on u.id = p.id
-      where u.i % 100 = any (${shape.activeReaders}) and p.following_count >= 500 order by md5(p.id::text) limit 50`);
-    const light = await ids(owner`select p.id from public.profiles p join bench.users u on u.id = p.id
-      where u.i % 100 = any (${shape.activeReaders}) and p.following_count between 1 and 20 order by md5(p.id::text) limit 200`);
+    const typical = await benchReaders(owner, "typical", shape.activeReaders);
+    const heavy = await benchReaders(owner, "heavy", shape.activeReaders);
+    const light = await benchReaders(owner, "light", shape.activeReaders);
     const ordinary = await ids(
       owner`select p.id from public.profiles p where p.followers_count between 10 and 60 order by md5(p.id::text) limit 200`,
     );
@@ -226,7 +233,7 @@ async function main(): Promise<void> {
     const publicAuthors = await ids(
       owner`select p.id from public.profiles p where not p.is_private and p.posts_count > 20 order by md5(p.id::text) limit 200`,
     );
-    const somePosts = await ids(owner`select p.id from public.posts p tablesample system (1) where p.group_id is null limit 500`);
+    const somePosts = await pkSelectPosts(owner);
     const visiblePosts = await ids(owner`select p.id from public.posts p tablesample system (1) join public.profiles a on a.id = p.author_id
       where p.group_id is null and not a.is_private limit 500`);
     const allReaders = await ids(owner`select id from bench.users order by md5(id::text) limit 500`);
@@ -395,7 +402,7 @@ async function main(): Promise<void> {
         what: "baseline (c): bare primary-key select on posts (GET /posts?id=eq.…, under RLS)",
         next: (w, i) => {
           const p = pickPost(w, i);
-          return get(pickReader(w, i), "/posts", "select * from public.posts where id = $1", [p]);
+          return get(pickReader(w, i), "/posts", pkSelectText, [p]);
         },
       },
       {
