@@ -5,9 +5,11 @@
 -- backfill and cleanup triggers. The read path (pull query, home/group/profile feeds) is
 -- sql/61_feed_reads.sql.
 -- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
---  * The inbox holds ids only. Every row is re-checked at read time (source still followed or joined,
---    post still visible, author not muted, no block), so privacy changes, unfollows, blocks and mutes
---    are right at once; the triggers only add rows (fan-out, backfill) and tidy up.
+--  * The inbox holds ids only. Reads check every row against what changes without a write to hang a
+--    deletion on, or with too many rows to delete (group still joined and visible, post not removed,
+--    author not muted now, no block), so those are right at once. The end of a follow deletes the
+--    author's profile posts from the reader's inbox instead, ordered with every delivery in flight
+--    (private.feed_on_follows_ended): reads trust the inbox for profile posts (issue 16).
 --  * Authors with more than feed_settings.queue_threshold followers are fanned out asynchronously:
 --    their posts wait in private.feed_queue until private.drain_feed_queue (a pg_cron job every second)
 --    delivers them; until then every home-feed read takes them from the queue, so the feed is right at
@@ -370,6 +372,21 @@ end
 $$;
 comment on function private.posts_count_and_fan_out() is 'Statement trigger after insert on posts: adds the posts to their authors'' posts_count (row locks in id order), then fans them out: each post into its author''s inbox; a big author''s profile post into private.feed_queue (for private.drain_feed_queue), a big group''s post nowhere else (merged at read time), any other post into the inboxes of its readers seen in the last 7 days (accepted followers, or active members and followers of the group). Flags authors and groups grown past queue_threshold. About one recipient in trim_one_in has its inbox trimmed.';
 
+-- The drain and the end of a follow (private.feed_on_follows_ended) meet on one advisory lock per
+-- big author: the drain takes it exclusively before it reads the author's followers, the end of a
+-- follow takes it shared before it deletes that author's rows from the reader's inbox. So a drain
+-- either finished (its rows are committed and the delete finds them) or has not read the followers
+-- yet (and will not see the follow). Reads trust the inbox for profile posts (decision 0005).
+create function private.feed_author_drain_key(author uuid)
+returns bigint
+language sql
+immutable
+set search_path = ''
+as $$
+  select hashtextextended('feed_author_drain:' || feed_author_drain_key.author::text, 0)
+$$;
+comment on function private.feed_author_drain_key(uuid) is 'The advisory lock key that orders the queue drain of an author''s posts (exclusive) with the end of a follow of that author (shared).';
+
 create function private.drain_feed_queue(max_posts integer default 10)
 returns integer
 language plpgsql
@@ -377,26 +394,35 @@ security definer
 set search_path = ''
 as $$
 declare
-  q record;
-  drained integer := 0;
+  picked private.feed_queue[];
+  q private.feed_queue;
+  k bigint;
 begin
   -- Oldest first; SKIP LOCKED lets several drains run side by side. Delivery and dequeue commit
   -- together, so a reader finds the post in the queue or in the inboxes, never in neither.
-  for q in
-    select fq.post_id, fq.author_id, fq.group_id, fq.created_at
+  with p as (
+    select fq as row
     from private.feed_queue fq
     order by fq.enqueued_at, fq.post_id
     limit drain_feed_queue.max_posts
     for update skip locked
-  loop
+  )
+  select array_agg(p.row order by (p.row).enqueued_at, (p.row).post_id) into picked from p;
+  if picked is null then
+    return 0;
+  end if;
+  -- The authors' drain locks, in key order (two drains never wait on each other in a cycle).
+  for k in select distinct private.feed_author_drain_key(u.author_id) from unnest(picked) u order by 1 loop
+    perform pg_advisory_xact_lock(k);
+  end loop;
+  foreach q in array picked loop
     perform private.feed_deliver_post(q.post_id, q.author_id, q.group_id, q.created_at);
     delete from private.feed_queue fq where fq.post_id = q.post_id;
-    drained := drained + 1;
   end loop;
-  return drained;
+  return cardinality(picked);
 end
 $$;
-comment on function private.drain_feed_queue(integer) is 'Delivers up to max_posts queued posts of big sources to their readers'' inboxes and dequeues them; returns how many. Run by the feed-queue-drain pg_cron job every second (docs/operations.md), or by hand.';
+comment on function private.drain_feed_queue(integer) is 'Delivers up to max_posts queued posts of big sources to their readers'' inboxes and dequeues them, holding each author''s drain lock (private.feed_author_drain_key) exclusively; returns how many. Run by the feed-queue-drain pg_cron job every second (docs/operations.md), or by hand.';
 
 create trigger posts_count_and_fan_out
   after insert on public.posts
@@ -432,25 +458,81 @@ security definer
 set search_path = ''
 as $$
 begin
-  if tg_op = 'DELETE' then
-    if old.status = 'accepted' then
-      delete from private.feed_inbox i
-      using public.posts p
-      where i.user_id = old.follower_id and p.id = i.post_id and p.author_id = old.followee_id and p.group_id is null;
-    end if;
-    return null;
-  end if;
   if new.status = 'accepted' and (tg_op = 'INSERT' or old.status <> 'accepted') then
     perform private.feed_backfill(new.follower_id, new.followee_id, null);
   end if;
   return null;
 end
 $$;
-comment on function private.feed_on_follow() is 'Trigger after a follow is accepted (backfill the followee''s newest profile posts) or ends (drop them from the inbox; reads re-check anyway).';
+comment on function private.feed_on_follow() is 'Trigger after a follow is accepted: backfills the followee''s newest profile posts into the follower''s inbox.';
 
 create trigger follows_feed
-  after insert or update of status or delete on public.follows
+  after insert or update of status on public.follows
   for each row execute function private.feed_on_follow();
+
+-- The end of a follow (unfollow, a follower removed, a block, a deleted account) deletes the
+-- author's profile posts from the reader's inbox, and the home feed trusts the inbox for them (no
+-- follows probe per row, issue 16). So no racing delivery may put a row back after the delete:
+--  * the posting transaction's fan-out holds the author's profile row (its posts_count update) from
+--    before it reads the followers to its commit; the delete runs after taking the same rows;
+--  * a queue drain holds the author's drain lock (exclusive) likewise; the delete takes it shared;
+--  * an inbox rebuild holds the rebuild lock exclusively; the delete takes it shared.
+-- Each lock is taken before the delete statement, whose snapshot (read committed) then sees what
+-- the delivery committed; a delivery that waited for this transaction reads the followers after
+-- its commit and does not see the follow. The drain locks come first, before any row lock: an
+-- unfollow waiting for a big author's drain (seconds) does not hold up the author's next post or
+-- other follows of the author. This trigger must fire before follows_count_deleted (which takes the
+-- same row locks): after-statement triggers fire in name order, hence its name.
+create function private.feed_on_follows_ended()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  locked bigint[];
+  k bigint;
+begin
+  if not exists (select from old_rows o where o.status = 'accepted') then
+    return null;
+  end if;
+  -- the drain locks of the big authors among them, in key order
+  select coalesce(array_agg(distinct private.feed_author_drain_key(o.followee_id)), '{}') into locked
+  from old_rows o join private.feed_big_authors ba on ba.author_id = o.followee_id
+  where o.status = 'accepted';
+  for k in select u.k from unnest(locked) u(k) order by 1 loop
+    perform pg_advisory_xact_lock_shared(k);
+  end loop;
+  -- the profile rows, in id order (the set and order of private.adjust_follow_counts)
+  perform from public.profiles p
+  where p.id in (select o.follower_id from old_rows o where o.status = 'accepted'
+                 union select o.followee_id from old_rows o where o.status = 'accepted')
+  order by p.id
+  for no key update;
+  -- An author flagged big after the first look had its first post queued by a transaction that held
+  -- its row before this one did: its drain may be running now. Rare; waited for here.
+  for k in
+    select distinct private.feed_author_drain_key(o.followee_id)
+    from old_rows o join private.feed_big_authors ba on ba.author_id = o.followee_id
+    where o.status = 'accepted' and private.feed_author_drain_key(o.followee_id) <> all (locked)
+    order by 1
+  loop
+    perform pg_advisory_xact_lock_shared(k);
+  end loop;
+  perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
+  delete from private.feed_inbox i
+  using old_rows o, public.posts p
+  where o.status = 'accepted' and i.user_id = o.follower_id
+    and p.id = i.post_id and p.author_id = o.followee_id and p.group_id is null;
+  return null;
+end
+$$;
+comment on function private.feed_on_follows_ended() is 'Statement trigger after follows end: deletes the followees'' profile posts from the followers'' inboxes, after waiting for any delivery of those posts in flight (the authors'' drain locks, their profile rows, the rebuild lock), so that the inbox holds no post of an author the reader no longer follows.';
+
+create trigger follows_clear_inboxes
+  after delete on public.follows
+  referencing old table as old_rows
+  for each statement execute function private.feed_on_follows_ended();
 
 create function private.feed_on_group_source()
 returns trigger

@@ -5,8 +5,12 @@
 -- and hydrate), type public.feed_item; public.home_feed, public.group_feed, public.profile_feed.
 -- The store and the fan-out are sql/60_feeds.sql.
 -- Caveats (docs/feeds.md):
---  * Every inbox row is re-checked here (source still followed or joined, post still visible and not
---    removed, author not muted, no block); pages below the inbox horizon come from the pull query.
+--  * Every inbox row is checked here (post not removed, author not muted now and no block, a group post's
+--    group still one of the reader's), except the follow behind a profile post: the end of a follow
+--    deletes those rows, ordered with every delivery in flight (sql/60_feeds.sql), so the inbox holds
+--    a profile post only while its reader follows the author. The queue and the pull query, which
+--    are not the reader's own, check the follow per row. Pages below the inbox horizon come from the
+--    pull query.
 --  * A removed post (removed_at, sql/75_moderation.sql) is in no feed, its author's included: every
 --    branch filters it on the post row it reads anyway, so removal is instant and costs no index.
 --  * The read functions run with plan_cache_mode = force_generic_plan: their statements are planned
@@ -179,7 +183,8 @@ comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pa
 -- from the reader (muted now, or a block either way) and the groups whose posts reach the home feed
 -- (active; the reader an active member, or a follower of a public one). The per-row rule is then the
 -- posts select policy's: own post; or an author not hidden, and an accepted follow of the author
--- (profile post) or one of those groups (group post).
+-- (profile post: a primary-key probe for the queue and the pull query; the home feed's inbox holds
+-- only followed authors' profile posts) or one of those groups (group post).
 
 -- Hydration of rows picked elsewhere (the pull query: pages below the inbox horizon, and the
 -- benchmark's fan-out-on-read baseline).
@@ -321,15 +326,9 @@ begin
             where i.user_id = home_feed_page.me
               and (i.created_at, i.post_id) < (b_at, b_id) and (i.created_at, i.post_id) >= (low_at, low_id)
               and p.removed_at is null
+              -- a profile post is in the inbox only while the reader follows its author (see the header)
               and (p.author_id = home_feed_page.me
-                or (p.author_id <> all (hidden)
-                  and case when p.group_id is null
-                    then exists (
-                      select from public.follows f
-                      where f.follower_id = home_feed_page.me and f.followee_id = p.author_id and f.status = 'accepted'
-                    )
-                    else p.group_id = any (my_groups)
-                  end))
+                or (p.author_id <> all (hidden) and (p.group_id is null or p.group_id = any (my_groups))))
             order by i.created_at desc, i.post_id desc
             limit n
           )

@@ -674,6 +674,7 @@ export type Database = {
           user_id: string
         }[]
       }
+      feed_author_drain_key: { Args: { author: string }; Returns: number }
       feed_backfill: {
         Args: { author: string; reader: string; target_group: string }
         Returns: undefined
