@@ -1,9 +1,9 @@
 -- Feeds, the store and the write side: the per-user home-feed inbox (fanned out on write), the fan-out
 -- queue for big authors, the backfill on a new follow or join, and the tidying triggers.
 -- Objects: private.feed_settings, private.feed_inbox, private.feed_inbox_state,
--- private.feed_big_authors, private.feed_big_groups, private.feed_queue; the fan-out, queue drain,
--- backfill and cleanup triggers. The read path (pull query, home/group/profile feeds) is
--- sql/61_feed_reads.sql.
+-- private.feed_big_authors, private.feed_big_groups, private.feed_queue, private.feed_deleted_posts;
+-- the fan-out, queue drain, backfill and cleanup triggers, the purge of deleted posts. The read path
+-- (pull query, home/group/profile feeds) is sql/61_feed_reads.sql.
 -- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
 --  * The inbox holds ids only. Reads check every row against what changes without a write to hang a
 --    deletion on, or with too many rows to delete (group still joined and visible, post not removed,
@@ -428,6 +428,99 @@ create trigger posts_count_and_fan_out
   after insert on public.posts
   referencing new table as new_rows
   for each statement execute function private.posts_count_and_fan_out();
+
+-- Deleted posts leave the inboxes (issue 16). A read skips an inbox row whose post is gone (the join to
+-- posts), but every read pays a posts probe for it, and it counts against inbox_cap until newer
+-- posts push it out: after a followed author deletes many posts, or their account, each page of
+-- their followers walked hundreds of dead rows (4.7 ms instead of 0.8 at scale 1). The inbox has no
+-- index by post (it would cost every fan-out row an index insert), but a post's rows are at known
+-- keys: (reader, created_at, post_id) for each of its recipients. Deleting a post only notes it; the
+-- feed-deleted-posts job deletes those keys for the post's current recipients (its author, the
+-- author's accepted followers, or the group's members and followers; a big group's posts were never
+-- fanned out), one primary-key probe each, out of the deleting transaction (a big author's post has
+-- tens of thousands). A reader who stopped following meanwhile had the rows deleted then (the end
+-- of a follow, above).
+create table private.feed_deleted_posts (
+  post_id uuid not null,
+  author_id uuid not null,
+  group_id uuid,
+  created_at timestamptz not null,
+  deleted_at timestamptz not null default clock_timestamp(),
+  constraint feed_deleted_posts_pkey primary key (post_id)
+);
+create index feed_deleted_posts_deleted_idx on private.feed_deleted_posts (deleted_at, post_id);
+comment on table private.feed_deleted_posts is 'Posts deleted since the feed-deleted-posts job last ran: their rows are still in their readers'' inboxes (reads skip them). Normally empty between runs.';
+
+create function private.feed_note_deleted_posts()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.feed_deleted_posts (post_id, author_id, group_id, created_at)
+  select o.id, o.author_id, o.group_id, o.created_at from old_rows o
+  on conflict do nothing;
+  return null;
+end
+$$;
+comment on function private.feed_note_deleted_posts() is 'Statement trigger after delete on posts: notes the deleted posts for private.purge_deleted_feed_posts.';
+
+create trigger posts_feed_deleted
+  after delete on public.posts
+  referencing old table as old_rows
+  for each statement execute function private.feed_note_deleted_posts();
+
+create function private.purge_deleted_feed_posts(max_posts integer default 500)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  purged integer;
+begin
+  with picked as (
+    select d.post_id, d.author_id, d.group_id, d.created_at
+    from private.feed_deleted_posts d
+    order by d.deleted_at, d.post_id
+    limit purge_deleted_feed_posts.max_posts
+    for update skip locked
+  ),
+  rows_of as (
+    select pk.post_id, pk.created_at, r.user_id
+    from picked pk
+    cross join lateral (
+      select pk.author_id as user_id
+      union
+      select f.follower_id from public.follows f
+      where pk.group_id is null and f.followee_id = pk.author_id and f.status = 'accepted'
+      union
+      select gm.user_id from public.group_members gm
+      where pk.group_id is not null and gm.group_id = pk.group_id
+        and not exists (select from private.feed_big_groups bg where bg.group_id = pk.group_id)
+      union
+      select gf.user_id from public.group_follows gf
+      where pk.group_id is not null and gf.group_id = pk.group_id
+        and not exists (select from private.feed_big_groups bg where bg.group_id = pk.group_id)
+    ) r
+  ),
+  gone as (
+    delete from private.feed_inbox i
+    using rows_of ro
+    where i.user_id = ro.user_id and i.created_at = ro.created_at and i.post_id = ro.post_id
+  ),
+  done as (
+    delete from private.feed_deleted_posts d
+    using picked pk
+    where d.post_id = pk.post_id
+    returning 1
+  )
+  select count(*) into purged from done;
+  return purged;
+end
+$$;
+comment on function private.purge_deleted_feed_posts(integer) is 'Deletes the inbox rows of up to max_posts deleted posts (oldest deletion first) from their current recipients'' inboxes, by primary key, and forgets them; returns how many posts. Run by the feed-deleted-posts pg_cron job every minute (docs/operations.md), or by hand.';
 
 create function private.trim_feed_inboxes(max_readers integer default 1000)
 returns integer

@@ -87,6 +87,8 @@ do $jobs$
 begin
   -- Queued posts of big authors into their readers' inboxes (sql/60_feeds.sql, docs/feeds.md).
   perform cron.schedule('feed-queue-drain', private.job_schedule(1), 'select private.drain_feed_queue(50)');
+  -- Inbox rows of deleted posts (sql/60_feeds.sql, docs/feeds.md): reads skip them, this frees them.
+  perform cron.schedule('feed-deleted-posts', '* * * * *', 'select private.purge_deleted_feed_posts(500)');
   -- Mention notifications of new posts and edits (sql/90_discovery.sql, docs/search.md).
   perform cron.schedule('mention-delivery', private.job_schedule(1), 'select private.deliver_mentions(1000)');
   -- Notifications older than 90 days (sql/25_notifications.sql).

@@ -103,6 +103,30 @@ export type Database = {
         }
         Relationships: []
       }
+      feed_deleted_posts: {
+        Row: {
+          author_id: string
+          created_at: string
+          deleted_at: string
+          group_id: string | null
+          post_id: string
+        }
+        Insert: {
+          author_id: string
+          created_at: string
+          deleted_at?: string
+          group_id?: string | null
+          post_id: string
+        }
+        Update: {
+          author_id?: string
+          created_at?: string
+          deleted_at?: string
+          group_id?: string | null
+          post_id?: string
+        }
+        Relationships: []
+      }
       feed_inbox: {
         Row: {
           created_at: string
@@ -940,6 +964,10 @@ export type Database = {
           created_at: string
           post_id: string
         }[]
+      }
+      purge_deleted_feed_posts: {
+        Args: { max_posts?: number }
+        Returns: number
       }
       raise_feed_horizon: {
         Args: { at: string; id: string; reader: string }

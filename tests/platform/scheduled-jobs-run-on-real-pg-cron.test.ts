@@ -45,6 +45,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     const standIn = await shared().admin<Job[]>`select jobname, schedule, command from cron.job order by jobname`;
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
+      "feed-deleted-posts",
       "feed-queue-drain",
       "media-cleanup",
       "mention-delivery",
@@ -68,7 +69,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     expect(extension?.version).toMatch(/^1\.4/);
   });
 
-  it("run: the drains empty their queues, old notifications and run history go, a missing pg_net is a named failure", async () => {
+  it("run: the drains empty their queues, deleted posts leave the inboxes, old notifications and run history go, a missing pg_net is a named failure", async () => {
     const db = hosted as TestDatabase;
     const ann = await db.newUser("cron_ann");
     const bob = await db.newUser("cron_bob");
@@ -84,6 +85,12 @@ describe("the scheduled jobs on a real pg_cron", () => {
       (tx) => tx<{ id: string; created_at: Date }[]>`insert into public.posts (content)
         values (${tx.json({ blocks: [{ type: "text", value: "queued" }] })}) returning id, created_at`,
     );
+    const [gone] = await db.request(
+      ann,
+      (tx) => tx<{ id: string }[]>`insert into public.posts (content)
+        values (${tx.json({ blocks: [{ type: "text", value: "deleted" }] })}) returning id`,
+    );
+    await db.request(ann, (tx) => tx`delete from public.posts where id = ${gone?.id ?? null}`);
     await db.admin`insert into private.feed_queue (post_id, author_id, created_at)
       values (${post?.id ?? null}, ${idOf(ann)}, ${post?.created_at ?? null}) on conflict do nothing`;
     await db.admin`insert into public.notifications (recipient_id, kind, created_at)
@@ -107,11 +114,12 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 8) break;
+      if (runs.length === 9) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
       ["account-maintenance-now", "failed"],
+      ["feed-deleted-posts-now", "succeeded"],
       ["feed-queue-drain-now", "succeeded"],
       ["media-cleanup-now", "failed"],
       ["mention-delivery-now", "succeeded"],
@@ -121,17 +129,35 @@ describe("the scheduled jobs on a real pg_cron", () => {
       ["refresh-trending-tags-now", "succeeded"],
     ]);
     expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
-    expect(runs[2]?.message).toMatch(/media-cleanup needs pg_net/);
-    expect(runs[4]?.message).toMatch(/moderation-outbox needs pg_net/);
+    expect(runs[3]?.message).toMatch(/media-cleanup needs pg_net/);
+    expect(runs[5]?.message).toMatch(/moderation-outbox needs pg_net/);
     const [state] = await rebooted.admin<
-      { queued: number; mentions_queued: number; notifications: number; mentions: number; old_runs: number }[]
+      {
+        queued: number;
+        mentions_queued: number;
+        deleted_noted: number;
+        deleted_in_inboxes: number;
+        notifications: number;
+        mentions: number;
+        old_runs: number;
+      }[]
     >`
       select (select count(*)::int from private.feed_queue) as queued,
         (select count(*)::int from private.mention_queue) as mentions_queued,
+        (select count(*)::int from private.feed_deleted_posts) as deleted_noted,
+        (select count(*)::int from private.feed_inbox where post_id = ${gone?.id ?? null}) as deleted_in_inboxes,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(bob)} and kind = 'mention') as mentions,
         (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs`;
-    expect(state).toEqual({ queued: 0, mentions_queued: 0, notifications: 1, mentions: 1, old_runs: 0 });
+    expect(state).toEqual({
+      queued: 0,
+      mentions_queued: 0,
+      deleted_noted: 0,
+      deleted_in_inboxes: 0,
+      notifications: 1,
+      mentions: 1,
+      old_runs: 0,
+    });
   });
 });
 
