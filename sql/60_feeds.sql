@@ -437,9 +437,9 @@ create trigger posts_count_and_fan_out
 -- keys: (reader, created_at, post_id) for each of its recipients. Deleting a post only notes it; the
 -- feed-deleted-posts job deletes those keys for the post's current recipients (its author, the
 -- author's accepted followers, or the group's members and followers; a big group's posts were never
--- fanned out), one primary-key probe each, out of the deleting transaction (a big author's post has
--- tens of thousands). A reader who stopped following meanwhile had the rows deleted then (the end
--- of a follow, above).
+-- fanned out; only readers seen in 7 days, as delivery), one primary-key probe each, out of the
+-- deleting transaction (a big author's post has tens of thousands). A reader who stopped following
+-- meanwhile had the rows deleted then (the end of a follow, above).
 create table private.feed_deleted_posts (
   post_id uuid not null,
   author_id uuid not null,
@@ -504,6 +504,10 @@ begin
       where pk.group_id is not null and gf.group_id = pk.group_id
         and not exists (select from private.feed_big_groups bg where bg.group_id = pk.group_id)
     ) r
+    -- the author, and readers seen in 7 days: no one else received it (a dormant reader's inbox is
+    -- rebuilt whole before their next read)
+    where r.user_id = pk.author_id
+      or (select fr.last_seen_at from private.feed_readers fr where fr.user_id = r.user_id) > now() - interval '7 days'
   ),
   gone as (
     delete from private.feed_inbox i
@@ -520,7 +524,7 @@ begin
   return purged;
 end
 $$;
-comment on function private.purge_deleted_feed_posts(integer) is 'Deletes the inbox rows of up to max_posts deleted posts (oldest deletion first) from their current recipients'' inboxes, by primary key, and forgets them; returns how many posts. Run by the feed-deleted-posts pg_cron job every minute (docs/operations.md), or by hand.';
+comment on function private.purge_deleted_feed_posts(integer) is 'Deletes the inbox rows of up to max_posts deleted posts (oldest deletion first) from the inboxes of their author and their current recipients seen in 7 days, by primary key, and forgets them; returns how many posts. Run by the feed-deleted-posts pg_cron job every minute (docs/operations.md), or by hand.';
 
 create function private.trim_feed_inboxes(max_readers integer default 1000)
 returns integer
