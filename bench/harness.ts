@@ -29,6 +29,12 @@ export interface Stats {
    * Only the full-scan baselines get there; a cell stops each worker at its first timeout.
    */
   timeouts?: number;
+  /**
+   * In-db cells: the p50 of pk_select timed interleaved with this cell (one call of each per step, in
+   * a random order), the denominator of the cell's ratios. A pk_select cell run minutes earlier or
+   * later sees another machine: on these shared cores its p50 moved 0.15–0.34 ms between runs.
+   */
+  pk_select_p50_ms?: number;
 }
 
 /** Was this error a statement cancelled by statement_timeout (SQLSTATE 57014)? */
@@ -129,17 +135,31 @@ export async function measure(
   return summarize(latencies, elapsed, timeouts);
 }
 
-/** The same requests one at a time, timed inside the server instead of at the client. */
+/**
+ * The same requests one at a time, timed inside the server instead of at the client. With a baseline
+ * (pk_select), each step times one baseline call and one of the cell's, in a random order, and the
+ * baseline's p50 comes back as pk_select_p50_ms: the cell's ratios then compare calls made side by
+ * side, not cells run minutes apart.
+ */
 export async function measureInDatabase(
   pools: { api: postgres.Sql; owner: postgres.Sql },
   next: (worker: number, i: number) => Request,
   seconds: number,
+  baseline?: (i: number) => Request,
 ): Promise<Stats> {
   const times: number[] = [];
+  const baseTimes: number[] = [];
   let timeouts = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
+  const timeBaseline = async (i: number) => {
+    if (!baseline) return;
+    const b = baseline(i);
+    baseTimes.push(await serverTime(b.role === "postgres" ? pools.owner : pools.api, b));
+  };
   for (let i = 0; performance.now() < deadline; i++) {
+    const baselineFirst = Math.random() < 0.5;
+    if (baselineFirst) await timeBaseline(i);
     const r = next(0, i);
     const t0 = performance.now();
     try {
@@ -151,11 +171,17 @@ export async function measureInDatabase(
       timeouts++;
       break;
     }
+    if (!baselineFirst) await timeBaseline(i);
   }
   // The first calls (plans not yet cached) are warm-up: the first 5, or half of what a slow query had
   // time for (a ~1 s scan gets two calls in a short cell: one is still measured, not none).
   const warmUp = Math.min(5, Math.floor((times.length - timeouts) / 2));
-  return summarize(times.slice(warmUp), (performance.now() - started) / 1000, timeouts);
+  const stats = summarize(times.slice(warmUp), (performance.now() - started) / 1000, timeouts);
+  if (baseTimes.length > warmUp) {
+    const base = baseTimes.slice(warmUp).sort((a, b) => a - b);
+    stats.pk_select_p50_ms = Math.round(percentile(base, 50) * 1000) / 1000;
+  }
+  return stats;
 }
 
 function summarize(latencies: number[], elapsed: number, timeouts = 0): Stats {
