@@ -3,9 +3,9 @@
 -- mutes, follows and memberships the caller cannot see) and takes the caller from auth.uid().
 -- Objects: social graph (blocks, mutes, follows; tables in sql/20_people.sql):
 -- private.is_blocked_between, users_blocking_me, blocked_by_or_blocking_me, is_muting, users_i_mute,
--- users_i_follow, can_see_profile_content, lock_profiles. Groups (tables in sql/40_groups.sql and
--- sql/41_group_memberships.sql): private.is_group_member, can_manage_group, managed_group_ids,
--- member_group_ids, owned_group_ids, can_see_group.
+-- users_i_follow, can_see_profile_content, lock_profiles, lock_profile_rows. Groups (tables in
+-- sql/40_groups.sql and sql/41_group_memberships.sql): private.is_group_member, can_manage_group,
+-- managed_group_ids, member_group_ids, owned_group_ids, can_see_group.
 -- Caveats:
 --   * They come before the tables they read: all are plpgsql, which resolves names when it runs, so
 --     nothing here may declare a variable of a table's row type or take a domain's enum (those stay in
@@ -162,6 +162,20 @@ begin
 end
 $$;
 comment on function private.lock_profiles(uuid, uuid) is 'Locks two users'' profile rows in id order until the transaction ends: serializes writes about the pair (follows, blocks, conversations) so that checks made after it see what a racing transaction committed, and orders count updates so that they never deadlock.';
+
+create function private.lock_profile_rows(ids uuid[])
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform from public.profiles p
+  where p.id = any (lock_profile_rows.ids)
+  order by p.id
+  for no key update;
+end
+$$;
+comment on function private.lock_profile_rows(uuid[]) is 'Locks the profile rows of these users in id order until the transaction ends: the many-user form of private.lock_profiles (follow counts of a statement, a statement of several authors'' posts, the end of follows), in the same order, so that no two of them deadlock.';
 
 -- Groups ------------------------------------------------------------------------------------------
 

@@ -204,10 +204,7 @@ begin
   if coalesce(cardinality(adjust_follow_counts.followers), 0) = 0 then
     return;
   end if;
-  perform from public.profiles p
-  where p.id = any (adjust_follow_counts.followers || adjust_follow_counts.followees)
-  order by p.id
-  for no key update;
+  perform private.lock_profile_rows(adjust_follow_counts.followers || adjust_follow_counts.followees);
   update public.profiles p set following_count = p.following_count + adjust_follow_counts.delta * c.n
   from (select u.id, count(*)::integer as n from unnest(adjust_follow_counts.followers) as u(id) group by u.id) c
   where p.id = c.id;

@@ -298,7 +298,7 @@ begin
   -- fresh snapshot, so either the fan-out sees the new follower or the follow's backfill sees this
   -- post. Groups likewise: joins and group follows update the group's row (member and follower counts).
   if many_authors then
-    perform from public.profiles pr where pr.id in (select n.author_id from new_rows n) order by pr.id for no key update;
+    perform private.lock_profile_rows(array(select n.author_id from new_rows n));
   end if;
   update public.profiles pr set posts_count = pr.posts_count + c.n
   from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
@@ -476,6 +476,9 @@ returns integer
 language plpgsql
 security definer
 set search_path = ''
+-- Every inbox row is reached by its primary key. Against up to max_posts × recipients estimated
+-- rows, a plan could prefer a hash join over a scan of every inbox (millions of rows): never here.
+set enable_seqscan = off
 as $$
 declare
   purged integer;
@@ -589,6 +592,7 @@ as $$
 declare
   locked bigint[];
   k bigint;
+  pair record;
 begin
   if not exists (select from old_rows o where o.status = 'accepted') then
     return null;
@@ -600,12 +604,10 @@ begin
   for k in select u.k from unnest(locked) u(k) order by 1 loop
     perform pg_advisory_xact_lock_shared(k);
   end loop;
-  -- the profile rows, in id order (the set and order of private.adjust_follow_counts)
-  perform from public.profiles p
-  where p.id in (select o.follower_id from old_rows o where o.status = 'accepted'
-                 union select o.followee_id from old_rows o where o.status = 'accepted')
-  order by p.id
-  for no key update;
+  -- the profile rows (the ones follows_count_deleted locks next, private.adjust_follow_counts)
+  perform private.lock_profile_rows(array(
+    select o.follower_id from old_rows o where o.status = 'accepted'
+    union select o.followee_id from old_rows o where o.status = 'accepted'));
   -- An author flagged big after the first look had its first post queued by a transaction that held
   -- its row before this one did: its drain may be running now. Rare; waited for here.
   for k in
@@ -617,10 +619,14 @@ begin
     perform pg_advisory_xact_lock_shared(k);
   end loop;
   perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
-  delete from private.feed_inbox i
-  using old_rows o, public.posts p
-  where o.status = 'accepted' and i.user_id = o.follower_id
-    and p.id = i.post_id and p.author_id = o.followee_id and p.group_id is null;
+  -- One delete per pair, with the reader as a parameter: always the reader's inbox range. A single
+  -- join with the transition table would be planned once per session from the first statement's row
+  -- count, and after a deleted account's thousands of follows could hash-join a scan of every inbox.
+  for pair in select distinct o.follower_id, o.followee_id from old_rows o where o.status = 'accepted' loop
+    delete from private.feed_inbox i
+    using public.posts p
+    where i.user_id = pair.follower_id and p.id = i.post_id and p.author_id = pair.followee_id and p.group_id is null;
+  end loop;
   return null;
 end
 $$;

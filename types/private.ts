@@ -800,6 +800,7 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      lock_profile_rows: { Args: { ids: string[] }; Returns: undefined }
       lock_profiles: { Args: { a: string; b: string }; Returns: undefined }
       log_moderation: {
         Args: {
