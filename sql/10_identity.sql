@@ -17,6 +17,22 @@ comment on type public.dm_policy is 'Who may open a conversation with a user: ev
 
 -- Profiles ----------------------------------------------------------------------------------------
 
+-- The author card every feed row carries, stored with the profile (profiles.card) because building it
+-- was a tenth of a feed page (issue 16: jsonb_build_object looks up each argument's type on every
+-- call). Immutable: its arguments are uuid and text. API roles execute it because a stored generated
+-- column is computed as the writer (a user editing their display_name); it reads nothing.
+create function private.profile_card(id uuid, display_name text, avatar_path text)
+returns jsonb
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select jsonb_build_object('id', profile_card.id, 'display_name', profile_card.display_name, 'avatar_path', profile_card.avatar_path)
+$$;
+comment on function private.profile_card(uuid, text, text) is 'The author card of feed rows, {id, display_name, avatar_path}; the expression of public.profiles.card.';
+grant execute on function private.profile_card(uuid, text, text) to anon, authenticated, service_role;
+
 create table public.profiles (
   id uuid not null,
   display_name text not null,
@@ -30,6 +46,8 @@ create table public.profiles (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   deleted_at timestamptz,
+  discoverable boolean not null default true,
+  card jsonb not null generated always as (private.profile_card(id, display_name, avatar_path)) stored,
   -- No foreign key to auth.users: a deleted account leaves its profile as a tombstone
   -- (private.erase_account, sql/82_accounts.sql); profiles are created by the auth.users trigger below.
   constraint profiles_pkey primary key (id),
@@ -63,6 +81,7 @@ comment on column public.profiles.posts_count is 'How many posts the user has au
 comment on column public.profiles.created_at is 'When the profile was created (sign-up).';
 comment on column public.profiles.updated_at is 'When the owner last edited the profile (changes of the counts do not count).';
 comment on column public.profiles.deleted_at is 'Set when the account was deleted: the profile stays as a tombstone ("Deleted account") so conversations and reply threads keep their other side.';
+comment on column public.profiles.card is 'The author card feed rows carry, {id, display_name, avatar_path}, kept by the database (a generated column: private.profile_card).';
 
 -- Only edits by the owner move updated_at; the counts change with every follow and would churn it.
 create trigger profiles_set_updated_at

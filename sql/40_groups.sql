@@ -29,6 +29,22 @@ comment on type public.membership_status is 'active: a member; pending: asked to
 
 -- Groups ----------------------------------------------------------------------------------------------
 
+-- The group card feed and search rows carry, stored with the group (groups.card) as profiles.card is
+-- (sql/10_identity.sql). Immutable as declared: an enum's label changes only by ALTER TYPE … RENAME
+-- VALUE, which would need the cards rewritten (update public.groups set name = name).
+create function private.group_card(id uuid, name text, slug text, kind public.group_kind, verified boolean)
+returns jsonb
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select jsonb_build_object('id', group_card.id, 'name', group_card.name, 'slug', group_card.slug, 'kind', group_card.kind,
+    'verified', group_card.verified)
+$$;
+comment on function private.group_card(uuid, text, text, public.group_kind, boolean) is 'The group card of feed and search rows, {id, name, slug, kind, verified}; the expression of public.groups.card.';
+grant execute on function private.group_card(uuid, text, text, public.group_kind, boolean) to anon, authenticated, service_role;
+
 create table public.groups (
   id uuid not null default gen_random_uuid(),
   kind public.group_kind not null default 'generic',
@@ -46,6 +62,7 @@ create table public.groups (
   created_by uuid,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  card jsonb not null generated always as (private.group_card(id, name, slug, kind, verified)) stored,
   constraint groups_pkey primary key (id),
   constraint groups_slug_key unique (slug),
   constraint groups_created_by_fkey foreign key (created_by) references auth.users (id) on delete set null,
@@ -92,6 +109,7 @@ comment on column public.groups.follower_count is 'Number of users following the
 comment on column public.groups.created_by is 'The user who created the group (set by the database); null when that account is gone.';
 comment on column public.groups.created_at is 'When the group was created.';
 comment on column public.groups.updated_at is 'When the group''s own fields last changed (not its counts).';
+comment on column public.groups.card is 'The group card feed and search rows carry, {id, name, slug, kind, verified}, kept by the database (a generated column: private.group_card).';
 
 -- Group follows ---------------------------------------------------------------------------------------
 

@@ -185,6 +185,11 @@ comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pa
 -- posts select policy's: own post; or an author not hidden, and an accepted follow of the author
 -- (profile post: a primary-key probe for the queue and the pull query; the home feed's inbox holds
 -- only followed authors' profile posts) or one of those groups (group post).
+--
+-- Hydration reads stored cards (profiles.card, groups.card: building them was a tenth of a page) and
+-- looks for the reader's reaction only on posts that have reactions: reaction_count is kept in the
+-- same transaction as the reactions (sql/52_reactions.sql), so in the statement's one snapshot a post
+-- counting none has none of the reader's (most posts of a page, issue 16).
 
 -- Hydration of rows picked elsewhere (the pull query: pages below the inbox horizon, and the
 -- benchmark's fan-out-on-read baseline).
@@ -203,11 +208,9 @@ begin
       replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
         '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
-        from public.profiles a where a.id = p.author_id),
-      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id) end,
-      (select r.kind::text from public.reactions r where r.user_id = feed_rows.me and r.post_id = p.id),
+      (select a.card from public.profiles a where a.id = p.author_id),
+      case when p.group_id is not null then (select g.card from public.groups g where g.id = p.group_id) end,
+      case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = feed_rows.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = feed_rows.me and bm.post_id = p.id)
     from public.posts p
     where p.id = any (feed_rows.post_ids)
@@ -422,11 +425,9 @@ begin
       replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
         '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
-        from public.profiles a where a.id = p.author_id),
-      case when p.group_id is not null then (select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified)
-        from public.groups g where g.id = p.group_id) end,
-      (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id),
+      (select a.card from public.profiles a where a.id = p.author_id),
+      case when p.group_id is not null then (select g.card from public.groups g where g.id = p.group_id) end,
+      case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
       from page p
       order by p.created_at desc, p.id desc;
@@ -470,7 +471,7 @@ begin
   select c.at, c.id into b_at, b_id from private.decode_cursor(group_feed_page.cursor) c;
   -- One statement for the page's context: the group's card, built once for every row (issue 16),
   -- when the reader may read the group; and the authors hidden from the reader.
-  select jsonb_build_object('id', g.id, 'name', g.name, 'slug', g.slug, 'kind', g.kind, 'verified', g.verified),
+  select g.card,
     array(
       select m.muted_id from public.mutes m
       where m.muter_id = group_feed_page.me and (m.expires_at is null or m.expires_at > now())
@@ -498,10 +499,9 @@ begin
       replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
         '+', '-'), '/', '_'),
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select jsonb_build_object('id', a.id, 'display_name', a.display_name, 'avatar_path', a.avatar_path)
-        from public.profiles a where a.id = p.author_id),
+      (select a.card from public.profiles a where a.id = p.author_id),
       card,
-      (select r.kind::text from public.reactions r where r.user_id = group_feed_page.me and r.post_id = p.id),
+      case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = group_feed_page.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = group_feed_page.me and bm.post_id = p.id)
     from public.posts p
     where p.group_id = group_feed_page.group_id and p.removed_at is null
@@ -533,7 +533,7 @@ begin
   end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(profile_feed_page.cursor) c;
   -- the author's card, built once for every row (issue 16), when the reader may read the profile
-  select jsonb_build_object('id', pr.id, 'display_name', pr.display_name, 'avatar_path', pr.avatar_path)
+  select pr.card
   into card
   from public.profiles pr
   where pr.id = profile_feed_page.user_id
@@ -564,7 +564,7 @@ begin
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       card,
       null::jsonb,
-      (select r.kind::text from public.reactions r where r.user_id = profile_feed_page.me and r.post_id = p.id),
+      case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = profile_feed_page.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = profile_feed_page.me and bm.post_id = p.id)
     from public.posts p
     where p.author_id = profile_feed_page.user_id and p.group_id is null and p.removed_at is null

@@ -46,7 +46,8 @@ alter default privileges revoke execute on functions from public;
 
 -- People search: display names (never usernames), opt-out per profile -------------------------------
 
-alter table public.profiles add column discoverable boolean not null default true;
+-- profiles.discoverable is declared with the table (sql/10_identity.sql): a later column (card) follows
+-- it there, in the order the migrations added them.
 comment on column public.profiles.discoverable is 'When false the profile is left out of people search (search_people); it stays reachable by id. Default true.';
 grant update (discoverable) on public.profiles to authenticated;
 
@@ -653,7 +654,7 @@ begin
   perform private.require_feed_reader(search_groups_page.me);
   return query
   with hits as (
-    select g.id, g.name, g.slug, g.kind, g.verified, g.visibility, g.avatar_path, g.member_count, g.created_at,
+    select g.id, g.name, g.slug, g.kind, g.verified, g.visibility, g.avatar_path, g.member_count, g.created_at, g.card,
       -- relevance to 4 decimals, then verified institutions first at equal relevance
       round((extensions.word_similarity(q, g.name)
         + ts_rank(to_tsvector('simple'::regconfig, g.name || ' ' || g.description), tq))::numeric, 4)
@@ -663,7 +664,7 @@ begin
       and (q operator(extensions.<%) g.name or to_tsvector('simple'::regconfig, g.name || ' ' || g.description) @@ tq)
   )
   select h.id, h.name, h.slug, h.kind, h.verified, h.visibility, h.avatar_path, h.member_count,
-    jsonb_build_object('id', h.id, 'name', h.name, 'slug', h.slug, 'kind', h.kind, 'verified', h.verified),
+    h.card,
     private.encode_search_cursor(h.score, h.created_at, h.id)
   from hits h
   where (h.score, h.created_at, h.id) < (c.score, c.at, c.id)

@@ -622,6 +622,7 @@ export type Database = {
       groups: {
         Row: {
           avatar_path: string | null
+          card: NonNullable<Json>
           created_at: string
           created_by: string | null
           description: string
@@ -640,6 +641,7 @@ export type Database = {
         }
         Insert: {
           avatar_path?: string | null
+          card?: never
           created_at?: string
           created_by?: string | null
           description?: string
@@ -658,6 +660,7 @@ export type Database = {
         }
         Update: {
           avatar_path?: string | null
+          card?: never
           created_at?: string
           created_by?: string | null
           description?: string
@@ -1167,6 +1170,7 @@ export type Database = {
         Row: {
           avatar_path: string | null
           bio: string
+          card: NonNullable<Json>
           created_at: string
           deleted_at: string | null
           discoverable: boolean
@@ -1182,6 +1186,7 @@ export type Database = {
         Insert: {
           avatar_path?: string | null
           bio?: string
+          card?: never
           created_at?: string
           deleted_at?: string | null
           discoverable?: boolean
@@ -1197,6 +1202,7 @@ export type Database = {
         Update: {
           avatar_path?: string | null
           bio?: string
+          card?: never
           created_at?: string
           deleted_at?: string | null
           discoverable?: boolean

@@ -728,6 +728,16 @@ export type Database = {
         Returns: undefined
       }
       forget_account_export: { Args: { export_id: string }; Returns: undefined }
+      group_card: {
+        Args: {
+          id: string
+          kind: "generic" | "institution"
+          name: string
+          slug: string
+          verified: boolean
+        }
+        Returns: Json
+      }
       group_feed_page: {
         Args: {
           cursor: string
@@ -939,6 +949,10 @@ export type Database = {
       post_search_document: {
         Args: { content: Json; title: string }
         Returns: unknown
+      }
+      profile_card: {
+        Args: { avatar_path: string; display_name: string; id: string }
+        Returns: Json
       }
       profile_feed_page: {
         Args: { cursor: string; me: string; page_size: number; user_id: string }

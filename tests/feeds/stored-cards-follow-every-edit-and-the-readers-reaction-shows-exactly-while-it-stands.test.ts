@@ -1,0 +1,154 @@
+// Feed rows read the author and group cards stored with the profile and the group (profiles.card,
+// groups.card: generated columns), and look for the reader's reaction only on posts that count
+// reactions (issue 16). So: an edit shows in every feed at once, nobody can write a card, and
+// my_reaction is exactly the reader's row in public.reactions, whatever the post's other reactions.
+import { describe, expect, it } from "vitest";
+import { createGroup, slugFor } from "../groups/fixtures.ts";
+import { type Actor, serviceRole, useTestDatabase } from "../helpers/db.ts";
+import { expectDbError } from "../helpers/expect-error.ts";
+import { follow, idOf } from "../people/graph.ts";
+import { post } from "./world.ts";
+
+type Row = {
+  post_id: string;
+  author_card: Record<string, unknown>;
+  group_card: Record<string, unknown> | null;
+  my_reaction: string | null;
+};
+
+describe("stored cards and the reader's reaction in feed rows", () => {
+  const db = useTestDatabase();
+
+  const react = (actor: Actor, postId: string, kind: string) =>
+    db().request(actor, (tx) => tx`insert into public.reactions (post_id, kind) values (${postId}, ${kind})`, { path: "/reactions" });
+  const unreact = (actor: Actor, postId: string) =>
+    db().request(actor, (tx) => tx`delete from public.reactions where post_id = ${postId} and user_id = ${idOf(actor)}`, {
+      method: "DELETE",
+      path: "/reactions",
+    });
+
+  it("shows a renamed author and a renamed group in every feed and in group search at once", async () => {
+    const author = await db().newUser("card_author");
+    const reader = await db().newUser("card_reader");
+    const group = await createGroup(db(), author, { slug: slugFor("card-group"), name: "Old Name" });
+    await follow(db(), reader, author);
+    await db().request(reader, (tx) => tx`insert into public.group_follows (group_id) values (${group.id})`, { path: "/group_follows" });
+    const own = await post(db(), author);
+    const inGroup = await post(db(), author, group);
+
+    await db().request(author, (tx) => tx`update public.profiles set display_name = 'Renamed Author' where id = ${idOf(author)}`, {
+      method: "PATCH",
+      path: "/profiles",
+    });
+    await db().request(author, (tx) => tx`update public.groups set name = 'New Name' where id = ${group.id}`, {
+      method: "PATCH",
+      path: "/groups",
+    });
+
+    const home = (await db().rpcRows(reader, "home_feed", {})) as Row[];
+    expect(home.map((r) => r.post_id).sort()).toEqual([own, inGroup].sort());
+    const feeds = [
+      ...home,
+      ...((await db().rpcRows(reader, "profile_feed", { user_id: idOf(author) })) as Row[]),
+      ...((await db().rpcRows(reader, "group_feed", { group_id: group.id })) as Row[]),
+    ];
+    for (const row of feeds) {
+      expect(row.author_card).toEqual({ id: idOf(author), display_name: "Renamed Author", avatar_path: null });
+      if (row.post_id === inGroup) {
+        expect(row.group_card).toEqual({ id: group.id, name: "New Name", slug: group.slug, kind: "generic", verified: false });
+      } else {
+        expect(row.group_card).toBeNull();
+      }
+    }
+    const found = (await db().rpcRows(reader, "search_groups", { query: "New Name" })) as { group_id: string; group_card: unknown }[];
+    expect(found.find((g) => g.group_id === group.id)?.group_card).toEqual({
+      id: group.id,
+      name: "New Name",
+      slug: group.slug,
+      kind: "generic",
+      verified: false,
+    });
+  });
+
+  it("lets nobody write a card, service_role included (a generated column: 428C9)", async () => {
+    const author = await db().newUser("card_forger");
+    const group = await createGroup(db(), author, { slug: slugFor("card-forged") });
+    const forged = { id: idOf(author), display_name: "Someone Else", avatar_path: null };
+    await expectDbError(
+      db().request(author, (tx) => tx`update public.profiles set card = ${tx.json(forged)} where id = ${idOf(author)}`, {
+        method: "PATCH",
+      }),
+      "428C9",
+    );
+    await expectDbError(
+      db().request(
+        author,
+        (tx) => tx`update public.groups set card = ${tx.json({ id: group.id, name: "Forged" })} where id = ${group.id}`,
+        {
+          method: "PATCH",
+        },
+      ),
+      "428C9",
+    );
+    await expectDbError(
+      db().request(serviceRole, (tx) => tx`update public.profiles set card = ${tx.json(forged)} where id = ${idOf(author)}`, {
+        method: "PATCH",
+      }),
+      "428C9",
+    );
+    const [card] = await db().admin`select card from public.profiles where id = ${idOf(author)}`;
+    expect(card?.card).toMatchObject({ id: idOf(author), display_name: expect.not.stringMatching("Someone Else") });
+  });
+
+  it("gives each reader exactly their own reaction on every row, as it comes and goes, on posts with and without reactions", async () => {
+    const author = await db().newUser("rx_card_author");
+    const fan = await db().newUser("rx_card_fan");
+    const other = await db().newUser("rx_card_other");
+    const group = await createGroup(db(), author, { slug: slugFor("rx-card") });
+    for (const reader of [fan, other]) {
+      await follow(db(), reader, author);
+      await db().request(reader, (tx) => tx`insert into public.group_follows (group_id) values (${group.id})`, { path: "/group_follows" });
+    }
+    const posts: string[] = [];
+    for (let i = 0; i < 6; i++) posts.push(await post(db(), author, i % 2 === 0 ? undefined : group));
+    const [p0, p1, p2, p3] = posts as [string, string, string, string];
+    await react(fan, p0, "love");
+    await react(other, p1, "haha"); // counts a reaction, none of the fan's
+    await react(fan, p2, "like");
+    await react(other, p2, "love");
+    await react(other, p3, "like");
+    await unreact(other, p3); // back to zero
+
+    // The expectation is the reactions table itself, read as the owner.
+    const check = async () => {
+      for (const reader of [fan, other]) {
+        const truth = new Map(
+          (
+            await db().admin<{ post_id: string; kind: string }[]>`
+            select post_id, kind::text from public.reactions where user_id = ${idOf(reader)} and post_id = any (${posts})`
+          ).map((r) => [r.post_id, r.kind]),
+        );
+        const feeds = [
+          (await db().rpcRows(reader, "home_feed", {})) as Row[],
+          (await db().rpcRows(reader, "profile_feed", { user_id: idOf(author) })) as Row[],
+          (await db().rpcRows(reader, "group_feed", { group_id: group.id })) as Row[],
+        ];
+        expect(feeds[0]).toHaveLength(6);
+        for (const rows of feeds) {
+          for (const row of rows) expect([row.post_id, row.my_reaction]).toEqual([row.post_id, truth.get(row.post_id) ?? null]);
+        }
+      }
+    };
+    await check();
+    await unreact(fan, p0);
+    await react(fan, p1, "wow");
+    await check();
+    const fanHome = (await db().rpcRows(fan, "home_feed", {})) as Row[];
+    expect(Object.fromEntries(fanHome.map((r) => [r.post_id, r.my_reaction]))).toMatchObject({
+      [p0]: null,
+      [p1]: "wow",
+      [p2]: "like",
+      [p3]: null,
+    });
+  });
+});
