@@ -254,23 +254,19 @@ begin
   -- active member, or a follower of a public one); which of those are big (merged here, never fanned
   -- out); and whether the queue holds a post for this reader between the cursor and the horizon
   -- (normally a handful of rows).
+  -- The arrays may repeat an id (a member who also follows the group, a block both ways): they are
+  -- only tested with = any / <> all, and union all spares a hash table per page (~15 % of this statement).
   with mine as materialized (
     select array(
-      select g.id
-      from public.groups g
-      where g.id in (
-          select gm.group_id from public.group_members gm where gm.user_id = home_feed_page.me and gm.status = 'active'
-          union
-          select gf.group_id from public.group_follows gf where gf.user_id = home_feed_page.me
-        )
-        and g.status = 'active'
-        and (
-          g.visibility = 'public'
-          or exists (
-            select from public.group_members gm
-            where gm.group_id = g.id and gm.user_id = home_feed_page.me and gm.status = 'active'
-          )
-        )
+      select gm.group_id
+      from public.group_members gm
+      join public.groups g on g.id = gm.group_id
+      where gm.user_id = home_feed_page.me and gm.status = 'active' and g.status = 'active'
+      union all
+      select gf.group_id
+      from public.group_follows gf
+      join public.groups g on g.id = gf.group_id
+      where gf.user_id = home_feed_page.me and g.status = 'active' and g.visibility = 'public'
     ) as ids
   ),
   state as materialized (
@@ -284,9 +280,9 @@ begin
     array(
       select m.muted_id from public.mutes m
       where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
-      union
+      union all
       select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
-      union
+      union all
       select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
     ),
     mine.ids,
