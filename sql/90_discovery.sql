@@ -1,7 +1,7 @@
 -- Discovery: search people, groups and posts; hashtags; mentions (issue 17, docs/search.md).
 -- Objects: extensions pg_trgm and rum (schema extensions); profiles.discoverable; private.post_search (one
--- full-text document per post) and private.post_tags (hashtags per post), both kept by triggers on
--- posts; private.trending_tags_rollup, refreshed by the job private.refresh_trending_tags(); the
+-- full-text document per post) and private.post_tags (hashtags per post), both written by the job
+-- private.index_posts() from private.post_index_queue; private.trending_tags_rollup, refreshed by the job private.refresh_trending_tags(); the
 -- mention rules (who may be mentioned) and private.mention_queue with its job private.deliver_mentions();
 -- the search cursor; RPCs search_people, search_groups, search_posts, tag_feed, trending_tags.
 -- Caveats:
@@ -21,6 +21,9 @@
 --    private.deliver_mentions), not in the posting transaction: a post with mentions costs about an
 --    ordinary post (issue 17's target), and whether the person may hear of it (a block, a mute, the
 --    post's visibility, the mention still in the post) is judged at delivery, the latest state.
+--  * Search documents and hashtags are written by a job every second too (decision 0009): a post is
+--    found by search_posts and tag_feed about a second after it is written or edited. The document
+--    and its RUM index entry were a fifth of the cost of writing an ordinary post.
 -- pg_trgm and rum live in the extensions schema, as on the platform: "Most extensions are installed
 -- under the extensions schema" (https://supabase.com/docs/guides/database/extensions). rum (the RUM
 -- index: search matches newest first, stopping at a limit; https://supabase.com/docs/guides/database/extensions/rum)
@@ -278,7 +281,67 @@ begin
   end if;
 end
 $post_search_index$;
-comment on table private.post_search is 'The full-text document of every post (private.post_search_document), kept by triggers on posts (a deleted post''s goes with it: posts_discovery_after_delete). Read only through search_posts, which applies the posts'' visibility.';
+comment on table private.post_search is 'The full-text document of every post (private.post_search_document), written by private.index_posts about a second after the post is written or edited (a deleted post''s goes with it: posts_discovery_after_delete). Read only through search_posts, which applies the posts'' visibility.';
+
+-- Posts whose search document and hashtags are due (decision 0009). Written by the posts trigger
+-- instead of them; emptied every second by private.index_posts. As private.mention_queue: no foreign
+-- key, no second index, read whole (a second's worth of rows). A deleted post's row goes with it.
+create table private.post_index_queue (
+  post_id uuid not null,
+  enqueued_at timestamptz not null default clock_timestamp(),
+  constraint post_index_queue_pkey primary key (post_id)
+);
+comment on table private.post_index_queue is 'Posts written or edited whose search document and hashtags private.index_posts has not written yet (the post-index job, every second). Normally a second''s worth of rows; a growing queue means the job is not running (docs/operations.md).';
+
+create function private.index_posts(max_posts integer default 1000)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  due uuid[];
+begin
+  -- Oldest first; SKIP LOCKED lets several runs go side by side and passes over a row an edit or a
+  -- delete holds (their trigger touches the queue row, which locks it until they commit).
+  with taken as (
+    delete from private.post_index_queue q
+    where q.ctid = any (array(
+      select x.ctid from private.post_index_queue x
+      order by x.enqueued_at
+      limit index_posts.max_posts
+      for update skip locked
+    ))
+    returning q.post_id
+  )
+  select array_agg(t.post_id) into due from taken t;
+  if due is null then
+    return 0;
+  end if;
+  -- Later statements, so later snapshots: an edit that queued a row this run took had committed
+  -- before the row was taken, so its content is read here; an edit or a delete still running waits
+  -- for this run on that row (its trigger touches the queue first), then queues the post again or
+  -- deletes what this run wrote. This run waits for neither (no lock on posts): no deadlock.
+  insert into private.post_search as s (post_id, created_at, document)
+  select p.id, p.created_at, private.post_search_document(p.title, p.content)
+  from public.posts p
+  where p.id = any (due)
+  on conflict (post_id) do update set document = excluded.document;
+  -- Hashtags in step with the content. Only a text block with a # can hold one: other content (most
+  -- posts) costs one jsonpath test.
+  delete from private.post_tags t
+  where t.post_id = any (due)
+    and t.tag not in (select private.content_tags(p.content) from public.posts p where p.id = t.post_id);
+  insert into private.post_tags (post_id, tag, created_at, author_id)
+  select p.id, x.tag, p.created_at, p.author_id
+  from public.posts p
+  cross join lateral private.content_tags(p.content) as x (tag)
+  where p.id = any (due) and p.content @? '$.blocks[*] ? (@.type == "text" && @.value like_regex "#")'
+  on conflict do nothing;
+  return cardinality(due);
+end
+$$;
+comment on function private.index_posts(integer) is 'Takes up to max_posts queued posts, oldest first, and writes their search documents (private.post_search) and hashtags (private.post_tags) from their current title and content; returns how many it took. Run by the post-index pg_cron job every second (docs/operations.md), or by hand.';
 
 create table private.post_tags (
   post_id uuid not null,
@@ -289,7 +352,7 @@ create table private.post_tags (
 );
 create index post_tags_tag_created_idx on private.post_tags (tag, created_at desc, post_id desc);
 create index post_tags_created_idx on private.post_tags (created_at);
-comment on table private.post_tags is 'The hashtags of every post (private.content_tags), kept by triggers on posts (a deleted post''s go with it: posts_discovery_after_delete); tag_feed pages them, the trending job counts them. created_at and author_id are the post''s (they never change).';
+comment on table private.post_tags is 'The hashtags of every post (private.content_tags), written by private.index_posts about a second after the post is written or edited (a deleted post''s go with it: posts_discovery_after_delete); tag_feed pages them, the trending job counts them. created_at and author_id are the post''s (they never change).';
 
 create table private.trending_tags_rollup (
   since interval not null,
@@ -365,8 +428,8 @@ comment on function private.deliver_mentions(integer) is 'Takes up to max_rows q
 -- Triggers on posts -----------------------------------------------------------------------------------
 
 -- Generic plans for its statements: every argument here is a parameter (new.*), and with the default
--- plan_cache_mode each post re-planned its inserts, since folding the immutable post_search_document
--- and content_tags into a custom plan looks cheaper (~70 µs a post, measured A/B; issue 17).
+-- plan_cache_mode each post re-planned its statements, since folding immutable functions of the
+-- content into a custom plan looks cheaper (~70 µs a post, measured A/B; issue 17).
 create function private.posts_discovery_after_write()
 returns trigger
 language plpgsql
@@ -409,28 +472,16 @@ begin
         hint = 'rule mention.target; mention only people who exist and with whom no block stands';
     end if;
   end if;
-  -- A new post has no rows here yet: a plain insert on that path, an upsert for an edit.
+  -- The search document and the hashtags are written by the post-index job (decision 0009). A new
+  -- post is not queued yet: a plain insert on that path. An edit upserts, which locks the queue row
+  -- until the edit commits, so a run of the job either waits for it or leaves the row to the next run.
   if tg_op = 'INSERT' then
-    insert into private.post_search (post_id, created_at, document)
-    values (new.id, new.created_at, private.post_search_document(new.title, new.content));
-  else
-    insert into private.post_search as s (post_id, created_at, document)
-    values (new.id, new.created_at, private.post_search_document(new.title, new.content))
-    on conflict (post_id) do update set document = excluded.document;
-    if new.content is not distinct from old.content then
-      return null;
-    end if;
-    -- Tags in step with the content.
-    delete from private.post_tags t
-    where t.post_id = new.id and t.tag not in (select private.content_tags(new.content));
+    insert into private.post_index_queue (post_id) values (new.id);
+    return null;
   end if;
-  -- A hashtag needs a # in a text block: content without one (most posts) costs one jsonpath test.
-  if new.content @? '$.blocks[*] ? (@.type == "text" && @.value like_regex "#")' then
-    insert into private.post_tags (post_id, tag, created_at, author_id)
-    select new.id, x.tag, new.created_at, new.author_id from private.content_tags(new.content) as x (tag)
-    on conflict do nothing;
-  end if;
-  if tg_op = 'INSERT' then
+  insert into private.post_index_queue as q (post_id) values (new.id)
+  on conflict (post_id) do update set enqueued_at = excluded.enqueued_at;
+  if new.content is not distinct from old.content then
     return null;
   end if;
   -- A mention taken out takes its queued row and its unread notification with it.
@@ -443,7 +494,7 @@ begin
   return null;
 end
 $$;
-comment on function private.posts_discovery_after_write() is 'Trigger: refuses mentions of people the author may not mention (rule mention.target); keeps the post''s search document and hashtags in step with its title and content, queues people newly mentioned for their notification (private.mention_queue; once) and drops the queued rows and unread mention notifications of people no longer mentioned.';
+comment on function private.posts_discovery_after_write() is 'Trigger: refuses mentions of people the author may not mention (rule mention.target); queues the post for its search document and hashtags (private.post_index_queue, private.index_posts), queues people newly mentioned for their notification (private.mention_queue; once) and drops the queued rows and unread mention notifications of people no longer mentioned.';
 
 create trigger posts_discovery_after_write
   after insert or update of title, content on public.posts
@@ -459,13 +510,16 @@ security definer
 set search_path = ''
 as $$
 begin
+  -- The queue row first: a run of the post-index job holding it is waited for, and the next statements
+  -- (new snapshots) then delete what that run wrote.
+  delete from private.post_index_queue q where q.post_id in (select o.id from old_rows o);
   delete from private.post_search s where s.post_id in (select o.id from old_rows o);
   delete from private.post_tags t where t.post_id in (select o.id from old_rows o);
   delete from private.mention_queue q where q.post_id in (select o.id from old_rows o);
   return null;
 end
 $$;
-comment on function private.posts_discovery_after_delete() is 'Trigger: deletes the search document, hashtags and queued mentions of deleted posts.';
+comment on function private.posts_discovery_after_delete() is 'Trigger: deletes the search document (or its queue row), hashtags and queued mentions of deleted posts.';
 
 create trigger posts_discovery_after_delete
   after delete on public.posts

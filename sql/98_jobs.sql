@@ -91,6 +91,8 @@ begin
   perform cron.schedule('feed-deleted-posts', '* * * * *', 'select private.purge_deleted_feed_posts(500)');
   -- Mention notifications of new posts and edits (sql/90_discovery.sql, docs/search.md).
   perform cron.schedule('mention-delivery', private.job_schedule(1), 'select private.deliver_mentions(1000)');
+  -- Search documents and hashtags of posts written or edited (sql/90_discovery.sql, decision 0009).
+  perform cron.schedule('post-index', private.job_schedule(1), 'select private.index_posts(1000)');
   -- Notifications older than 90 days (sql/25_notifications.sql).
   perform cron.schedule('prune-notifications', '17 3 * * *', 'select private.prune_notifications()');
   -- Due account deletions and expired exports (sql/82_accounts.sql, docs/accounts.md).

@@ -337,6 +337,21 @@ export type Database = {
         }
         Relationships: []
       }
+      post_index_queue: {
+        Row: {
+          enqueued_at: string
+          post_id: string
+        }
+        Insert: {
+          enqueued_at?: string
+          post_id: string
+        }
+        Update: {
+          enqueued_at?: string
+          post_id?: string
+        }
+        Relationships: []
+      }
       post_search: {
         Row: {
           created_at: string
@@ -773,6 +788,7 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      index_posts: { Args: { max_posts?: number }; Returns: number }
       institution_review_notice: { Args: { review: string }; Returns: Json }
       invite_to_group: {
         Args: { target_group: string; target_user: string }

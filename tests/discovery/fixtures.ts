@@ -8,7 +8,19 @@ export function word(prefix = "w"): string {
   return `${prefix}${letters}`;
 }
 
+/** Runs the post-index job (private.index_posts: search documents and hashtags, pg_cron every second on the platform) until the queue is empty; how many posts it took. */
+export async function indexPosts(db: TestDatabase): Promise<number> {
+  let taken = 0;
+  for (;;) {
+    const [row] = await db.admin<{ n: number }[]>`select private.index_posts(1000) as n`;
+    if (!row?.n) return taken;
+    taken += row.n;
+  }
+}
+
+/** search_posts as a client calls it a second or more after the last write: the post-index job has run. */
 export async function searchPosts(db: TestDatabase, actor: Actor, query: string, cursor: string | null = null, pageSize = 20) {
+  await indexPosts(db);
   return db.rpcRows(actor, "search_posts", { query, cursor, page_size: pageSize });
 }
 
@@ -20,7 +32,9 @@ export async function searchGroups(db: TestDatabase, actor: Actor, query: string
   return db.rpcRows(actor, "search_groups", { query, cursor, page_size: pageSize });
 }
 
+/** tag_feed a second or more after the last write (the post-index job has run). */
 export async function tagFeed(db: TestDatabase, actor: Actor, tag: string, cursor: string | null = null, pageSize = 20) {
+  await indexPosts(db);
   return db.rpcRows(actor, "tag_feed", { tag, cursor, page_size: pageSize });
 }
 

@@ -7,7 +7,7 @@ import { anon, idOf, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { setPrivate } from "../people/graph.ts";
 import { createPost, text } from "../posts/fixtures.ts";
-import { postIds, searchPosts, tagFeed, users, word } from "./fixtures.ts";
+import { indexPosts, postIds, searchPosts, tagFeed, users, word } from "./fixtures.ts";
 
 const db = useTestDatabase();
 
@@ -158,6 +158,7 @@ describe("hashtags", () => {
     const post = await createPost(db(), author, {
       blocks: [text(`Morning at #CAFÉ${w.toUpperCase()}, again #${decomposed}! #東京${w} #naïve_${w} #${w}.`)],
     });
+    await indexPosts(db()); // the post-index job writes hashtags (decision 0009)
     const [row] = await db().admin<{ tags: string[] }[]>`
       select array_agg(tag order by tag) as tags from private.post_tags where post_id = ${post.id}`;
     expect(row?.tags).toEqual([`café${w}`, `naïve_${w}`, w, `東京${w}`].sort());
@@ -172,6 +173,7 @@ describe("hashtags", () => {
     const post = await createPost(db(), author, {
       blocks: [text(`C#${w} and https://example.com/#${w}x and #2024 and mail#${w}y`), { type: "text", value: `(#${w}z)` }],
     });
+    await indexPosts(db()); // the post-index job writes hashtags (decision 0009)
     const rows = await db().admin<{ tag: string }[]>`select tag from private.post_tags where post_id = ${post.id}`;
     expect(rows.map((r) => r.tag)).toEqual([`${w}z`]);
   });
@@ -181,6 +183,7 @@ describe("hashtags", () => {
     const w = word("l");
     const long = `${w}${"é".repeat(140)}`;
     const post = await createPost(db(), author, { blocks: [text(`#${long} and #${"7".repeat(120)}x and #${w}b`)] });
+    await indexPosts(db()); // the post-index job writes hashtags (decision 0009)
     const rows = await db().admin<{ tag: string }[]>`select tag from private.post_tags where post_id = ${post.id}`;
     expect(rows.map((r) => r.tag).sort()).toEqual([[...long].slice(0, 100).join(""), `${w}b`].sort());
   });
@@ -212,6 +215,7 @@ describe("hashtags", () => {
         .filter((r) => r.tag === wide || r.tag === narrow)
         .map((r) => ({ tag: r.tag, authors: r.authors }));
     expect(await mine()).toEqual([]); // not before the job runs: no scan per call
+    await indexPosts(db()); // the post-index job writes hashtags (decision 0009)
     await db().admin`select private.refresh_trending_tags()`;
     expect(await mine()).toEqual([
       { tag: wide, authors: 3 },

@@ -80,6 +80,7 @@ describe("every migration, pushed as the hosted non-superuser postgres", () => {
       "media-cleanup",
       "mention-delivery",
       "moderation-outbox",
+      "post-index",
       "prune-notifications",
       "purge-cron-run-details",
       "refresh-trending-tags",

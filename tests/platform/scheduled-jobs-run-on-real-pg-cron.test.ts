@@ -50,6 +50,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       "media-cleanup",
       "mention-delivery",
       "moderation-outbox",
+      "post-index",
       "prune-notifications",
       "purge-cron-run-details",
       "refresh-trending-tags",
@@ -60,7 +61,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     // platform's pg_cron (1.6) and the stand-in take '1 seconds'.
     const schedules = Object.fromEntries(jobs.map((j) => [j.jobname, j.schedule]));
     const standInSchedules = Object.fromEntries(standIn.map((j) => [j.jobname, j.schedule]));
-    for (const name of ["feed-queue-drain", "mention-delivery"]) {
+    for (const name of ["feed-queue-drain", "mention-delivery", "post-index"]) {
       expect(schedules[name]).toBe("* * * * *");
       expect(standInSchedules[name]).toBe("1 seconds");
     }
@@ -69,7 +70,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     expect(extension?.version).toMatch(/^1\.4/);
   });
 
-  it("run: the drains empty their queues, deleted posts leave the inboxes, old notifications and run history go, a missing pg_net is a named failure", async () => {
+  it("run: the drains empty their queues, new posts get search documents, deleted posts leave the inboxes, old notifications and run history go, a missing pg_net is a named failure", async () => {
     const db = hosted as TestDatabase;
     const ann = await db.newUser("cron_ann");
     const bob = await db.newUser("cron_bob");
@@ -114,7 +115,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 9) break;
+      if (runs.length === 10) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
@@ -124,6 +125,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
       ["media-cleanup-now", "failed"],
       ["mention-delivery-now", "succeeded"],
       ["moderation-outbox-now", "failed"],
+      ["post-index-now", "succeeded"],
       ["prune-notifications-now", "succeeded"],
       ["purge-cron-run-details-now", "succeeded"],
       ["refresh-trending-tags-now", "succeeded"],
@@ -135,6 +137,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
       {
         queued: number;
         mentions_queued: number;
+        search_queued: number;
+        indexed: number;
         deleted_noted: number;
         deleted_in_inboxes: number;
         notifications: number;
@@ -144,6 +148,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
     >`
       select (select count(*)::int from private.feed_queue) as queued,
         (select count(*)::int from private.mention_queue) as mentions_queued,
+        (select count(*)::int from private.post_index_queue) as search_queued,
+        (select count(*)::int from private.post_search where post_id = ${post?.id ?? null} and document @@ 'queued'::tsquery) as indexed,
         (select count(*)::int from private.feed_deleted_posts) as deleted_noted,
         (select count(*)::int from private.feed_inbox where post_id = ${gone?.id ?? null}) as deleted_in_inboxes,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,
@@ -152,6 +158,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
     expect(state).toEqual({
       queued: 0,
       mentions_queued: 0,
+      search_queued: 0,
+      indexed: 1,
       deleted_noted: 0,
       deleted_in_inboxes: 0,
       notifications: 1,
