@@ -188,11 +188,13 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
         left join bench.users a on not t.in_group and a.i = t.author_i
         left join bench.active_members m on t.in_group and m.n = t.member_n`,
     );
-    // comments (0.2 per post) and reactions (0.5 per post) on random posts, when those tables exist
+    // comments (0.2 per post), reactions (0.5 per post) and bookmarks (0.05 per post) on random posts, when
+    // those tables exist. Bookmarks so that a feed row's bookmark probe reads an index, as it does in
+    // production, not an empty table (before 2026-12-04 the bench had none).
     const [{ has } = { has: false }] = await sql<{ has: boolean }[]>`select to_regclass('public.reactions') is not null
-      and to_regclass('public.comments') is not null as has`;
+      and to_regclass('public.comments') is not null and to_regclass('public.bookmarks') is not null as has`;
     if (has) {
-      await chunked("comments and reactions", shape.posts, 100_000, async (from, to) => {
+      await chunked("comments, reactions and bookmarks", shape.posts, 100_000, async (from, to) => {
         await sql`insert into public.comments (post_id, author_id, body, created_at, updated_at)
           select md5('bench-post-' || t.pi)::uuid, u.id, 'A benchmark comment ' || t.s, now() - interval '1 hour', now() - interval '1 hour'
           from (select s, 1 + floor(random() * ${U})::int as ui, ${from}::int + floor(random() * (${to}::int - ${from}::int + 1))::int as pi
@@ -204,6 +206,12 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
             now() - interval '1 hour'
           from (select s, 1 + floor(random() * ${U})::int as ui, ${from}::int + floor(random() * (${to}::int - ${from}::int + 1))::int as pi
                 from generate_series(1, ((${to}::int - ${from}::int + 1) / 2)::int) s) t
+          join bench.users u on u.i = t.ui
+          on conflict do nothing`;
+        await sql`insert into public.bookmarks (user_id, post_id, created_at)
+          select u.id, md5('bench-post-' || t.pi)::uuid, now() - interval '1 hour'
+          from (select s, 1 + floor(random() * ${U})::int as ui, ${from}::int + floor(random() * (${to}::int - ${from}::int + 1))::int as pi
+                from generate_series(1, ((${to}::int - ${from}::int + 1) / 20)::int) s) t
           join bench.users u on u.i = t.ui
           on conflict do nothing`;
       });
