@@ -35,6 +35,11 @@ export interface Stats {
    * later sees another machine: on these shared cores its p50 moved 0.15–0.34 ms between runs.
    */
   pk_select_p50_ms?: number;
+  /**
+   * Write cells: the p50 of a bare insert (bare_insert's statement) timed interleaved with this cell
+   * the same way, the denominator of the write ratios (it moved 0.043–0.060 ms between runs).
+   */
+  bare_insert_p50_ms?: number;
 }
 
 /** Was this error a statement cancelled by statement_timeout (SQLSTATE 57014)? */
@@ -136,52 +141,69 @@ export async function measure(
 }
 
 /**
- * The same requests one at a time, timed inside the server instead of at the client. With a baseline
- * (pk_select), each step times one baseline call and one of the cell's, in a random order, and the
- * baseline's p50 comes back as pk_select_p50_ms: the cell's ratios then compare calls made side by
- * side, not cells run minutes apart.
+ * The same requests one at a time, timed inside the server instead of at the client. With baselines
+ * (pk_select; for writes also bare_insert), each step times one call of each baseline and one of the
+ * cell's, in a random order, and each baseline's p50 comes back as <name>_p50_ms: the cell's ratios
+ * then compare calls made side by side, not cells run minutes apart.
  */
 export async function measureInDatabase(
   pools: { api: postgres.Sql; owner: postgres.Sql },
   next: (worker: number, i: number) => Request,
   seconds: number,
-  baseline?: (i: number) => Request,
+  baselines: Baselines = {},
 ): Promise<Stats> {
   const times: number[] = [];
-  const baseTimes: number[] = [];
+  const baseTimes: Record<string, number[]> = {};
   let timeouts = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
-  const timeBaseline = async (i: number) => {
-    if (!baseline) return;
-    const b = baseline(i);
-    baseTimes.push(await serverTime(b.role === "postgres" ? pools.owner : pools.api, b));
-  };
+  const poolOf = (r: Request) => (r.role === "postgres" ? pools.owner : pools.api);
   for (let i = 0; performance.now() < deadline; i++) {
-    const baselineFirst = Math.random() < 0.5;
-    if (baselineFirst) await timeBaseline(i);
-    const r = next(0, i);
-    const t0 = performance.now();
-    try {
-      times.push(await serverTime(r.role === "postgres" ? pools.owner : pools.api, r));
-    } catch (error) {
-      if (!isTimeout(error)) throw error;
-      // the server's time is unknown; the client's is a lower bound of it
-      times.push(performance.now() - t0);
-      timeouts++;
-      break;
+    // the cell (null) and each baseline, shuffled (Fisher–Yates)
+    const order: (keyof Baselines | null)[] = [null, ...(Object.keys(baselines) as (keyof Baselines)[])];
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(Math.random() * (k + 1));
+      [order[k], order[j]] = [order[j] as keyof Baselines | null, order[k] as keyof Baselines | null];
     }
-    if (!baselineFirst) await timeBaseline(i);
+    let timedOut = false;
+    for (const name of order) {
+      if (name !== null) {
+        const b = (baselines[name] as (i: number) => Request)(i);
+        const list = baseTimes[name] ?? [];
+        list.push(await serverTime(poolOf(b), b));
+        baseTimes[name] = list;
+        continue;
+      }
+      const r = next(0, i);
+      const t0 = performance.now();
+      try {
+        times.push(await serverTime(poolOf(r), r));
+      } catch (error) {
+        if (!isTimeout(error)) throw error;
+        // the server's time is unknown; the client's is a lower bound of it
+        times.push(performance.now() - t0);
+        timeouts++;
+        timedOut = true;
+      }
+    }
+    if (timedOut) break;
   }
   // The first calls (plans not yet cached) are warm-up: the first 5, or half of what a slow query had
   // time for (a ~1 s scan gets two calls in a short cell: one is still measured, not none).
   const warmUp = Math.min(5, Math.floor((times.length - timeouts) / 2));
   const stats = summarize(times.slice(warmUp), (performance.now() - started) / 1000, timeouts);
-  if (baseTimes.length > warmUp) {
-    const base = baseTimes.slice(warmUp).sort((a, b) => a - b);
-    stats.pk_select_p50_ms = Math.round(percentile(base, 50) * 1000) / 1000;
+  for (const [name, list] of Object.entries(baseTimes)) {
+    if (list.length <= warmUp) continue;
+    const base = list.slice(warmUp).sort((a, b) => a - b);
+    stats[`${name as keyof Baselines}_p50_ms`] = Math.round(percentile(base, 50) * 1000) / 1000;
   }
   return stats;
+}
+
+/** The statements timed beside an in-db cell, by the name their p50 is reported under. */
+export interface Baselines {
+  pk_select?: (i: number) => Request;
+  bare_insert?: (i: number) => Request;
 }
 
 function summarize(latencies: number[], elapsed: number, timeouts = 0): Stats {

@@ -1,9 +1,10 @@
 -- Discovery: search people, groups and posts; hashtags; mentions (issue 17, docs/search.md).
 -- Objects: extensions pg_trgm and rum (schema extensions); profiles.discoverable; private.post_search (one
 -- full-text document per post) and private.post_tags (hashtags per post), both written by the job
--- private.index_posts() from private.post_index_queue; private.trending_tags_rollup, refreshed by the job private.refresh_trending_tags(); the
--- mention rules (who may be mentioned) and private.mention_queue with its job private.deliver_mentions();
--- the search cursor; RPCs search_people, search_groups, search_posts, tag_feed, trending_tags.
+-- private.index_posts() from private.post_index_queue; private.trending_tags_rollup, refreshed by the
+-- job private.refresh_trending_tags(); the mention rules (who may be mentioned) and
+-- private.mention_queue with its job private.deliver_mentions(); the search cursor; RPCs search_people,
+-- search_groups, search_posts, tag_feed, trending_tags.
 -- Caveats:
 --  * Posts are found under the rules of the feeds: the posts select policy's predicate
 --    (private.can_see_post, removed posts never) less authors the caller mutes, checked at read time,
