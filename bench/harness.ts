@@ -40,6 +40,11 @@ export interface Stats {
    * the same way, the denominator of the write ratios (it moved 0.043–0.060 ms between runs).
    */
   bare_insert_p50_ms?: number;
+  /**
+   * Fan-out-on-read cells: the p50 of the home feed page of the same reader timed interleaved with
+   * this cell the same way, the denominator of the pull / home ratios.
+   */
+  home_feed_p50_ms?: number;
 }
 
 /** Was this error a statement cancelled by statement_timeout (SQLSTATE 57014)? */
@@ -204,6 +209,7 @@ export async function measureInDatabase(
 export interface Baselines {
   pk_select?: (i: number) => Request;
   bare_insert?: (i: number) => Request;
+  home_feed?: (i: number) => Request;
 }
 
 function summarize(latencies: number[], elapsed: number, timeouts = 0): Stats {
@@ -230,6 +236,8 @@ export interface Scenario {
   what: string;
   /** run without the throttle triggers (sql/79_throttles.sql) */
   throttlesOff?: boolean;
+  /** in db, time this home_feed scenario's call for the same step (the same reader) beside each call */
+  besideHome?: string;
   next: (worker: number, i: number) => Request;
 }
 

@@ -353,6 +353,7 @@ async function main(): Promise<void> {
       {
         name: "pull_feed_page1",
         what: "baseline (a): the same page by fan-out on read (lateral top-k, indexed)",
+        besideHome: "home_feed_page1",
         next: (w, i) => pull(pickTypical(w, i)),
       },
       {
@@ -375,13 +376,23 @@ async function main(): Promise<void> {
         what: "home_feed first page, readers following ≥ 500 accounts",
         next: (w, i) => home(pickHeavy(w, i)),
       },
-      { name: "pull_feed_heavy_reader", what: "fan-out on read, readers following ≥ 500 accounts", next: (w, i) => pull(pickHeavy(w, i)) },
+      {
+        name: "pull_feed_heavy_reader",
+        what: "fan-out on read, readers following ≥ 500 accounts",
+        besideHome: "home_feed_heavy_reader",
+        next: (w, i) => pull(pickHeavy(w, i)),
+      },
       {
         name: "home_feed_light_reader",
         what: "home_feed first page, readers following ≤ 20 accounts",
         next: (w, i) => home(pickLight(w, i)),
       },
-      { name: "pull_feed_light_reader", what: "fan-out on read, readers following ≤ 20 accounts", next: (w, i) => pull(pickLight(w, i)) },
+      {
+        name: "pull_feed_light_reader",
+        what: "fan-out on read, readers following ≤ 20 accounts",
+        besideHome: "home_feed_light_reader",
+        next: (w, i) => pull(pickLight(w, i)),
+      },
       {
         name: "group_feed_page1",
         what: "group_feed first page of a public group",
@@ -708,8 +719,8 @@ async function main(): Promise<void> {
         }
       }
       // the same statements timed inside the server (EXPLAIN ANALYZE), one at a time, each step beside
-      // a pk_select call and, for writes, a bare insert (the denominators of the cell's ratios,
-      // measured side by side)
+      // a pk_select call, for writes a bare insert, for fan-out on read the same reader's home feed
+      // page (the denominators of the cell's ratios, measured side by side)
       const pk = scenarios.find((sc) => sc.name === "pk_select");
       const bare = scenarios.find((sc) => sc.name === "bare_insert");
       for (const sc of list) {
@@ -718,6 +729,8 @@ async function main(): Promise<void> {
         const baselines: Baselines = {};
         if (pk && sc !== pk) baselines.pk_select = (i) => pk.next(0, i);
         if (bare && phase === "writes" && sc !== bare) baselines.bare_insert = (i) => bare.next(0, i);
+        const home = scenarios.find((other) => other.name === sc.besideHome);
+        if (home) baselines.home_feed = (i) => home.next(0, i);
         record(sc.name, sc.what, "db", await measureInDatabase(pools, sc.next, Math.max(1, seconds), baselines), state);
       }
       await setThrottles(true);
@@ -817,6 +830,8 @@ async function main(): Promise<void> {
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     // pk_select timed side by side with the cell (measureInDatabase's baseline)
     const pkBeside = (n: string) => db(n).pk_select_p50_ms ?? db("pk_select").p50_ms;
+    // the same reader's home page timed side by side with a fan-out-on-read cell
+    const homeBeside = (pull: string, home: string) => db(pull).home_feed_p50_ms ?? db(home).p50_ms;
     const ratios = {
       home_p50_vs_rls_off: ratio(c1("home_feed_page1").p50_ms, c1("home_feed_page1_rls_off").p50_ms),
       home_p50_vs_pk_select: ratio(c1("home_feed_page1").p50_ms, c1("pk_select").p50_ms),
@@ -831,7 +846,7 @@ async function main(): Promise<void> {
       in_db_home_p50_vs_rls_off: ratio(db("home_feed_page1").p50_ms, db("home_feed_page1_rls_off").p50_ms),
       in_db_home_p50_vs_pk_select: ratio(db("home_feed_page1").p50_ms, pkBeside("home_feed_page1")),
       in_db_page20_vs_page1_p50: ratio(db("home_feed_page20").p50_ms, db("home_feed_page1").p50_ms),
-      in_db_pull_vs_home_typical_p50: ratio(db("pull_feed_page1").p50_ms, db("home_feed_page1").p50_ms),
+      in_db_pull_vs_home_typical_p50: ratio(db("pull_feed_page1").p50_ms, homeBeside("pull_feed_page1", "home_feed_page1")),
       in_db_tutorial_vs_home_typical_p50: ratio(db("tutorial_feed_page1").p50_ms, db("home_feed_page1").p50_ms),
       in_db_home_p99_vs_pk_select: ratio(db("home_feed_page1").p99_ms, pkBeside("home_feed_page1")),
       in_db_home_heavy_p50_vs_pk_select: ratio(db("home_feed_heavy_reader").p50_ms, pkBeside("home_feed_heavy_reader")),
@@ -841,8 +856,14 @@ async function main(): Promise<void> {
       in_db_group_feed_p50_vs_pk_select: ratio(db("group_feed_page1").p50_ms, pkBeside("group_feed_page1")),
       in_db_profile_feed_p50_vs_pk_select: ratio(db("profile_feed_page1").p50_ms, pkBeside("profile_feed_page1")),
       in_db_home_with_queue_20_vs_drained_p50: ratio(db("home_feed_page1_queue_20").p50_ms, db("home_feed_page1").p50_ms),
-      in_db_pull_vs_home_heavy_p50: ratio(db("pull_feed_heavy_reader").p50_ms, db("home_feed_heavy_reader").p50_ms),
-      in_db_pull_vs_home_light_p50: ratio(db("pull_feed_light_reader").p50_ms, db("home_feed_light_reader").p50_ms),
+      in_db_pull_vs_home_heavy_p50: ratio(
+        db("pull_feed_heavy_reader").p50_ms,
+        homeBeside("pull_feed_heavy_reader", "home_feed_heavy_reader"),
+      ),
+      in_db_pull_vs_home_light_p50: ratio(
+        db("pull_feed_light_reader").p50_ms,
+        homeBeside("pull_feed_light_reader", "home_feed_light_reader"),
+      ),
       // a bare insert timed side by side with the post (measureInDatabase's baseline)
       in_db_post_ordinary_vs_bare_insert_p50: ratio(
         db("post_create_ordinary").p50_ms,
@@ -1004,7 +1025,8 @@ function markdown(
     "the p99 as multiples of pk_select's p50: in the rows `c1` and `c8`, of the pk_select cell of that column; in the",
     "rows `db`, of pk_select calls timed side by side with the cell's (one of each per step, in a random order), so",
     "that a cell and its denominator see the same machine; the write cells also time a bare insert beside theirs, the",
-    "denominator of the ordinary post's ratio. `≥`: some requests of the cell were",
+    "denominator of the ordinary post's ratio, and the fan-out-on-read cells the same reader's home page beside theirs,",
+    "the denominator of the pull / home ratios. `≥`: some requests of the cell were",
     "cancelled by the impersonated role's statement_timeout (8 s for authenticated, as on the platform), each worker",
     "stopping at its first; their latencies are lower bounds (only full-scan baselines get there).",
     "",
