@@ -9,14 +9,7 @@ export function word(prefix = "w"): string {
 }
 
 /** Runs the post-index job (private.index_posts: search documents and hashtags, pg_cron every second on the platform) until the queue is empty; how many posts it took. */
-export async function indexPosts(db: TestDatabase): Promise<number> {
-  let taken = 0;
-  for (;;) {
-    const [row] = await db.admin<{ n: number }[]>`select private.index_posts(1000) as n`;
-    if (!row?.n) return taken;
-    taken += row.n;
-  }
-}
+export const indexPosts = (db: TestDatabase) => runUntilEmpty(db, "private.index_posts(1000)");
 
 /** search_posts as a client calls it a second or more after the last write: the post-index job has run. */
 export async function searchPosts(db: TestDatabase, actor: Actor, query: string, cursor: string | null = null, pageSize = 20) {
@@ -53,10 +46,13 @@ export function mentioning(value: string, people: { id: string; name: string }[]
 }
 
 /** Runs the mention-delivery job (private.deliver_mentions, pg_cron every second on the platform) until the queue is empty; how many rows it took. */
-export async function deliverMentions(db: TestDatabase): Promise<number> {
+export const deliverMentions = (db: TestDatabase) => runUntilEmpty(db, "private.deliver_mentions(1000)");
+
+/** Runs a queue job's call (returning how many rows it took) until it takes nothing; the total. */
+async function runUntilEmpty(db: TestDatabase, call: string): Promise<number> {
   let taken = 0;
   for (;;) {
-    const [row] = await db.admin<{ n: number }[]>`select private.deliver_mentions(1000) as n`;
+    const [row] = await db.admin.unsafe<{ n: number }[]>(`select ${call} as n`);
     if (!row?.n) return taken;
     taken += row.n;
   }

@@ -4,18 +4,13 @@
 // post leaves nothing behind, and an edit or a delete racing a run of the job is never lost: each race
 // below holds one side's transaction open, proves the other side waits or passes over, then commits;
 // the job never waits on a post, so neither race can deadlock.
-import postgres from "postgres";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Actor, anon, useTestDatabase } from "../helpers/db.ts";
+import { useHeldTransactions } from "../helpers/held-transactions.ts";
 import { indexPosts, word } from "./fixtures.ts";
 
 describe("search documents are written by a job", () => {
   const db = useTestDatabase();
-  const connections: postgres.Sql[] = [];
-  afterAll(async () => {
-    for (const c of connections) await c.end();
-  });
-
   /** search_posts as anon right now, without running the job first (the fixture's searchPosts runs it). */
   const found = async (w: string) =>
     ((await db().rpcRows(anon, "search_posts", { query: w })) as { post_id: string }[]).map((r) => r.post_id);
@@ -35,37 +30,9 @@ describe("search documents are written by a job", () => {
   const documents = async (postId: string) =>
     (await db().admin<{ n: number }[]>`select count(*)::int as n from private.post_search where post_id = ${postId}`)[0]?.n;
 
-  /** A transaction held open on its own connection, as the actor (PostgREST-shaped) or as the owner. */
-  async function held(actor: Actor | null) {
-    const sql = postgres(db().url, { max: 1, onnotice: () => {} });
-    connections.push(sql);
-    const conn = await sql.reserve();
-    await conn`begin`;
-    if (actor)
-      await conn`select set_config('search_path', '"public", "extensions"', true),
-        set_config('role', ${actor.role}, true), set_config('request.jwt.claims', ${JSON.stringify(actor.claims)}, true)`;
-    return {
-      run: (text: string) => conn.unsafe(text),
-      commit: async () => {
-        await conn`commit`;
-        conn.release();
-      },
-    };
-  }
-
-  /** Some backend is waiting for a lock while running a statement that contains `text`. */
-  async function waitsOnLock(text: string): Promise<boolean> {
-    for (let i = 0; i < 100; i++) {
-      const [row] = await db().admin<{ waiting: boolean }[]>`
-        select exists (
-          select from pg_stat_activity a
-          where a.wait_event_type = 'Lock' and a.query like ${`%${text}%`} and a.pid <> pg_backend_pid()
-        ) as waiting`;
-      if (row?.waiting) return true;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return false;
-  }
+  const races = useHeldTransactions();
+  const held = (actor: Actor | null) => races.held(db(), actor);
+  const waitsOnLock = (text: string) => races.waitsOnLock(db(), text);
 
   it("finds a new post once the job has run, not before, and a second run takes nothing", async () => {
     const author = await db().newUser("indexed_author");

@@ -3,50 +3,15 @@
 // flight: a fan-out in the posting transaction, a queue drain, an inbox rebuild. Each test holds one
 // side's transaction open at the exact point of the race, proves the other side waits for it (a lock
 // not granted), then commits and looks at the inbox itself. Both orders, for each kind of delivery.
-import postgres from "postgres";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Actor, type TestDatabase, useTestDatabase } from "../helpers/db.ts";
+import { useHeldTransactions } from "../helpers/held-transactions.ts";
 import { follow, idOf } from "../people/graph.ts";
 import { feedSettings, post, textContent } from "./world.ts";
 
 describe("the end of a follow waits for deliveries in flight and leaves no row behind", () => {
   const db = useTestDatabase();
-  const connections: postgres.Sql[] = [];
-  afterAll(async () => {
-    for (const c of connections) await c.end();
-  });
-
-  /** A transaction held open on its own connection, as the actor (PostgREST-shaped) or as the owner. */
-  async function held(d: TestDatabase, actor: Actor | null) {
-    const sql = postgres(d.url, { max: 1, onnotice: () => {} });
-    connections.push(sql);
-    const conn = await sql.reserve();
-    await conn`begin`;
-    if (actor)
-      await conn`select set_config('search_path', '"public", "extensions"', true),
-        set_config('role', ${actor.role}, true), set_config('request.jwt.claims', ${JSON.stringify(actor.claims)}, true)`;
-    return {
-      run: (text: string) => conn.unsafe(text),
-      commit: async () => {
-        await conn`commit`;
-        conn.release();
-      },
-    };
-  }
-
-  /** Some backend is waiting for a lock while running a statement that contains `text`. */
-  async function waitsOnLock(d: TestDatabase, text: string): Promise<boolean> {
-    for (let i = 0; i < 100; i++) {
-      const [row] = await d.admin<{ waiting: boolean }[]>`
-        select exists (
-          select from pg_stat_activity a
-          where a.wait_event_type = 'Lock' and a.query like ${`%${text}%`} and a.pid <> pg_backend_pid()
-        ) as waiting`;
-      if (row?.waiting) return true;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return false;
-  }
+  const { held, waitsOnLock } = useHeldTransactions();
 
   /** The reader's inbox rows of the author's profile posts. */
   async function inboxOf(d: TestDatabase, reader: Actor, author: Actor): Promise<string[]> {
