@@ -1,6 +1,7 @@
 // A world around one account about to be deleted, built through the API as clients do, and the checks
 // that the erasure left nothing behind and every counter exact.
 import { expect } from "vitest";
+import { indexPosts } from "../discovery/fixtures.ts";
 import { createGroup, type GroupRow } from "../groups/fixtures.ts";
 import type { Actor, TestDatabase } from "../helpers/db.ts";
 import { send, startConversation } from "../messaging/dm.ts";
@@ -58,6 +59,11 @@ export async function buildWorld(db: TestDatabase, tag: string): Promise<World> 
   await createPost(db, friend, {
     blocks: [{ type: "text", value: "hi @victim", meta: { mentions: [{ user_id: victim.user?.id, start: 3, end: 10 }] } }],
   });
+  await indexPosts(db); // the post-index job has run (decision 0009): the victim's tags and search document exist
+  const [indexed] = await db.admin<{ tags: number; documents: number }[]>`select
+    (select count(*)::int from private.post_tags where post_id = ${victimPost.id}) as tags,
+    (select count(*)::int from private.post_search where post_id = ${victimPost.id}) as documents`;
+  expect(indexed).toEqual({ tags: 1, documents: 1 });
   await comment(db, friend, victimPost.id, "nice");
   await react(db, friend, "love", { post_id: victimPost.id });
   await bookmark(db, friend, victimPost.id);
@@ -126,9 +132,11 @@ export async function rowsNaming(db: TestDatabase, userId: string): Promise<Reco
     "private.rate_limit_buckets.user_id": "select count(*)::int as n from private.rate_limit_buckets where user_id = $1",
     "private.post_tags.author_id": "select count(*)::int as n from private.post_tags where author_id = $1",
     "private.mention_queue": "select count(*)::int as n from private.mention_queue where recipient_id = $1 or author_id = $1",
-    // a deleted post's search document and tags go with it (no foreign key: posts_discovery_after_delete)
+    // a deleted post's search document, tags and index queue row go with it (no foreign key: posts_discovery_after_delete)
     "private.post_search (orphans)":
       "select count(*)::int as n from private.post_search s where not exists (select from public.posts p where p.id = s.post_id) and $1::uuid is not null",
+    "private.post_index_queue (orphans)":
+      "select count(*)::int as n from private.post_index_queue q where not exists (select from public.posts p where p.id = q.post_id) and $1::uuid is not null",
     "private.post_tags (orphans)":
       "select count(*)::int as n from private.post_tags t where not exists (select from public.posts p where p.id = t.post_id) and $1::uuid is not null",
     "storage.objects": "select count(*)::int as n from storage.objects where owner_id = $1::text or name like $1::text || '/%'",
