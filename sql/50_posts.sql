@@ -326,7 +326,7 @@ create trigger posts_before_update
 
 -- profiles.posts_count: once per statement and profile, under row locks taken in id order. Inserts
 -- are counted by private.posts_count_and_fan_out (sql/60_feeds.sql), the one statement trigger after
--- insert on posts, which fans the posts out under the same row lock (issue 16).
+-- insert on posts, which starts the posts' fan-out under the same row lock (issue 16).
 
 create function private.posts_count_deleted()
 returns trigger

@@ -1,8 +1,9 @@
 -- Feeds, the store and the write side: the per-user home-feed inbox (fanned out on write), the fan-out
 -- queue for big authors, the backfill on a new follow or join, and the tidying triggers.
 -- Objects: private.feed_settings, private.feed_inbox, private.feed_inbox_state,
--- private.feed_big_authors, private.feed_big_groups, private.feed_queue, private.feed_deleted_posts;
--- the fan-out, queue drain, backfill and cleanup triggers, the purge of deleted posts. The read path
+-- private.feed_big_authors, private.feed_big_groups, private.feed_queue, private.feed_delivery_queue,
+-- private.feed_deleted_posts; the fan-out, delivery job, queue drain, backfill and cleanup triggers,
+-- the purge of deleted posts. The read path
 -- (pull query, home/group/profile feeds) is sql/61_feed_reads.sql.
 -- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
 --  * The inbox holds ids only. Reads check every row against what changes without a write to hang a
@@ -10,7 +11,10 @@
 --    author not muted now, no block), so those are right at once. The end of a follow deletes the
 --    author's profile posts from the reader's inbox instead, ordered with every delivery in flight
 --    (private.feed_on_follows_ended): reads trust the inbox for profile posts (issue 16).
---  * Authors with more than feed_settings.queue_threshold followers are fanned out asynchronously:
+--  * A post reaches its author's inbox in the posting transaction and its readers' inboxes by the
+--    feed-delivery job (private.deliver_feed_posts, every second): a follower sees an ordinary post
+--    within about a second, and posting costs a few rows whatever the author's audience (decision 0010).
+--  * Authors with more than feed_settings.queue_threshold followers are fanned out author by author:
 --    their posts wait in private.feed_queue until private.drain_feed_queue (a pg_cron job every second)
 --    delivers them; until then every home-feed read takes them from the queue, so the feed is right at
 --    once. Groups above the threshold are never fanned out: a big group posts too often to copy every
@@ -31,7 +35,7 @@ create table private.feed_settings (
   constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0 and trim_one_in > 0 and rebuild_size > 0)
 );
 insert into private.feed_settings default values;
-comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain instead of in the posting transaction; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims), rebuild_size (newest candidates copied when a dormant reader returns; older pages come from the pull query).';
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain, author by author, and merged into home feeds from the queue until then, instead of by the feed-delivery job; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims), rebuild_size (newest candidates copied when a dormant reader returns; older pages come from the pull query).';
 
 create table private.feed_inbox (
   user_id uuid not null,
@@ -54,7 +58,7 @@ create table private.feed_big_authors (
   created_at timestamptz not null default now(),
   constraint feed_big_authors_pkey primary key (author_id)
 );
-comment on table private.feed_big_authors is 'Authors whose profile posts are fanned out by the queue drain, not in the posting transaction (flagged once their followers exceed queue_threshold; sticky).';
+comment on table private.feed_big_authors is 'Authors whose profile posts are fanned out by the queue drain, not by the feed-delivery job (flagged once their followers exceed queue_threshold; sticky).';
 
 create table private.feed_big_groups (
   group_id uuid not null,
@@ -76,6 +80,18 @@ comment on table private.feed_queue is 'Posts of big authors waiting for their f
 -- the read merges the queue in feed order; the drain takes the oldest first
 create index feed_queue_created_idx on private.feed_queue (created_at desc, post_id desc);
 create index feed_queue_enqueued_idx on private.feed_queue (enqueued_at, post_id);
+
+-- Ordinary posts are delivered to their readers by a job, not by the posting transaction (decision
+-- 0010): the posting transaction writes its author's own inbox row and one row here; the
+-- feed-delivery job (private.deliver_feed_posts, every second) fans the posts out in batches.
+create table private.feed_delivery_queue (
+  post_id uuid not null,
+  enqueued_at timestamptz not null default clock_timestamp(),
+  constraint feed_delivery_queue_pkey primary key (post_id),
+  constraint feed_delivery_queue_post_id_fkey foreign key (post_id) references public.posts (id) on delete cascade
+);
+comment on table private.feed_delivery_queue is 'Posts of ordinary authors and groups not yet fanned out to their readers'' inboxes (private.deliver_feed_posts, the feed-delivery pg_cron job every second). Home-feed reads do not look here: a follower sees such a post once the job has run (the author at once). Normally empty between runs; a growing queue means the job is not running (docs/operations.md).';
+create index feed_delivery_queue_enqueued_idx on private.feed_delivery_queue (enqueued_at, post_id);
 
 -- Fan-out only to readers active recently (issue 16; Mastodon does the same with 7 days). A feed
 -- read is a GET (read-only transaction), so it cannot mark its reader; the custom access token hook
@@ -226,8 +242,8 @@ begin
   -- One statement per kind of source, planned for this author or group at every call (custom plans:
   -- the drain delivers one big author's post to thousands, where hashing the readers seen in 7 days
   -- beats a probe per follower; a generic plan, made for the average source, would probe). Planning
-  -- is a millisecond against seconds of delivery. Ordinary posts never come here: the posts trigger
-  -- (private.posts_count_and_fan_out) delivers them with a probe per recipient.
+  -- is a millisecond against seconds of delivery. Ordinary posts never come here: the delivery job
+  -- (private.deliver_feed_posts) fans a batch of them out in one statement, a probe per recipient.
   if feed_deliver_post.group_id is null then
     with ins as (
       insert into private.feed_inbox (user_id, created_at, post_id)
@@ -267,11 +283,11 @@ begin
   return delivered;
 end
 $$;
-comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), those seen in the last 7 days (private.feed_readers): called by the queue drain for big authors (ordinary posts are delivered by private.posts_count_and_fan_out, the same rules set-wise). About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
+comment on function private.feed_deliver_post(uuid, uuid, uuid, timestamptz) is 'Fan-out of one post: into the inboxes of the author''s accepted followers (a profile post) or of the group''s active members and followers (a group post), those seen in the last 7 days (private.feed_readers): called by the queue drain for big authors (ordinary posts are delivered by private.deliver_feed_posts, the same rules set-wise). About one recipient in feed_settings.trim_one_in (256), at random, has its inbox trimmed to the cap (amortized trimming: one index scan of inbox_cap entries per trim_one_in deliveries). Returns how many inboxes received it.';
 
--- One statement trigger after insert on posts: the authors' posts_count, then the fan-out (issue 16).
--- It replaces a row trigger (fan-out) plus a statement trigger (counter): one trigger call per
--- statement, and the row lock that orders the fan-out with follows is the counter update's own.
+-- One statement trigger after insert on posts: the authors' posts_count, then the start of the
+-- fan-out (issue 16): one trigger call per statement, and the row lock that orders the posts with
+-- follows is the counter update's own.
 create function private.posts_count_and_fan_out()
 returns trigger
 language plpgsql
@@ -284,8 +300,6 @@ declare
   group_posts boolean;
   threshold integer;
   one_in integer;
-  seen_since timestamptz := now() - interval '7 days';
-  to_trim uuid[];
   reader uuid;
 begin
   select count(distinct n.author_id) > 1, coalesce(bool_or(n.group_id is not null), false), min(s.queue_threshold), min(s.trim_one_in)
@@ -293,10 +307,11 @@ begin
   from new_rows n cross join private.feed_settings s;
   -- profiles.posts_count, under row locks taken in author id order (two inserts of several authors
   -- never deadlock; a client inserts as one author, so the update alone takes its one lock). This
-  -- lock also serializes the fan-out with follows of the author (they lock the same row first,
-  -- private.lock_profiles, and update its counters): the statements below run after it, each with a
-  -- fresh snapshot, so either the fan-out sees the new follower or the follow's backfill sees this
-  -- post. Groups likewise: joins and group follows update the group's row (member and follower counts).
+  -- lock also orders this transaction with follows of the author (they lock the same row first,
+  -- private.lock_profiles, and update its counters): a follow that took it first commits before
+  -- these posts do, so the delivery job, which runs after their commit, sees the new follower; a
+  -- follow that waited for it backfills in a later statement, whose snapshot sees these posts.
+  -- Groups likewise: joins and group follows update the group's row (member and follower counts).
   if many_authors then
     perform private.lock_profile_rows(array(select n.author_id from new_rows n));
   end if;
@@ -326,51 +341,33 @@ begin
   where n.group_id is null
     and (exists (select from private.feed_big_authors ba where ba.author_id = n.author_id)
       or n.author_id in (select fl.author_id from flagged fl));
-  -- The rest, in one statement: every post into its author's inbox; an ordinary author's profile post
-  -- to its accepted followers; an ordinary group's post to its active members and followers; only
-  -- readers seen in the last 7 days, as private.feed_deliver_post. The readers' mark is read by a
-  -- primary-key probe per recipient (a scalar sub-select): as a join, the generic plan hashed all of
-  -- feed_readers for every post (issue 16: 9 of an ordinary post's ~10 ms at scale 0.1).
-  -- The rebuild lock first (shared; see feed_deliver_post).
+  -- Every post into its author's own inbox, here (the author sees it at once). The rest is the
+  -- feed-delivery job's (decision 0010): an ordinary author's profile post and an ordinary group's
+  -- post wait in private.feed_delivery_queue; a big author's profile post is in the queue above; a
+  -- big group's post goes nowhere (merged at read time). The rebuild lock first (shared; see
+  -- feed_deliver_post): a rebuild of the author's own inbox never misses this row.
   perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
-  with ins as (
-    insert into private.feed_inbox (user_id, created_at, post_id)
-    select n.author_id, n.created_at, n.id
-    from new_rows n
-    union all
-    select f.follower_id, n.created_at, n.id
-    from new_rows n
-    join public.follows f on f.followee_id = n.author_id and f.status = 'accepted'
-    where n.group_id is null
-      and not exists (select from private.feed_big_authors ba where ba.author_id = n.author_id)
-      and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = f.follower_id) > seen_since
-    union all
-    select m.user_id, n.created_at, n.id
-    from new_rows n
-    cross join lateral (
-      select gm.user_id from public.group_members gm where gm.group_id = n.group_id and gm.status = 'active'
-      union
-      select gf.user_id from public.group_follows gf where gf.group_id = n.group_id
-    ) m
-    where n.group_id is not null and m.user_id <> n.author_id
-      and not exists (select from private.feed_big_groups bg where bg.group_id = n.group_id)
-      and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = m.user_id) > seen_since
-    -- No ON CONFLICT (a speculative insertion per row, issue 16): no row can exist yet. The posts are
-    -- new and uncommitted, so no other transaction can have delivered them; the three branches are
-    -- disjoint (the author; followers, never the author (follows_followee_id_not_follower), of
-    -- profile posts; members and group followers but the author, deduplicated, of group posts).
-    returning user_id
-  )
-  select array_agg(distinct ins.user_id) filter (where random() < 1.0 / one_in) into to_trim from ins;
-  if to_trim is not null then
-    foreach reader in array to_trim loop
+  -- No ON CONFLICT (a speculative insertion per row): the posts are new and uncommitted, so no
+  -- other transaction can have delivered them.
+  insert into private.feed_inbox (user_id, created_at, post_id)
+  select n.author_id, n.created_at, n.id from new_rows n;
+  insert into private.feed_delivery_queue (post_id)
+  select n.id
+  from new_rows n
+  where case when n.group_id is null
+    then not exists (select from private.feed_big_authors ba where ba.author_id = n.author_id)
+    else not exists (select from private.feed_big_groups bg where bg.group_id = n.group_id)
+  end;
+  -- the author's inbox, trimmed about once per trim_one_in posts (amortized, as every delivery)
+  if random() < 1.0 / one_in then
+    for reader in select distinct n.author_id from new_rows n loop
       perform private.trim_feed_inbox(reader);
     end loop;
   end if;
   return null;
 end
 $$;
-comment on function private.posts_count_and_fan_out() is 'Statement trigger after insert on posts: adds the posts to their authors'' posts_count (row locks in id order), then fans them out: each post into its author''s inbox; a big author''s profile post into private.feed_queue (for private.drain_feed_queue), a big group''s post nowhere else (merged at read time), any other post into the inboxes of its readers seen in the last 7 days (accepted followers, or active members and followers of the group). Flags authors and groups grown past queue_threshold. About one recipient in trim_one_in has its inbox trimmed.';
+comment on function private.posts_count_and_fan_out() is 'Statement trigger after insert on posts: adds the posts to their authors'' posts_count (row locks in id order), puts each post into its author''s inbox, and queues the rest of the fan-out: a big author''s profile post into private.feed_queue (for private.drain_feed_queue), a big group''s post nowhere (merged at read time), any other post into private.feed_delivery_queue (for private.deliver_feed_posts). Flags authors and groups grown past queue_threshold. About one statement in trim_one_in trims its authors'' inboxes.';
 
 -- The drain and the end of a follow (private.feed_on_follows_ended) meet on one advisory lock per
 -- big author: the drain takes it exclusively before it reads the author's followers, the end of a
@@ -423,6 +420,81 @@ begin
 end
 $$;
 comment on function private.drain_feed_queue(integer) is 'Delivers up to max_posts queued posts of big sources to their readers'' inboxes and dequeues them, holding each author''s drain lock (private.feed_author_drain_key) exclusively; returns how many. Run by the feed-queue-drain pg_cron job every second (docs/operations.md), or by hand.';
+
+-- The delivery of ordinary posts (decision 0010). One run takes a batch from the delivery queue and
+-- fans it out in one statement: each profile post to its
+-- author's accepted followers, each group post to the group's active members and followers (but
+-- its author, deduplicated), only readers seen in the last 7 days, the readers' mark read by a
+-- primary-key probe per recipient (as a join, a generic plan would hash all of feed_readers).
+-- ON CONFLICT DO NOTHING: a follow accepted after the post committed has backfilled it already.
+-- It runs under the delivery lock, taken exclusively; the end of a follow takes it shared before it
+-- deletes the author's rows (private.feed_on_follows_ended), so no delivery puts a row back after
+-- that delete. One lock, not one per author: a batch covers hundreds of authors, and an account
+-- deletion ends thousands of follows (each advisory lock is an entry in the shared lock table).
+-- An unfollow waits for at most one run.
+create function private.deliver_feed_posts(max_posts integer default 1000)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  picked uuid[];
+  one_in integer := (select s.trim_one_in from private.feed_settings s);
+  seen_since timestamptz := now() - interval '7 days';
+  to_trim uuid[];
+  reader uuid;
+begin
+  perform pg_advisory_xact_lock(hashtextextended('feed_delivery', 0));
+  -- Oldest first; SKIP LOCKED keeps a second run (by hand, beside the job) off this one's rows.
+  -- Delivery and dequeue commit together; a post deleted meanwhile waits for this transaction
+  -- (its cascade deletes the locked queue row) and its rows are then purged as any deleted post's.
+  picked := array(
+    select dq.post_id
+    from private.feed_delivery_queue dq
+    order by dq.enqueued_at, dq.post_id
+    limit deliver_feed_posts.max_posts
+    for update skip locked
+  );
+  if cardinality(picked) = 0 then
+    return 0;
+  end if;
+  -- shared with every fan-out, exclusive for a rebuild (see feed_deliver_post)
+  perform pg_advisory_xact_lock_shared(hashtextextended('feed_inbox_rebuild', 0));
+  with ins as (
+    insert into private.feed_inbox (user_id, created_at, post_id)
+    select f.follower_id, p.created_at, p.id
+    from public.posts p
+    join public.follows f on f.followee_id = p.author_id and f.status = 'accepted'
+    where p.id = any (picked) and p.group_id is null
+      and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = f.follower_id) > seen_since
+    union all
+    select m.user_id, p.created_at, p.id
+    from public.posts p
+    cross join lateral (
+      select gm.user_id from public.group_members gm where gm.group_id = p.group_id and gm.status = 'active'
+      union
+      select gf.user_id from public.group_follows gf where gf.group_id = p.group_id
+    ) m
+    where p.id = any (picked) and p.group_id is not null and m.user_id <> p.author_id
+      -- a group flagged big since: its posts are merged at read time
+      and not exists (select from private.feed_big_groups bg where bg.group_id = p.group_id)
+      and (select fr.last_seen_at from private.feed_readers fr where fr.user_id = m.user_id) > seen_since
+    on conflict do nothing
+    returning user_id
+  )
+  select array_agg(distinct ins.user_id) filter (where random() < 1.0 / one_in) into to_trim from ins;
+  if to_trim is not null then
+    foreach reader in array to_trim loop
+      perform private.trim_feed_inbox(reader);
+    end loop;
+  end if;
+  delete from private.feed_delivery_queue dq where dq.post_id = any (picked);
+  return cardinality(picked);
+end
+$$;
+comment on function private.deliver_feed_posts(integer) is 'Fans out up to max_posts queued ordinary posts (oldest first) into the inboxes of their readers seen in the last 7 days (an author''s accepted followers; a group''s active members and followers but the author) and dequeues them, under the delivery lock (exclusive; the end of a follow takes it shared); returns how many posts. About one recipient in trim_one_in has its inbox trimmed. Run by the feed-delivery pg_cron job every second (docs/operations.md), or by hand.';
 
 create trigger posts_count_and_fan_out
   after insert on public.posts
@@ -573,15 +645,15 @@ create trigger follows_feed
 -- The end of a follow (unfollow, a follower removed, a block, a deleted account) deletes the
 -- author's profile posts from the reader's inbox, and the home feed trusts the inbox for them (no
 -- follows probe per row, issue 16). So no racing delivery may put a row back after the delete:
---  * the posting transaction's fan-out holds the author's profile row (its posts_count update) from
---    before it reads the followers to its commit; the delete runs after taking the same rows;
+--  * the delivery job holds the delivery lock (exclusive) from before it reads the followers to its
+--    commit; the delete takes it shared;
 --  * a queue drain holds the author's drain lock (exclusive) likewise; the delete takes it shared;
 --  * an inbox rebuild holds the rebuild lock exclusively; the delete takes it shared.
 -- Each lock is taken before the delete statement, whose snapshot (read committed) then sees what
 -- the delivery committed; a delivery that waited for this transaction reads the followers after
--- its commit and does not see the follow. The drain locks come first, before any row lock: an
--- unfollow waiting for a big author's drain (seconds) does not hold up the author's next post or
--- other follows of the author. This trigger must fire before follows_count_deleted (which takes the
+-- its commit and does not see the follow. The delivery and drain locks come first, before any row
+-- lock: an unfollow waiting for a big author's drain (seconds) does not hold up the author's next
+-- post or other follows of the author. This trigger must fire before follows_count_deleted (which takes the
 -- same row locks): after-statement triggers fire in name order, hence its name.
 create function private.feed_on_follows_ended()
 returns trigger
@@ -597,6 +669,8 @@ begin
   if not exists (select from old_rows o where o.status = 'accepted') then
     return null;
   end if;
+  -- the delivery job's lock (it takes no other advisory lock but the rebuild lock, shared)
+  perform pg_advisory_xact_lock_shared(hashtextextended('feed_delivery', 0));
   -- the drain locks of the big authors among them, in key order
   select coalesce(array_agg(distinct private.feed_author_drain_key(o.followee_id)), '{}') into locked
   from old_rows o join private.feed_big_authors ba on ba.author_id = o.followee_id
@@ -630,7 +704,7 @@ begin
   return null;
 end
 $$;
-comment on function private.feed_on_follows_ended() is 'Statement trigger after follows end: deletes the followees'' profile posts from the followers'' inboxes, after waiting for any delivery of those posts in flight (the authors'' drain locks, their profile rows, the rebuild lock), so that the inbox holds no post of an author the reader no longer follows.';
+comment on function private.feed_on_follows_ended() is 'Statement trigger after follows end: deletes the followees'' profile posts from the followers'' inboxes, after waiting for any delivery of those posts in flight (the delivery lock, the authors'' drain locks, the rebuild lock), so that the inbox holds no post of an author the reader no longer follows.';
 
 create trigger follows_clear_inboxes
   after delete on public.follows

@@ -85,6 +85,8 @@ comment on function private.request_function_route(text, text) is 'Posts {} to a
 -- The jobs. name, schedule, command.
 do $jobs$
 begin
+  -- New posts of ordinary authors and groups into their readers' inboxes (sql/60_feeds.sql, decision 0010).
+  perform cron.schedule('feed-delivery', private.job_schedule(1), 'select private.deliver_feed_posts(1000)');
   -- Queued posts of big authors into their readers' inboxes (sql/60_feeds.sql, docs/feeds.md).
   perform cron.schedule('feed-queue-drain', private.job_schedule(1), 'select private.drain_feed_queue(50)');
   -- Inbox rows of deleted posts (sql/60_feeds.sql, docs/feeds.md): reads skip them, this frees them.

@@ -127,6 +127,21 @@ export type Database = {
         }
         Relationships: []
       }
+      feed_delivery_queue: {
+        Row: {
+          enqueued_at: string
+          post_id: string
+        }
+        Insert: {
+          enqueued_at?: string
+          post_id: string
+        }
+        Update: {
+          enqueued_at?: string
+          post_id?: string
+        }
+        Relationships: []
+      }
       feed_inbox: {
         Row: {
           created_at: string
@@ -683,6 +698,7 @@ export type Database = {
         Returns: Record<string, unknown>
       }
       delete_message: { Args: { message_id: string }; Returns: undefined }
+      deliver_feed_posts: { Args: { max_posts?: number }; Returns: number }
       deliver_mentions: { Args: { max_rows?: number }; Returns: number }
       dm_refusal: {
         Args: { recipient: string; sender: string }

@@ -79,7 +79,7 @@ describe("npm run dev with DATABASE_URL", () => {
 
     const sql = postgres(url, { max: 1 });
     // The every-second jobs run here as pg_cron runs them on the platform: a mention is told.
-    expect(first.banner).toMatch(/jobs +feed-queue-drain, mention-delivery, post-index run here at their intervals/);
+    expect(first.banner).toMatch(/jobs +feed-delivery, feed-queue-drain, mention-delivery, post-index run here at their intervals/);
     const ada = "a0000000-0000-4000-8000-000000000001";
     const ben = "b0000000-0000-4000-8000-000000000002";
     const content = { blocks: [{ type: "text", value: "hi @ben", meta: { mentions: [{ user_id: ben, start: 3, end: 7 }] } }] };

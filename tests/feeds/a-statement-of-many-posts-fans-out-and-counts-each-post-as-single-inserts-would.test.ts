@@ -2,8 +2,9 @@
 // counters and fan-out set-wise over the statement's new rows). A statement inserting many posts —
 // several authors, profile and group posts, an ordinary and a big author (an operator's bulk insert;
 // a client inserts as itself only) — must leave exactly what one insert per post leaves: each post in
-// its author's inbox, an ordinary source's post in the inboxes of its readers seen in 7 days and no
-// one else's, a big author's post in the queue (then delivered by the drain), a big group's post in
+// its author's inbox, an ordinary source's post in the delivery queue (then, once the feed-delivery
+// job has run, in the inboxes of its readers seen in 7 days and no one else's: decision 0010), a big
+// author's post in the queue (then delivered by the drain), a big group's post in
 // no reader's inbox, and every author's posts_count up by their posts. Two such statements naming the
 // same authors in opposite orders never deadlock (row locks in id order).
 import postgres from "postgres";
@@ -11,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { createGroup } from "../groups/fixtures.ts";
 import { type Actor, type TestDatabase, useTestDatabase } from "../helpers/db.ts";
 import { follow, idOf } from "../people/graph.ts";
-import { drainQueue, feedSettings, post, textContent } from "./world.ts";
+import { deliverPosts, drainQueue, feedSettings, post, textContent } from "./world.ts";
 
 async function holders(d: TestDatabase, postId: string): Promise<string[]> {
   const rows = await d.admin<{ user_id: string }[]>`select user_id from private.feed_inbox where post_id = ${postId} order by user_id`;
@@ -21,6 +22,13 @@ async function holders(d: TestDatabase, postId: string): Promise<string[]> {
 async function postsCount(d: TestDatabase, actor: Actor): Promise<number> {
   const [row] = await d.admin<{ n: number }[]>`select posts_count as n from public.profiles where id = ${idOf(actor)}`;
   return row?.n ?? -1;
+}
+
+/** Which of these posts wait in the feed-delivery job's queue (decision 0010). */
+async function awaitingDelivery(d: TestDatabase, postIds: string[]): Promise<string[]> {
+  const rows = await d.admin<{ post_id: string }[]>`
+    select post_id from private.feed_delivery_queue where post_id = any (${postIds}::uuid[])`;
+  return rows.map((r) => r.post_id).sort();
 }
 
 const sorted = (actors: Actor[]) => actors.map(idOf).sort();
@@ -74,6 +82,18 @@ describe("a statement of many posts", () => {
     expect(await postsCount(d, other)).toBe(counts.other + 2);
     expect(await postsCount(d, star)).toBe(counts.star + 1);
 
+    // at insert time each post is in its author's inbox only; the ordinary sources' posts wait for
+    // the feed-delivery job (decision 0010), the big author's in the fan-out queue, the big group's
+    // nowhere
+    expect(await holders(d, a1 as string)).toEqual(sorted([author]));
+    expect(await holders(d, a3 as string)).toEqual(sorted([author]));
+    expect(await holders(d, o1 as string)).toEqual(sorted([other]));
+    expect(await holders(d, aGroup as string)).toEqual(sorted([author]));
+    const inserted = rows.map((r) => r.id);
+    expect(await awaitingDelivery(d, inserted)).toEqual([a1, a3, o1, aGroup].sort());
+    expect(await deliverPosts(d)).toBe(4);
+    expect(await awaitingDelivery(d, inserted)).toEqual([]);
+
     // ordinary author: the author and the followers seen in 7 days (not the dormant one)
     expect(await holders(d, a1 as string)).toEqual(sorted([author, r1, r2]));
     expect(await holders(d, a3 as string)).toEqual(sorted([author, r1, r2]));
@@ -97,6 +117,10 @@ describe("a statement of many posts", () => {
     const fans = [await d.newUser("fan_0"), await d.newUser("fan_1"), await d.newUser("fan_2")];
     for (const f of fans) await follow(d, f, star);
     const ordinary = await post(d, star);
+    // not yet big: the post waits for the feed-delivery job (decision 0010), then reaches every fan
+    expect(await holders(d, ordinary)).toEqual(sorted([star]));
+    expect(await awaitingDelivery(d, [ordinary])).toEqual([ordinary]);
+    expect(await deliverPosts(d)).toBe(1);
     expect(await holders(d, ordinary)).toEqual(sorted([star, ...fans]));
     expect(await d.admin`select from private.feed_big_authors where author_id = ${idOf(star)}`).toHaveLength(0);
     await follow(d, await d.newUser("fan_3"), star);
@@ -111,6 +135,15 @@ describe("a statement of many posts", () => {
       expect(await holders(d, r.id)).toEqual(sorted([star]));
       expect(await d.admin`select from private.feed_queue where post_id = ${r.id}`).toHaveLength(1);
     }
+    // the big author's posts are the drain's, not the feed-delivery job's
+    expect(
+      await awaitingDelivery(
+        d,
+        rows.map((r) => r.id),
+      ),
+    ).toEqual([]);
+    expect(await deliverPosts(d)).toBe(0);
+    for (const r of rows) expect(await holders(d, r.id)).toEqual(sorted([star]));
   });
 
   it("never deadlocks two statements naming the same authors in opposite orders", async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { type Actor, type TestDatabase, useTestDatabase } from "../helpers/db.ts";
 import { block, follow, idOf, mute } from "../people/graph.ts";
-import { drainQueue, expectFeedMatches, feedSettings, oracle, post } from "./world.ts";
+import { deliverPosts, drainQueue, expectFeedMatches, feedSettings, oracle, post } from "./world.ts";
 
 describe("the home feed's merge of big groups and queued posts", () => {
   const db = useTestDatabase();
@@ -44,6 +44,9 @@ describe("the home feed's merge of big groups and queued posts", () => {
     const g3 = await post(d, owner, group);
     const f6 = await post(d, friend);
     expect(await bigGroups(d, [group.id])).toEqual([group.id]);
+    // the friend's posts reach the reader's inbox by the feed-delivery job (decision 0010)
+    for (const p of [...f, f6]) expect(await inbox(d, reader)).not.toContain(p);
+    expect(await deliverPosts(d)).toBe(6);
     // the group's posts are not in the reader's inbox: they can only come from the merge
     const held = await inbox(d, reader);
     for (const g of [g1, g2, g3]) expect(held).not.toContain(g);
@@ -92,6 +95,8 @@ describe("the home feed's merge of big groups and queued posts", () => {
     }
     const ids = groups.map((g) => g.id).sort();
     expect(await bigGroups(d, ids)).toEqual(ids);
+    // the friend's three posts, by the feed-delivery job (decision 0010); the groups' are merged
+    expect(await deliverPosts(d)).toBe(3);
     const all = await page(d, reader, 100);
     expect(all).toHaveLength(6 * 3 + 3 + talks.length);
     for (const t of talks) expect(all).toContain(t);
@@ -117,6 +122,9 @@ describe("the home feed's merge of big groups and queued posts", () => {
     const f3 = await post(d, friend);
     const queued = (await d.admin<{ post_id: string }[]>`select post_id from private.feed_queue`).map((r) => r.post_id);
     expect(queued.sort()).toEqual([s1, s2].sort());
+    // the queued posts are merged at once; the friend's wait for the feed-delivery job (decision 0010)
+    expect(await page(d, reader, 20)).toEqual([s2, s1]);
+    expect(await deliverPosts(d)).toBe(3);
     expect(await page(d, reader, 2)).toEqual([f3, s2]);
     expect(await page(d, reader, 20)).toEqual([f3, s2, f2, f1, s1]);
     await everyPageSize(d, reader, "queued");
@@ -132,8 +140,11 @@ describe("the home feed's merge of big groups and queued posts", () => {
     const owner = await d.newUser("twice_owner");
     const group = await createGroup(d, owner, { slug: slugFor("twice") });
     await d.rpc(reader, "join_group", { group_id: group.id });
-    // fanned out while the group was small: in the reader's inbox
+    // fanned out while the group was small: in the reader's inbox once the feed-delivery job has run
+    // (decision 0010)
     const early = await post(d, owner, group);
+    expect(await inbox(d, reader)).not.toContain(early);
+    expect(await deliverPosts(d)).toBe(1);
     expect(await inbox(d, reader)).toContain(early);
     // the group grows big (the threshold drops): later posts are merged at read time only
     await feedSettings(d, { cap: 800, backfill: 200, threshold: 1 });
@@ -183,6 +194,9 @@ describe("the home feed's merge of big groups and queued posts", () => {
     const ours = [joined.id, followed.id, left.id].sort();
     expect(await bigGroups(d, ours)).toEqual(ours);
     const everything = [fromFriend, inLeft, inFollowed, toRemove, byBlocker, byMuted, byOwner];
+    // the big groups' posts are merged at once; the friend's waits for the feed-delivery job (decision 0010)
+    expect(await page(d, reader, 20)).toEqual(everything.filter((p) => p !== fromFriend));
+    expect(await deliverPosts(d)).toBe(1);
     expect(await page(d, reader, 20)).toEqual(everything);
 
     await mute(d, reader, muted);

@@ -1,5 +1,5 @@
-// Authors above the queue threshold are fanned out by the queue drain (the pg_cron job), not in the
-// posting transaction. Their posts are in every reader's home feed at once (reads take candidates
+// Authors above the queue threshold are fanned out by the queue drain (the pg_cron job), not by the
+// feed-delivery job that fans out ordinary posts (decision 0010). Their posts are in every reader's home feed at once (reads take candidates
 // from the queue), the drain moves them into the inboxes exactly once, and nothing else changes:
 // pending and blocked readers never see them, deletions leave the queue, and only the database's
 // owner (the job) may drain. Groups above the threshold are not fanned out at all: their posts are
@@ -9,7 +9,7 @@ import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { type Actor, anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { accept, block, follow, idOf, setPrivate } from "../people/graph.ts";
-import { drainQueue, feedSettings, post } from "./world.ts";
+import { deliverPosts, drainQueue, feedSettings, post } from "./world.ts";
 
 describe("the fan-out queue for big sources", () => {
   const db = useTestDatabase();
@@ -33,8 +33,15 @@ describe("the fan-out queue for big sources", () => {
     expect(await queued()).toEqual([starPost]);
     // the big author's own inbox has it at once; the followers' inboxes do not, yet
     expect(await inboxesHolding(starPost)).toEqual([idOf(star)]);
-    // an ordinary author's post is fanned out in its own transaction
+    // an ordinary author's post is in its author's inbox at once and reaches the follower by the
+    // feed-delivery job (decision 0010), which leaves the big author's post to the drain
+    expect(await inboxesHolding(smallPost)).toEqual([idOf(small)]);
+    expect(await homeIds(fans[0] as Actor)).not.toContain(smallPost);
+    expect(await deliverPosts(d)).toBe(1);
     expect((await inboxesHolding(smallPost)).sort()).toEqual([idOf(small), idOf(fans[0] as Actor)].sort());
+    expect(await homeIds(fans[0] as Actor)).toContain(smallPost);
+    expect(await inboxesHolding(starPost)).toEqual([idOf(star)]);
+    expect(await queued()).toEqual([starPost]);
     for (const f of fans) expect(await homeIds(f)).toContain(starPost);
 
     expect(await drainQueue(d)).toBe(1);
@@ -80,6 +87,9 @@ describe("the fan-out queue for big sources", () => {
     await d.request(follower, (tx) => tx`insert into public.group_follows (group_id) values (${group.id})`, { path: "/group_follows" });
     const groupPost = await post(d, owner, group);
     expect(await queued()).toEqual([]);
+    expect(await inboxesHolding(groupPost)).toEqual([idOf(owner)]);
+    // nor does the feed-delivery job fan it out
+    expect(await deliverPosts(d)).toBe(0);
     expect(await inboxesHolding(groupPost)).toEqual([idOf(owner)]);
     for (const reader of [member, follower]) expect(await homeIds(reader)).toContain(groupPost);
     expect(await homeIds(outsider)).not.toContain(groupPost);

@@ -1,24 +1,31 @@
 // Fan-out only to readers seen in the last 7 days (issue 16, decision 0005). The custom access token
 // hook marks a reader seen (at most one write an hour); a reader not seen for 7 days gets no inbox
-// rows from fan-outs or the queue drain; their next token rebuilds the inbox exactly, under a lock
-// that fan-outs take shared, so a rebuild racing with posts and drains neither loses nor duplicates a
-// row. "Dormant" is arranged by moving last_seen_at back (no test can wait 7 days).
+// rows from the feed-delivery job (decision 0010) or the queue drain; their next token rebuilds the
+// inbox exactly, under a lock that fan-outs take shared, so a rebuild racing with posts, deliveries
+// and drains neither loses nor duplicates a row. "Dormant" is arranged by moving last_seen_at back
+// (no test can wait 7 days). No job runs by itself here: deliverPosts and the drains stand for them.
 import { afterAll, describe, expect, it } from "vitest";
 import { createGroup } from "../groups/fixtures.ts";
 import { type Actor, anon, type TestDatabase, type User, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { follow, idOf, parallelClients } from "../people/graph.ts";
-import { expectFeedMatches, feedSettings, oracle, post, textContent } from "./world.ts";
+import { deliverPosts, expectFeedMatches, feedSettings, oracle, post, textContent } from "./world.ts";
 
 const lockKey = "feed_inbox_rebuild";
 
-async function makeDormant(d: TestDatabase, actor: Actor): Promise<void> {
-  await d.admin`update private.feed_readers set last_seen_at = now() - interval '8 days' where user_id = ${idOf(actor)}`;
+async function makeDormant(d: TestDatabase, actor: Actor, unseenFor = "8 days"): Promise<void> {
+  await d.admin`update private.feed_readers set last_seen_at = now() - ${unseenFor}::interval where user_id = ${idOf(actor)}`;
 }
 
 async function inbox(d: TestDatabase, actor: Actor): Promise<string[]> {
   const rows = await d.admin<{ post_id: string }[]>`
     select post_id from private.feed_inbox where user_id = ${idOf(actor)} order by created_at desc, post_id desc`;
+  return rows.map((r) => r.post_id);
+}
+
+async function delivering(d: TestDatabase, postIds: string[]): Promise<string[]> {
+  const rows = await d.admin<{ post_id: string }[]>`
+    select post_id from private.feed_delivery_queue where post_id = any (${postIds}::uuid[]) order by post_id`;
   return rows.map((r) => r.post_id);
 }
 
@@ -42,7 +49,7 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
     for (const c of clients) await c.end();
   });
 
-  it("a dormant reader gets no inbox rows from posts or the queue drain; an active reader does", async () => {
+  it("a dormant reader gets no inbox rows from posts, the delivery job or the queue drain; an active reader does", async () => {
     const d = db();
     // threshold 3: the star (4 followers) goes through the queue; the group (3) fans out
     await feedSettings(d, { cap: 800, backfill: 200, threshold: 3 });
@@ -67,6 +74,16 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
     const p2 = await post(d, author, group);
     const p3 = await post(d, star);
     expect(await d.admin`select from private.feed_queue where post_id = ${p3}`).toHaveLength(1);
+    // the author's and the group's posts wait for the feed-delivery job; nobody has them yet but the author
+    expect(await delivering(d, [p1, p2, p3])).toEqual([p1, p2].sort());
+    expect(await inbox(d, author)).toEqual(expect.arrayContaining([p1, p2]));
+    expect(await inbox(d, active)).not.toContain(p1);
+    expect(await inbox(d, active)).not.toContain(p2);
+    expect(await deliverPosts(d)).toBe(2);
+    expect(await delivering(d, [p1, p2])).toEqual([]);
+    expect(await inbox(d, dormant)).toEqual(before);
+    expect(await inbox(d, active)).toEqual(expect.arrayContaining([p1, p2]));
+    expect(await inbox(d, active)).not.toContain(p3);
     await d.admin`select private.drain_feed_queue(100)`;
     expect(await inbox(d, dormant)).toEqual(before);
     expect(await inbox(d, active)).toEqual(expect.arrayContaining([p1, p2, p3]));
@@ -93,6 +110,7 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
         await post(d, authors[0] as Actor, group);
       }
       await post(d, reader);
+      expect(await deliverPosts(d)).toBe(6 * 4 + 1); // the job ran (the reader's own post has no reader to go to)
       expect(await inbox(d, reader)).toHaveLength(1); // only its own post since it went dormant
       const back = await d.signIn(reader.user as User);
       const expected = await oracle(d, back, "home_feed", {});
@@ -114,6 +132,7 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
     const author = await d.newUser("steady_author");
     await follow(d, reader, author);
     await post(d, author);
+    await deliverPosts(d);
     // a row that a rebuild would delete (no source has it): proves no rebuild ran
     await d.admin`insert into private.feed_inbox (user_id, created_at, post_id)
       values (${idOf(reader)}, now() - interval '1 year', gen_random_uuid())`;
@@ -136,6 +155,8 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
     await makeDormant(d, reader);
     await post(d, author);
     await post(d, author);
+    expect(await deliverPosts(d)).toBe(2);
+    expect(await inbox(d, reader)).toEqual([]); // dormant: the job passed it by
     // a long delivery (a big author's drain) holds the lock shared
     const holder = parallelClients(d, 1);
     clients.push(holder);
@@ -159,7 +180,9 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
     expect((await readerRow(d, back))?.inbox_ready).toBe(false);
     expect((await horizon(d, back))?.infinite).toBe(true);
     await expectFeedMatches(d, back, "home_feed", {}, 3, "pull-query fallback");
-    await post(d, author); // delivered (the reader is marked seen), and still exact
+    const fresh = await post(d, author);
+    expect(await deliverPosts(d)).toBe(1);
+    expect(await inbox(d, back)).toEqual([fresh]); // delivered (the reader is marked seen), and still exact
     await expectFeedMatches(d, back, "home_feed", {}, 3, "fallback after a post");
     const again = await d.signIn(reader.user as User);
     expect((await readerRow(d, again))?.inbox_ready).toBe(true);
@@ -167,7 +190,7 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
     expect(await inbox(d, again)).toEqual(await oracle(d, again, "home_feed", {}));
   });
 
-  it("rebuilds racing with fan-outs, group posts and queue drains leave the inbox exact, round after round", async () => {
+  it("rebuilds racing with posts, the delivery job and queue drains leave the inbox exact, round after round", async () => {
     const d = db();
     await feedSettings(d, { cap: 800, backfill: 200, threshold: 3 });
     await d.admin`update private.feed_settings set rebuild_size = 1000`;
@@ -188,19 +211,41 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
           (tx) => tx`insert into public.posts (group_id, title, content)
             values (${groupId}, ${groupId ? "A title" : null}, ${tx.json(textContent("race"))}) returning id`,
         );
+      // the jobs, each on a connection of its own (d.admin holds four)
+      let racingDeliveries = 0;
+      const deliver = async () => {
+        racingDeliveries += await deliverPosts(d);
+      };
+      const drain = () => d.admin`select private.drain_feed_queue(100)`;
       let current = reader;
       let rebuilt = 0;
       for (let round = 0; round < 20; round++) {
-        await makeDormant(d, current);
+        // unseen for 8 days (no fan-out reaches the reader), or for 6½ (the token rebuilds, yet
+        // deliveries still reach the reader: they meet the rebuild's own rows)
+        await makeDormant(d, current, round % 4 < 2 ? "8 days" : "6 days 12 hours");
+        // the rebuild (the token) against posts, each followed at once by a run of the delivery job
+        // (a big author's by a drain), over and over until the token is issued; every other round a
+        // fourth client runs the delivery job and a drain back to back
+        let signing = true;
+        const token = d.signIn(current.user as User).finally(() => {
+          signing = false;
+        });
+        const whileSigning = async (step: () => Promise<unknown>) => {
+          do await step();
+          while (signing);
+        };
         const [signedIn] = await Promise.all([
-          d.signIn(current.user as User),
-          postAs(author),
-          postAs(author, group.id),
-          postAs(star).then(() => d.admin`select private.drain_feed_queue(100)`),
-          round % 2 ? postAs(author) : d.admin`select private.drain_feed_queue(100)`,
+          token,
+          whileSigning(() => postAs(author).then(deliver)),
+          whileSigning(() => postAs(author, group.id).then(deliver)),
+          whileSigning(() => postAs(star).then(drain)),
+          whileSigning(() => (round % 2 ? postAs(author).then(deliver) : Promise.all([deliver(), drain()]))),
         ]);
         current = signedIn;
-        await d.admin`select private.drain_feed_queue(100)`;
+        // the jobs' next runs: whatever committed after the racing runs had picked
+        await deliverPosts(d);
+        await drain();
+        expect(await d.admin`select from private.feed_delivery_queue`, `round ${round}`).toHaveLength(0);
         if ((await readerRow(d, current))?.inbox_ready) {
           rebuilt++;
           // complete inbox (rebuild_size above every candidate): exactly the candidates, no duplicate
@@ -210,6 +255,8 @@ describe("dormant readers: no fan-out, and an exact rebuild at their first token
         await expectFeedMatches(d, current, "home_feed", {}, 7, `round ${round}`);
       }
       expect(rebuilt).toBeGreaterThan(10);
+      // the racing runs delivered posts (not only the runs after the race)
+      expect(racingDeliveries).toBeGreaterThan(20);
     } finally {
       await d.admin`update private.feed_settings set rebuild_size = 200`;
     }

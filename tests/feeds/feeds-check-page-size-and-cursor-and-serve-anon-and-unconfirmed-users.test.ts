@@ -5,7 +5,7 @@ import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { anon, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { follow, idOf, setPrivate } from "../people/graph.ts";
-import { post } from "./world.ts";
+import { deliverPosts, post } from "./world.ts";
 
 describe("feed edges", () => {
   const db = useTestDatabase();
@@ -71,6 +71,8 @@ describe("feed edges", () => {
     await follow(db(), fan, author);
     await follow(db(), other, author);
     const p = await post(db(), author);
+    // the feed-delivery job puts the post into the followers' inboxes (decision 0010)
+    await deliverPosts(db());
     await db().request(fan, (tx) => tx`insert into public.reactions (post_id, kind) values (${p}, 'love')`, { path: "/reactions" });
     await db().request(fan, (tx) => tx`insert into public.bookmarks (post_id) values (${p})`, { path: "/bookmarks" });
     await db().request(other, (tx) => tx`insert into public.reactions (post_id, kind) values (${p}, 'haha')`, { path: "/reactions" });

@@ -2,12 +2,31 @@
 // misses none, across every change that invalidates it: follows, requests, removals, blocks, mutes and
 // their expiry, joins, leaves, removals from groups, group follows, privacy changes, edits, deletions.
 // Runs twice: with the default settings, and with a tiny inbox cap, backfill and fan-out threshold
-// (most authors then go through the fan-out queue, which drains midway).
+// (most authors then go through the fan-out queue, which drains midway). Ordinary posts reach
+// their readers by the feed-delivery job (decision 0010), run here where the job would have.
 import { describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
-import { type Actor, useTestDatabase } from "../helpers/db.ts";
+import { type Actor, type TestDatabase, useTestDatabase } from "../helpers/db.ts";
 import { accept, block, follow, idOf, mute, setPrivate, unblock, unfollow } from "../people/graph.ts";
-import { drainQueue, expectFeedMatches, expectStableAcross, feedSettings, post, textContent } from "./world.ts";
+import {
+  deliverPosts,
+  drainQueue,
+  expectFeedMatches,
+  expectStableAcross,
+  feedSettings,
+  oracle,
+  post,
+  readAll,
+  textContent,
+} from "./world.ts";
+
+/** Which of these posts wait in the feed-delivery job's queue. */
+async function awaitingDelivery(d: TestDatabase, ids: string[]): Promise<string[]> {
+  const rows = await d.admin<{ post_id: string }[]>`
+    select post_id from private.feed_delivery_queue where post_id = any (${ids}::uuid[])`;
+  const queued = new Set(rows.map((r) => r.post_id));
+  return ids.filter((id) => queued.has(id));
+}
 
 for (const tiny of [false, true]) {
   describe(`the home feed under change${tiny ? " (tiny cap, backfill and threshold)" : ""}`, () => {
@@ -38,6 +57,7 @@ for (const tiny of [false, true]) {
         await post(d, owner, open);
         await post(d, reader);
       }
+      await deliverPosts(d); // the feed-delivery job's run
       const home = (label: string, change: () => Promise<unknown>) => expectStableAcross(d, reader, "home_feed", {}, change, label);
       const check = async () => {
         for (const u of [reader, fan, other, owner] as Actor[]) await expectFeedMatches(d, u, "home_feed", {}, 2);
@@ -94,10 +114,33 @@ for (const tiny of [false, true]) {
       await home("a post is deleted", () =>
         d.request(pub, (tx) => tx`delete from public.posts where id = ${oldest?.id ?? null}`, { method: "DELETE" }),
       );
-      await home("posts arrive while paging", async () => {
-        await post(d, pub);
-        await post(d, other, open);
-        await post(d, reader);
+      await home("posts arrive while paging (the delivery job runs)", async () => {
+        const byPub = await post(d, pub);
+        const inOpen = await post(d, other, open);
+        const own = await post(d, reader);
+        // every ordinary post waits for the delivery job (tiny: pub is a big author, in the fan-out
+        // queue, and the open group a big group, merged at read time); its author has it at once
+        const waiting = await awaitingDelivery(d, [byPub, inOpen, own]);
+        expect(waiting).toEqual(tiny ? [own] : [byPub, inOpen, own]);
+        for (const [author, id] of [
+          [pub, byPub],
+          [other, inOpen],
+          [reader, own],
+        ] as const) {
+          const rows = await d.admin`select from private.feed_inbox where user_id = ${idOf(author)} and post_id = ${id}`;
+          expect(rows, "posts arrive while paging: in the author's inbox").toHaveLength(1);
+        }
+        // before the job the reader's home feed holds all but the others' posts still waiting
+        const beforeJob = await readAll(d, reader, "home_feed", {}, 2);
+        const notYet = waiting.filter((id) => id !== own);
+        const all = await oracle(d, reader, "home_feed", {});
+        expect(all).toEqual(expect.arrayContaining([byPub, inOpen, own]));
+        const expected = all.filter((id) => !notYet.includes(id));
+        expect(
+          beforeJob.map((r) => r.post_id),
+          "posts arrive while paging: before the delivery job",
+        ).toEqual(expected);
+        expect(await deliverPosts(d)).toBe(waiting.length);
       });
       await home("the fan-out queue drains (big sources' posts move to the inboxes)", () => drainQueue(d));
       await home("group unfollowed", () =>

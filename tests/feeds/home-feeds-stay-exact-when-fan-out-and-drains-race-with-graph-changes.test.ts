@@ -1,7 +1,8 @@
-// Races (issue 16): a post's fan-out, or the queue drain of a big author's post, running at the same
-// time as an unfollow, a follow, a block, a mute, a leave or a join of the same reader. Each round
-// starts the change and the write together on separate connections (so either may commit first),
-// then compares the reader's home feed, page by page, with the brute-force oracle: nothing that
+// Races (issue 16): a run of the feed-delivery job (decision 0010), or the queue drain of a big
+// author's post, running at the same time as new posts and an unfollow, a follow, a block, a mute, a
+// leave or a join of the same reader. Each round queues posts for the job, then starts the change
+// and the writes together on separate connections (so any may commit first), then compares the
+// reader's home feed, page by page, with the brute-force oracle once the job has run: nothing that
 // should be gone is shown, nothing that should be there is lost. Many rounds, many interleavings.
 import { afterAll, describe, expect, it } from "vitest";
 import { createGroup } from "../groups/fixtures.ts";
@@ -17,7 +18,7 @@ describe("home feeds under racing fan-out, drains and graph changes", () => {
   });
 
   async function setUp(d: TestDatabase) {
-    // a threshold of 3: the star (4 followers) goes through the queue, the others fan out at once
+    // a threshold of 3: the star (4 followers) goes through the queue, the others through the job
     await feedSettings(d, { cap: 800, backfill: 200, threshold: 3 });
     const reader = await d.newUser("racer");
     const author = await d.newUser("racing_author");
@@ -38,28 +39,29 @@ describe("home feeds under racing fan-out, drains and graph changes", () => {
           values (${groupId}, ${groupId ? "A title" : null}, ${tx.json(textContent("race"))}) returning id`,
       );
     const drain = () => d.admin`select private.drain_feed_queue(100)`;
-    return { reader, author, star, group, write, postAs, drain };
+    const deliver = () => d.admin`select private.deliver_feed_posts(100)`;
+    return { reader, author, star, group, write, postAs, drain, deliver };
   }
 
-  it("stays exact over many rounds of changes racing with posts and drains", async () => {
+  it("stays exact over many rounds of changes racing with posts, deliveries and drains", async () => {
     const d = db();
-    const { reader, author, star, group, write, postAs, drain } = await setUp(d);
+    const { reader, author, star, group, write, postAs, drain, deliver } = await setUp(d);
     const a = idOf(author);
     const s = idOf(star);
     const g = group.id;
     // each round: [the change, the racing write(s)], then [the undo, the racing write(s)]
     const rounds: [string, () => Promise<unknown>, () => Promise<unknown>, () => Promise<unknown>][] = [
       [
-        "unfollow / follow an ordinary author while it posts",
+        "unfollow / follow an ordinary author while it posts and its posts are delivered",
         () => write(reader, `delete from public.follows where follower_id = '${idOf(reader)}' and followee_id = '${a}'`),
         () => write(reader, `insert into public.follows (followee_id) values ('${a}')`),
-        () => postAs(author),
+        () => Promise.all([postAs(author).then(deliver), deliver()]),
       ],
       [
-        "unfollow / follow a big author while it posts and the queue drains",
+        "unfollow / follow a big author while it posts, the queue drains and the job delivers",
         () => write(reader, `delete from public.follows where follower_id = '${idOf(reader)}' and followee_id = '${s}'`),
         () => write(reader, `insert into public.follows (followee_id) values ('${s}')`),
-        () => Promise.all([postAs(star), drain()]),
+        () => Promise.all([postAs(star), drain(), deliver()]),
       ],
       [
         "mute / unmute a big author while the queue drains",
@@ -68,10 +70,10 @@ describe("home feeds under racing fan-out, drains and graph changes", () => {
         () => Promise.all([postAs(star), drain()]),
       ],
       [
-        "leave / join a group while a member posts in it",
+        "leave / join a group while a member posts in it and its posts are delivered",
         () => write(reader, `select public.leave_group('${g}')`),
         () => write(reader, `select public.join_group('${g}')`),
-        () => postAs(author, g),
+        () => Promise.all([postAs(author, g).then(deliver), deliver()]),
       ],
       [
         "block / unblock (and follow again) an author while it posts in a shared group",
@@ -80,12 +82,14 @@ describe("home feeds under racing fan-out, drains and graph changes", () => {
           write(reader, `delete from public.blocks where blocked_id = '${a}'`).then(() =>
             write(reader, `insert into public.follows (followee_id) values ('${a}')`),
           ),
-        () => Promise.all([postAs(author, g), postAs(author)]),
+        () => Promise.all([postAs(author, g), postAs(author), deliver()]),
       ],
     ];
     let compared = 0;
     for (let round = 0; round < 25; round++) {
       const [label, change, undo, racing] = rounds[round % rounds.length] as (typeof rounds)[number];
+      // posts waiting for the job when the change starts: the deliveries above have work to race with
+      await Promise.all([postAs(author), postAs(author, g)]);
       // vary which side starts first, so that both commit orders happen
       const pair = round % 2 === 0 ? [change(), racing()] : [racing(), change()];
       await Promise.all(pair);

@@ -7,7 +7,7 @@ import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { type Actor, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { follow, idOf } from "../people/graph.ts";
-import { post } from "./world.ts";
+import { deliverPosts, post } from "./world.ts";
 
 type Row = {
   post_id: string;
@@ -35,6 +35,9 @@ describe("stored cards and the reader's reaction in feed rows", () => {
     await db().request(reader, (tx) => tx`insert into public.group_follows (group_id) values (${group.id})`, { path: "/group_follows" });
     const own = await post(db(), author);
     const inGroup = await post(db(), author, group);
+    // the feed-delivery job runs before the renames (decision 0010), so nothing runs between the
+    // renames and the reads below: the new cards show at once
+    await deliverPosts(db());
 
     await db().request(author, (tx) => tx`update public.profiles set display_name = 'Renamed Author' where id = ${idOf(author)}`, {
       method: "PATCH",
@@ -112,6 +115,8 @@ describe("stored cards and the reader's reaction in feed rows", () => {
     const posts: string[] = [];
     for (let i = 0; i < 6; i++) posts.push(await post(db(), author, i % 2 === 0 ? undefined : group));
     const [p0, p1, p2, p3] = posts as [string, string, string, string];
+    // the feed-delivery job puts the posts into the readers' inboxes (decision 0010)
+    await deliverPosts(db());
     await react(fan, p0, "love");
     await react(other, p1, "haha"); // counts a reaction, none of the fan's
     await react(fan, p2, "like");

@@ -1,13 +1,13 @@
 // The home feed trusts the inbox for profile posts (issue 16: no follows probe per row), so the end of
 // a follow must leave no row of that author behind, even when a delivery of the author's post is in
-// flight: a fan-out in the posting transaction, a queue drain, an inbox rebuild. Each test holds one
+// flight: a run of the feed-delivery job (decision 0010), a queue drain, an inbox rebuild. Each test holds one
 // side's transaction open at the exact point of the race, proves the other side waits for it (a lock
 // not granted), then commits and looks at the inbox itself. Both orders, for each kind of delivery.
 import { describe, expect, it } from "vitest";
 import { type Actor, type TestDatabase, useTestDatabase } from "../helpers/db.ts";
 import { useHeldTransactions } from "../helpers/held-transactions.ts";
 import { follow, idOf } from "../people/graph.ts";
-import { feedSettings, post, textContent } from "./world.ts";
+import { deliverPosts, feedSettings, post } from "./world.ts";
 
 describe("the end of a follow waits for deliveries in flight and leaves no row behind", () => {
   const db = useTestDatabase();
@@ -23,12 +23,12 @@ describe("the end of a follow waits for deliveries in flight and leaves no row b
 
   const unfollowSql = (reader: Actor, author: Actor) =>
     `delete from public.follows where follower_id = '${idOf(reader)}' and followee_id = '${idOf(author)}'`;
-  const postSql = `insert into public.posts (content) values ('${JSON.stringify(textContent("in flight"))}')`;
 
   let round = 0;
   async function setUp(d: TestDatabase) {
     const n = round++;
-    // a threshold of 3: the star (4 followers) goes through the queue; the author fans out at once
+    // a threshold of 3: the star (4 followers) goes through the queue; the author's posts through the
+    // delivery job
     await feedSettings(d, { cap: 800, backfill: 200, threshold: 3 });
     const reader = await d.newUser(`leaver_${n}`);
     const other = await d.newUser(`stayer_${n}`);
@@ -41,34 +41,43 @@ describe("the end of a follow waits for deliveries in flight and leaves no row b
     }
     await post(d, author);
     await post(d, star); // flags the star big; from now on its posts are queued
+    await deliverPosts(d);
     await d.admin`select private.drain_feed_queue(100)`;
     expect(await inboxOf(d, reader, author)).toHaveLength(1);
     expect(await inboxOf(d, reader, star)).toHaveLength(1);
     return { reader, other, author, star };
   }
 
-  it("an unfollow during a fan-out in flight waits for its commit, then deletes its row", async () => {
+  it("an unfollow during a delivery in flight waits for its commit, then deletes its row, without holding up the author's next post", async () => {
     const d = db();
     const { reader, other, author } = await setUp(d);
-    const posting = await held(d, author);
-    await posting.run(postSql);
+    await post(d, author); // queued for the delivery job
+    const delivering = await held(d, null);
+    const [run] = await delivering.run("select private.deliver_feed_posts(100) as n");
+    expect(run?.n).toBe(1);
     const unfollowing = d.request(reader, (tx) => tx.unsafe(unfollowSql(reader, author)));
     expect(await waitsOnLock(d, "delete from public.follows")).toBe(true);
-    await posting.commit();
+    // the unfollow waits on the delivery lock alone: the author's profile row is free, so they can post
+    await post(d, author);
+    expect(await waitsOnLock(d, "delete from public.follows")).toBe(true);
+    await delivering.commit();
     await unfollowing;
     expect(await inboxOf(d, reader, author)).toEqual([]);
-    expect(await inboxOf(d, other, author)).toHaveLength(2);
+    expect(await deliverPosts(d)).toBe(1);
+    expect(await inboxOf(d, reader, author)).toEqual([]);
+    expect(await inboxOf(d, other, author)).toHaveLength(3);
   });
 
-  it("a fan-out during an unfollow in flight waits for its commit, then leaves the reader out", async () => {
+  it("a delivery during an unfollow in flight waits for its commit, then leaves the reader out", async () => {
     const d = db();
     const { reader, other, author } = await setUp(d);
+    await post(d, author); // queued for the delivery job
     const unfollowing = await held(d, reader);
     await unfollowing.run(unfollowSql(reader, author));
-    const posting = d.request(author, (tx) => tx.unsafe(postSql));
-    expect(await waitsOnLock(d, "insert into public.posts")).toBe(true);
+    const delivering = d.admin<{ n: number }[]>`select private.deliver_feed_posts(100) as n`.execute();
+    expect(await waitsOnLock(d, "deliver_feed_posts")).toBe(true);
     await unfollowing.commit();
-    await posting;
+    expect((await delivering)[0]?.n).toBe(1);
     expect(await inboxOf(d, reader, author)).toEqual([]);
     expect(await inboxOf(d, other, author)).toHaveLength(2);
   });
@@ -119,6 +128,9 @@ describe("the end of a follow waits for deliveries in flight and leaves no row b
     expect(await waitsOnLock(d, "delete from public.follows")).toBe(true);
     await rebuilding.commit();
     await removing;
+    expect(await inboxOf(d, reader, author)).toEqual([]);
+    // the queued post's delivery, now that the reader is seen again, finds no follow
+    expect(await deliverPosts(d)).toBe(1);
     expect(await inboxOf(d, reader, author)).toEqual([]);
   });
 

@@ -76,6 +76,7 @@ describe("every migration, pushed as the hosted non-superuser postgres", () => {
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
       "feed-deleted-posts",
+      "feed-delivery",
       "feed-queue-drain",
       "media-cleanup",
       "mention-delivery",

@@ -46,6 +46,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
       "feed-deleted-posts",
+      "feed-delivery",
       "feed-queue-drain",
       "media-cleanup",
       "mention-delivery",
@@ -61,7 +62,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     // platform's pg_cron (1.6) and the stand-in take '1 seconds'.
     const schedules = Object.fromEntries(jobs.map((j) => [j.jobname, j.schedule]));
     const standInSchedules = Object.fromEntries(standIn.map((j) => [j.jobname, j.schedule]));
-    for (const name of ["feed-queue-drain", "mention-delivery", "post-index"]) {
+    for (const name of ["feed-delivery", "feed-queue-drain", "mention-delivery", "post-index"]) {
       expect(schedules[name]).toBe("* * * * *");
       expect(standInSchedules[name]).toBe("1 seconds");
     }
@@ -74,13 +75,18 @@ describe("the scheduled jobs on a real pg_cron", () => {
     const db = hosted as TestDatabase;
     const ann = await db.newUser("cron_ann");
     const bob = await db.newUser("cron_bob");
-    await db.request(
+    // bob follows ann and has been seen lately: the feed-delivery job owes him her posts
+    await db.request(bob, (tx) => tx`insert into public.follows (followee_id) values (${idOf(ann)})`);
+    await db.admin`insert into private.feed_readers (user_id, last_seen_at) values (${idOf(bob)}, now())
+      on conflict (user_id) do update set last_seen_at = now()`;
+    const [mentioning] = await db.request(
       ann,
       (tx) =>
-        tx`insert into public.posts (content) values (${tx.json({
+        tx<{ id: string }[]>`insert into public.posts (content) values (${tx.json({
           blocks: [{ type: "text", value: "hi @bob", meta: { mentions: [{ user_id: idOf(bob), start: 3, end: 7 }] } }],
-        })})`,
+        })}) returning id`,
     );
+
     const [post] = await db.request(
       ann,
       (tx) => tx<{ id: string; created_at: Date }[]>`insert into public.posts (content)
@@ -115,12 +121,13 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 10) break;
+      if (runs.length === 11) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
       ["account-maintenance-now", "failed"],
       ["feed-deleted-posts-now", "succeeded"],
+      ["feed-delivery-now", "succeeded"],
       ["feed-queue-drain-now", "succeeded"],
       ["media-cleanup-now", "failed"],
       ["mention-delivery-now", "succeeded"],
@@ -131,11 +138,13 @@ describe("the scheduled jobs on a real pg_cron", () => {
       ["refresh-trending-tags-now", "succeeded"],
     ]);
     expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
-    expect(runs[3]?.message).toMatch(/media-cleanup needs pg_net/);
-    expect(runs[5]?.message).toMatch(/moderation-outbox needs pg_net/);
+    expect(runs[4]?.message).toMatch(/media-cleanup needs pg_net/);
+    expect(runs[6]?.message).toMatch(/moderation-outbox needs pg_net/);
     const [state] = await rebooted.admin<
       {
         queued: number;
+        delivery_queued: number;
+        delivered: number;
         mentions_queued: number;
         search_queued: number;
         indexed: number;
@@ -147,6 +156,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
       }[]
     >`
       select (select count(*)::int from private.feed_queue) as queued,
+        (select count(*)::int from private.feed_delivery_queue) as delivery_queued,
+        (select count(*)::int from private.feed_inbox where user_id = ${idOf(bob)} and post_id = ${mentioning?.id ?? null}) as delivered,
         (select count(*)::int from private.mention_queue) as mentions_queued,
         (select count(*)::int from private.post_index_queue) as search_queued,
         (select count(*)::int from private.post_search where post_id = ${post?.id ?? null} and document @@ 'queued'::tsquery) as indexed,
@@ -157,12 +168,15 @@ describe("the scheduled jobs on a real pg_cron", () => {
         (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs`;
     expect(state).toEqual({
       queued: 0,
+      delivery_queued: 0,
+      delivered: 1,
       mentions_queued: 0,
       search_queued: 0,
       indexed: 1,
       deleted_noted: 0,
       deleted_in_inboxes: 0,
-      notifications: 1,
+      // the fresh one and bob's follow; the 100-day-old one is pruned
+      notifications: 2,
       mentions: 1,
       old_runs: 0,
     });
