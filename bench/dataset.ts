@@ -226,7 +226,7 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
     await sql`set session_replication_role = origin`;
   }
 
-  const bar = new Progress("counters and inboxes", 5);
+  const bar = new Progress("counters and inboxes", 6);
   await sql`update public.profiles p set
       followers_count = coalesce((select count(*) from public.follows f where f.followee_id = p.id and f.status = 'accepted'), 0),
       following_count = coalesce((select count(*) from public.follows f where f.follower_id = p.id and f.status = 'accepted'), 0),
@@ -279,6 +279,11 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
     select u.id, case when u.i % 100 in (${shape.activeReaders.join(", ")}) or u.i % 100 < ${shape.seenPercent}
       then now() else now() - interval '30 days' end, true
     from bench.users u`);
+  // every reader's home-feed context, as the writes the load bypassed would have kept it (issue 16)
+  await sql`insert into private.feed_reader_context (user_id, hidden, home_groups, valid_until)
+    select pr.id, x.hidden, x.home_groups, x.valid_until
+    from public.profiles pr cross join lateral private.feed_reader_context_of(pr.id) x
+    on conflict (user_id) do nothing`;
   bar.tick();
   await sql`select private.trim_feed_inboxes(${U})`;
   bar.tick();

@@ -6,7 +6,8 @@
 -- The store and the fan-out are sql/60_feeds.sql.
 -- Caveats (docs/feeds.md):
 --  * Every inbox row is checked here (post not removed, author not muted now and no block, a group post's
---    group still one of the reader's), except the follow behind a profile post: the end of a follow
+--    group still one of the reader's: the reader's context, kept on write by sql/60_feeds.sql and
+--    recomputed here when it is out of date), except the follow behind a profile post: the end of a follow
 --    deletes those rows, ordered with every delivery in flight (sql/60_feeds.sql), so the inbox holds
 --    a profile post only while its reader follows the author. The queue and the pull query, which
 --    are not the reader's own, check the follow per row. Pages below the inbox horizon come from the
@@ -250,55 +251,36 @@ begin
     return;
   end if;
   -- The reader's context in one statement (issue 16): the inbox horizon; the authors hidden from the
-  -- reader (muted now, or a block either way); the groups whose posts reach the home feed (active; an
-  -- active member, or a follower of a public one); which of those are big (merged here, never fanned
-  -- out); and whether the queue holds a post for this reader between the cursor and the horizon
-  -- (normally a handful of rows).
-  -- The arrays may repeat an id (a member who also follows the group, a block both ways): they are
-  -- only tested with = any / <> all, and union all spares a hash table per page (~15 % of this statement).
-  with mine as materialized (
-    select array(
-      select gm.group_id
-      from public.group_members gm
-      join public.groups g on g.id = gm.group_id
-      where gm.user_id = home_feed_page.me and gm.status = 'active' and g.status = 'active'
-      union all
-      select gf.group_id
-      from public.group_follows gf
-      join public.groups g on g.id = gf.group_id
-      where gf.user_id = home_feed_page.me and g.status = 'active' and g.visibility = 'public'
-    ) as ids
-  ),
-  state as materialized (
-    select s.horizon_at, s.horizon_id
-    from (select 1) one
-    left join private.feed_inbox_state s on s.user_id = home_feed_page.me
-  )
+  -- reader (muted now, or a block either way) and the groups whose posts reach the home feed, as
+  -- stored by the writes they depend on (private.feed_reader_context), or computed here by the same
+  -- rule when the row is missing or a timed mute has run out since it was written (coalesce calls
+  -- the function only then); which of those groups are big (merged here, never fanned out); and
+  -- whether the queue holds a post for this reader between the cursor and the horizon (normally a
+  -- handful of rows). offset 0 keeps the subquery a subquery: the context is taken once.
   select
-    state.horizon_at,
-    state.horizon_id,
-    array(
-      select m.muted_id from public.mutes m
-      where m.muter_id = home_feed_page.me and (m.expires_at is null or m.expires_at > now())
-      union all
-      select bl.blocked_id from public.blocks bl where bl.blocker_id = home_feed_page.me
-      union all
-      select bl.blocker_id from public.blocks bl where bl.blocked_id = home_feed_page.me
-    ),
-    mine.ids,
-    array(select bg.group_id from private.feed_big_groups bg where bg.group_id = any (mine.ids)),
+    x.horizon_at,
+    x.horizon_id,
+    (x.ctx).hidden,
+    (x.ctx).home_groups,
+    array(select bg.group_id from private.feed_big_groups bg where bg.group_id = any ((x.ctx).home_groups)),
     exists (
       select from private.feed_queue q
       where (q.created_at, q.post_id) < (b_at, b_id)
-        and (q.created_at, q.post_id) >= (coalesce(state.horizon_at, '-infinity'), coalesce(state.horizon_id, '00000000-0000-0000-0000-000000000000'))
+        and (q.created_at, q.post_id) >= (coalesce(x.horizon_at, '-infinity'), coalesce(x.horizon_id, '00000000-0000-0000-0000-000000000000'))
         and (q.author_id = home_feed_page.me
           or (q.group_id is null and exists (
               select from public.follows f
               where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
-          or q.group_id = any (mine.ids))
+          or q.group_id = any ((x.ctx).home_groups))
     )
   into h_at, h_id, hidden, my_groups, big_groups, queued
-  from mine, state;
+  from (
+    select coalesce(c, private.feed_reader_context_of(home_feed_page.me)) as ctx, s.horizon_at, s.horizon_id
+    from (select 1) one
+    left join private.feed_reader_context c on c.user_id = home_feed_page.me and c.valid_until > now()
+    left join private.feed_inbox_state s on s.user_id = home_feed_page.me
+    offset 0
+  ) x;
   if h_at is null or (b_at, b_id) > (h_at, h_id) then
     -- Above the horizon: the inbox (complete there), plus the posts still in the queue and the big
     -- groups' posts. The bounds are plain values, so the generic plan keeps them as index conditions.

@@ -250,6 +250,8 @@ begin
 
   delete from private.feed_inbox i where i.user_id = gone;
   delete from private.feed_inbox_state s where s.user_id = gone;
+  -- after the loop: its deletes of blocks and mutes rewrote this context again (sql/60_feeds.sql)
+  delete from private.feed_reader_context c where c.user_id = gone;
   delete from private.rate_limit_buckets b where b.user_id = gone;
   -- Mentions of them still waiting for delivery (sql/90_discovery.sql; their own posts' go with the posts).
   delete from private.mention_queue q where q.recipient_id = gone;

@@ -202,6 +202,27 @@ export type Database = {
         }
         Relationships: []
       }
+      feed_reader_context: {
+        Row: {
+          hidden: string[]
+          home_groups: string[]
+          user_id: string
+          valid_until: string
+        }
+        Insert: {
+          hidden: string[]
+          home_groups: string[]
+          user_id: string
+          valid_until: string
+        }
+        Update: {
+          hidden?: string[]
+          home_groups?: string[]
+          user_id?: string
+          valid_until?: string
+        }
+        Relationships: []
+      }
       feed_readers: {
         Row: {
           inbox_ready: boolean
@@ -743,6 +764,21 @@ export type Database = {
         }
         Returns: number
       }
+      feed_reader_context_of: {
+        Args: { reader: string }
+        Returns: {
+          hidden: string[]
+          home_groups: string[]
+          user_id: string
+          valid_until: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "feed_reader_context"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       feed_reader_seen: { Args: { reader: string }; Returns: undefined }
       feed_rows: {
         Args: { me: string; post_ids: string[] }
@@ -1021,6 +1057,10 @@ export type Database = {
         Returns: undefined
       }
       rebuild_feed_inbox: { Args: { reader: string }; Returns: boolean }
+      refresh_feed_reader_contexts: {
+        Args: { readers: string[] }
+        Returns: undefined
+      }
       refresh_group_owner_role: {
         Args: { target_user: string }
         Returns: undefined

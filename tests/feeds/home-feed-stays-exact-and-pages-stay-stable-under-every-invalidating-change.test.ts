@@ -79,11 +79,14 @@ for (const tiny of [false, true]) {
       await mute(d, reader, other, new Date(Date.now() + 3_600_000));
       await home(
         "a mute expires",
-        // time passing, simulated: the trigger that refuses past expiries is skipped for this write
+        // time passing, simulated: the trigger that refuses past expiries is skipped for this write, and
+        // the reader's stored context ends when the mute does, as time would have it (tests/feeds/
+        // the-readers-context-* waits for a real expiry)
         () =>
           d.admin.begin(async (tx) => {
             await tx`set local session_replication_role = replica`;
             await tx`update public.mutes set expires_at = now() - interval '1 second' where muted_id = ${idOf(other)}`;
+            await tx`update private.feed_reader_context set valid_until = now() - interval '1 second' where user_id = ${idOf(reader)}`;
           }),
       );
       await home("leave a group", () => d.rpc(reader, "leave_group", { group_id: open.id }));

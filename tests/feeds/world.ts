@@ -1,8 +1,9 @@
 // Feeds fixtures: a random social world built through the API (seeded), and the brute-force oracle
 // the feeds are compared with. The oracle takes visibility from what the reader can select from
 // public.posts under RLS (the one visibility rule), and the feed rules from the contract:
-//   home    = own posts + profile posts of accepted followees + posts of groups followed or actively
-//             joined, less authors the reader mutes (now);
+//   home    = own posts + profile posts of accepted followees + posts of active groups followed or
+//             actively joined (a suspended group's members still read it, in its group feed only),
+//             less authors the reader mutes (now);
 //   group   = the group's posts the reader can select, less muted authors;
 //   profile = the user's profile posts (group_id null) the reader can select.
 import { expect } from "vitest";
@@ -113,8 +114,10 @@ export async function oracle(db: TestDatabase, actor: Actor, feed: Feed, args: R
   );
   const groups = new Set(
     (
-      await db.admin<{ group_id: string }[]>`select group_id from public.group_members where user_id = ${me} and status = 'active'
-        union select group_id from public.group_follows where user_id = ${me}`
+      await db.admin<{ group_id: string }[]>`select gm.group_id from public.group_members gm join public.groups g on g.id = gm.group_id
+        where gm.user_id = ${me} and gm.status = 'active' and g.status = 'active'
+        union select gf.group_id from public.group_follows gf join public.groups g on g.id = gf.group_id
+        where gf.user_id = ${me} and g.status = 'active'`
     ).map((r) => r.group_id),
   );
   return visible
