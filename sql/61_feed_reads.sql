@@ -206,8 +206,7 @@ as $$
 begin
   return query
     select p.id, p.created_at,
-      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
-        '+', '-'), '/', '_'),
+      ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select a.card from public.profiles a where a.id = p.author_id),
       case when p.group_id is not null then (select g.card from public.groups g where g.id = p.group_id) end,
@@ -246,7 +245,13 @@ begin
   if coalesce(current_setting('request.jwt.claims', true), '') <> '' and home_feed_page.me is distinct from auth.uid() then
     raise exception 'a feed is read as the caller' using errcode = '42501';
   end if;
-  select c.at, c.id into b_at, b_id from private.decode_cursor(home_feed_page.cursor) c;
+  -- the first page's bounds are private.decode_cursor(null)'s, set here: no call on the hottest page
+  if home_feed_page.cursor is null then
+    b_at := 'infinity';
+    b_id := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+  else
+    select c.at, c.id into b_at, b_id from private.decode_cursor(home_feed_page.cursor) c;
+  end if;
   if home_feed_page.me is null then
     return;
   end if;
@@ -400,8 +405,7 @@ begin
         limit n
       )
       select p.id, p.created_at,
-      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
-        '+', '-'), '/', '_'),
+      ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select a.card from public.profiles a where a.id = p.author_id),
       case when p.group_id is not null then (select g.card from public.groups g where g.id = p.group_id) end,
@@ -474,8 +478,7 @@ begin
   end if;
   return query
     select p.id, p.created_at,
-      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
-        '+', '-'), '/', '_'),
+      ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       (select a.card from public.profiles a where a.id = p.author_id),
       card,
@@ -537,8 +540,7 @@ begin
   end if;
   return query
     select p.id, p.created_at,
-      replace(replace(rtrim(replace(encode(convert_to(((extract(epoch from p.created_at) * 1000000)::bigint)::text || ':' || p.id::text, 'UTF8'), 'base64'), E'\n', ''), '='),
-        '+', '-'), '/', '_'),
+      ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
       card,
       null::jsonb,

@@ -25,13 +25,35 @@ describe("feed edges", () => {
   it("refuses a cursor that is not one with 22023 and pages by the last row's cursor", async () => {
     const a = await db().newUser("cursorer");
     for (let i = 0; i < 3; i++) await post(db(), a);
-    for (const bad of ["nonsense", "bm9uc2Vuc2U", "", "MTIzOnh5eg"]) {
+    const first = await db().rpcRows(a, "home_feed", { page_size: 2 });
+    const last = first[1] as { cursor: string; post_id: string };
+    const [micros, id] = last.cursor.split(".");
+    for (const bad of [
+      "nonsense",
+      "bm9uc2Vuc2U",
+      "",
+      "MTIzOnh5eg",
+      // the plain format's near misses: not the id, a cast that would overflow, a sign too many
+      `${micros}.${(id as string).slice(1)}`,
+      `${micros}.${(id as string).toUpperCase().replace(/[a-f]/, "G")}`,
+      `99999999999999999999.${id}`,
+      `--${micros}.${id}`,
+      `${micros}:${id}`,
+    ]) {
       await expectDbError(db().rpcRows(a, "home_feed", { cursor: bad }), "22023", "cursor is not valid");
     }
-    const first = await db().rpcRows(a, "home_feed", { page_size: 2 });
-    const next = await db().rpcRows(a, "home_feed", { page_size: 2, cursor: first[1]?.cursor });
+    const next = await db().rpcRows(a, "home_feed", { page_size: 2, cursor: last.cursor });
     expect(next).toHaveLength(1);
     expect(new Set([...first, ...next].map((r) => r.post_id)).size).toBe(3);
+    // a cursor of the format before (base64url of "<microseconds>:<id>"), as a client may still hold
+    // one across the change, pages exactly as the new one
+    const before = Buffer.from(`${micros}:${id}`).toString("base64url");
+    for (const feed of ["home_feed", "profile_feed"] as const) {
+      const args = feed === "profile_feed" ? { user_id: idOf(a) } : {};
+      expect(await db().rpcRows(a, feed, { ...args, page_size: 2, cursor: before })).toEqual(
+        await db().rpcRows(a, feed, { ...args, page_size: 2, cursor: last.cursor }),
+      );
+    }
   });
 
   it("lets anon read public group and profile feeds, not private ones, and not a home feed", async () => {
