@@ -69,8 +69,8 @@ comment on function private.add_to_counter(regclass, name, uuid[], integer) is '
 
 -- Paging: one rule for every paged RPC (docs/conventions.md, "Paging"). page_size is 1–100; a
 -- cursor is opaque to clients: "<microseconds since the epoch>.<uuid>", the sort key of the last
--- row of the previous page (until issue 16, base64url of "<microseconds>:<uuid>", still accepted). Every row of a paged result carries the cursor
--- of the page after it; null asks for the first page.
+-- row of the previous page (until issue 16, base64url of "<microseconds>:<uuid>", still accepted).
+-- Every row of a paged result carries the cursor of the page after it; null asks for the first page.
 
 create function private.check_page_size(page_size integer)
 returns integer

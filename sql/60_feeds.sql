@@ -2,9 +2,9 @@
 -- queue for big authors, the backfill on a new follow or join, and the tidying triggers.
 -- Objects: private.feed_settings, private.feed_inbox, private.feed_inbox_state,
 -- private.feed_big_authors, private.feed_big_groups, private.feed_queue, private.feed_delivery_queue,
--- private.feed_deleted_posts; the fan-out, delivery job, queue drain, backfill and cleanup triggers,
--- the purge of deleted posts. The read path
--- (pull query, home/group/profile feeds) is sql/61_feed_reads.sql.
+-- private.feed_deleted_posts, private.feed_reader_context; the fan-out, delivery job, queue drain,
+-- backfill and cleanup triggers, the purge of deleted posts, the reader's context kept on write. The
+-- read path (pull query, home/group/profile feeds) is sql/61_feed_reads.sql.
 -- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
 --  * The inbox holds ids only. Reads check every row against what changes without a write to hang a
 --    deletion on, or with too many rows to delete (group still joined and visible, post not removed,
@@ -422,10 +422,10 @@ $$;
 comment on function private.drain_feed_queue(integer) is 'Delivers up to max_posts queued posts of big sources to their readers'' inboxes and dequeues them, holding each author''s drain lock (private.feed_author_drain_key) exclusively; returns how many. Run by the feed-queue-drain pg_cron job every second (docs/operations.md), or by hand.';
 
 -- The delivery of ordinary posts (decision 0010). One run takes a batch from the delivery queue and
--- fans it out in one statement: each profile post to its
--- author's accepted followers, each group post to the group's active members and followers (but
--- its author, deduplicated), only readers seen in the last 7 days, the readers' mark read by a
--- primary-key probe per recipient (as a join, a generic plan would hash all of feed_readers).
+-- fans it out in one statement: each profile post to its author's accepted followers, each group
+-- post to the group's active members and followers (but its author, deduplicated), only readers seen
+-- in the last 7 days, the readers' mark read by a primary-key probe per recipient (as a join, a
+-- generic plan would hash all of feed_readers).
 -- ON CONFLICT DO NOTHING: a follow accepted after the post committed has backfilled it already.
 -- It runs under the delivery lock, taken exclusively; the end of a follow takes it shared before it
 -- deletes the author's rows (private.feed_on_follows_ended), so no delivery puts a row back after
@@ -653,8 +653,8 @@ create trigger follows_feed
 -- the delivery committed; a delivery that waited for this transaction reads the followers after
 -- its commit and does not see the follow. The delivery and drain locks come first, before any row
 -- lock: an unfollow waiting for a big author's drain (seconds) does not hold up the author's next
--- post or other follows of the author. This trigger must fire before follows_count_deleted (which takes the
--- same row locks): after-statement triggers fire in name order, hence its name.
+-- post or other follows of the author. This trigger must fire before follows_count_deleted (which
+-- takes the same row locks): after-statement triggers fire in name order, hence its name.
 create function private.feed_on_follows_ended()
 returns trigger
 language plpgsql
