@@ -764,10 +764,11 @@ create trigger group_follows_feed
 -- per page, that was a sixth of the page (about ten index descents: mutes, blocks both ways, each
 -- membership and group follow with its group's row). It changes far less often than it is read, so
 -- it is kept in one row per reader, rewritten by the writes it depends on: a mute, a block (both
--- users), a membership or group follow, a group's status or visibility (its members and followers).
+-- users), a membership or group follow; a group's status or visibility marks its members' and
+-- followers' rows out of date.
 -- The rule itself is written once, in private.feed_reader_context_of; the page falls back to it when
--- the row is missing or out of date (a timed mute has run out since: valid_until), and the reader's
--- next token rewrites such a row (private.feed_reader_seen).
+-- the row is missing or out of date (valid_until: a timed mute has run out since, or a group of the
+-- reader's changed), and the reader's next token rewrites such a row (private.feed_reader_seen).
 create table private.feed_reader_context (
   user_id uuid not null,
   hidden uuid[] not null,
@@ -776,7 +777,7 @@ create table private.feed_reader_context (
   constraint feed_reader_context_pkey primary key (user_id),
   constraint feed_reader_context_user_id_fkey foreign key (user_id) references public.profiles (id) on delete cascade
 );
-comment on table private.feed_reader_context is 'Per reader, what the home feed needs besides the inbox, as private.feed_reader_context_of computes it: hidden (authors muted now, or blocked either way) and home_groups (active groups the reader is an active member of, or follows while public), valid until valid_until (the earliest end of a timed mute; infinity without one). Rewritten by every write it depends on (private.refresh_feed_reader_contexts); a home page recomputes it when the row is missing or expired.';
+comment on table private.feed_reader_context is 'Per reader, what the home feed needs besides the inbox, as private.feed_reader_context_of computes it: hidden (authors muted now, or blocked either way) and home_groups (active groups the reader is an active member of, or follows while public), valid until valid_until (the earliest end of a timed mute; infinity without one; -infinity once a group of the reader''s changed status or visibility). Rewritten by the writes it depends on (private.refresh_feed_reader_contexts) and by the reader''s next token when out of date; a home page computes it afresh when the row is missing or out of date.';
 
 create function private.feed_reader_context_of(reader uuid)
 returns private.feed_reader_context
@@ -860,18 +861,25 @@ begin
   elsif tg_table_name in ('group_members', 'group_follows') then
     changed := array[coalesce(new.user_id, old.user_id)];
   else
-    -- a group's status or visibility: its members' and followers' home groups
+    -- A group's status or visibility: its members' and followers' home groups. Marked out of date,
+    -- not recomputed: a big group has tens of thousands of them, and this runs in its owner's or a
+    -- moderator's request (one row write each, under locks in id order, instead of the rule's ten
+    -- descents each). Their pages compute the context afresh meanwhile, exactly; each reader's next
+    -- token, or next write to their context, rewrites the row.
     changed := array(
       select gm.user_id from public.group_members gm where gm.group_id = new.id
       union
       select gf.user_id from public.group_follows gf where gf.group_id = new.id
     );
+    perform from private.feed_reader_context c where c.user_id = any (changed) order by c.user_id for update;
+    update private.feed_reader_context c set valid_until = '-infinity' where c.user_id = any (changed);
+    return null;
   end if;
   perform private.refresh_feed_reader_contexts(changed);
   return null;
 end
 $$;
-comment on function private.feed_context_changed() is 'Trigger after a write the home-feed context depends on (a mute, a block, a membership, a group follow, a group''s status or visibility): rewrites the stored context of the readers it changes (private.refresh_feed_reader_contexts).';
+comment on function private.feed_context_changed() is 'Trigger after a write the home-feed context depends on: a mute, a block, a membership or a group follow rewrites the stored context of the readers it changes (private.refresh_feed_reader_contexts); a group''s status or visibility marks its members'' and followers'' contexts out of date (their pages compute it afresh until their next token rewrites it).';
 
 create function private.feed_context_for_new_profile()
 returns trigger
@@ -1053,8 +1061,8 @@ begin
   into seen, ready, context_until
   from (select 1) one
   left join private.feed_readers fr on fr.user_id = feed_reader_seen.reader;
-  -- a stored home-feed context past its end (a timed mute ran out): rewritten, so that the reader's
-  -- pages stop recomputing it
+  -- a stored home-feed context past its end (a timed mute ran out, a group of the reader's changed):
+  -- rewritten, so that the reader's pages stop computing it afresh
   if context_until <= now() then
     perform private.refresh_feed_reader_contexts(array[feed_reader_seen.reader]);
   end if;

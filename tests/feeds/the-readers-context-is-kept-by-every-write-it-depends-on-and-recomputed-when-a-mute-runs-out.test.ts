@@ -2,8 +2,9 @@
 // stored row per reader, kept by the writes it depends on (issue 16): a mute, a block either way, a
 // membership or group follow, a group's status or visibility, an erased account. After each such
 // write the stored row must equal the rule computed from the sources (private.feed_reader_context_of)
-// for every user it touches, and the home feed must equal the brute-force oracle; a timed mute that
-// runs out makes the page compute the rule itself until the reader's next token rewrites the row;
+// for every user it touches (a group's change marks its people's rows out of date, and their next
+// token rewrites them), and the home feed must equal the brute-force oracle; a timed mute that runs
+// out makes the page compute the rule itself until the reader's next token rewrites the row;
 // concurrent writes for the same reader never leave a row that misses one of them.
 import { afterAll, describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
@@ -132,8 +133,21 @@ describe("the reader's context kept on write", () => {
         (c) => expect(c.home_groups).toEqual([]),
       ],
     ];
+    // a group's status or visibility marks its members' and followers' rows out of date instead of
+    // rewriting them (a big group has tens of thousands): their pages compute the context afresh, and
+    // their next token rewrites the row
+    const marksOutOfDate = new Set([
+      "the group goes private (a follower's group no longer)",
+      "the private group is suspended",
+      "and comes back",
+    ]);
     for (const [label, write, check] of steps) {
       await write();
+      if (marksOutOfDate.has(label)) {
+        for (const u of [reader, owner]) expect((await storedAndLive(d, u)).stored?.valid_until, `${label}: marked`).toBe("-infinity");
+        await expectFeedMatches(d, reader, "home_feed", {}, 3, `${label}, computed afresh`);
+        for (const u of everyone) await d.signIn(u.user as User);
+      }
       await expectKept(d, everyone, label);
       const { stored } = await storedAndLive(d, reader);
       check(stored as Context);
