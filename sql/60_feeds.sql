@@ -447,9 +447,10 @@ declare
   reader uuid;
 begin
   perform pg_advisory_xact_lock(hashtextextended('feed_delivery', 0));
-  -- Oldest first; SKIP LOCKED keeps a second run (by hand, beside the job) off this one's rows.
-  -- Delivery and dequeue commit together; a post deleted meanwhile waits for this transaction
-  -- (its cascade deletes the locked queue row) and its rows are then purged as any deleted post's.
+  -- Oldest first. Runs never overlap (the lock above); SKIP LOCKED passes over the row of a post
+  -- being deleted (its cascade holds the row): the next run finds it gone, or takes it if the
+  -- delete rolled back. Delivery and dequeue commit together; a post deleted after this took its
+  -- row waits for this transaction, and its rows are then purged as any deleted post's.
   picked := array(
     select dq.post_id
     from private.feed_delivery_queue dq
@@ -858,28 +859,40 @@ begin
     changed := array[coalesce(new.muter_id, old.muter_id)];
   elsif tg_table_name = 'blocks' then
     changed := array[coalesce(new.blocker_id, old.blocker_id), coalesce(new.blocked_id, old.blocked_id)];
-  elsif tg_table_name in ('group_members', 'group_follows') then
-    changed := array[coalesce(new.user_id, old.user_id)];
   else
-    -- A group's status or visibility: its members' and followers' home groups. Marked out of date,
-    -- not recomputed: a big group has tens of thousands of them, and this runs in its owner's or a
-    -- moderator's request (one row write each, under locks in id order, instead of the rule's ten
-    -- descents each). Their pages compute the context afresh meanwhile, exactly; each reader's next
-    -- token, or next write to their context, rewrites the row.
-    changed := array(
-      select gm.user_id from public.group_members gm where gm.group_id = new.id
-      union
-      select gf.user_id from public.group_follows gf where gf.group_id = new.id
-    );
-    perform from private.feed_reader_context c where c.user_id = any (changed) order by c.user_id for update;
-    update private.feed_reader_context c set valid_until = '-infinity' where c.user_id = any (changed);
-    return null;
+    -- a membership or a group follow
+    changed := array[coalesce(new.user_id, old.user_id)];
   end if;
   perform private.refresh_feed_reader_contexts(changed);
   return null;
 end
 $$;
-comment on function private.feed_context_changed() is 'Trigger after a write the home-feed context depends on: a mute, a block, a membership or a group follow rewrites the stored context of the readers it changes (private.refresh_feed_reader_contexts); a group''s status or visibility marks its members'' and followers'' contexts out of date (their pages compute it afresh until their next token rewrites it).';
+comment on function private.feed_context_changed() is 'Trigger after a mute, a block, a membership or a group follow is written: rewrites the stored home-feed context of the readers it changes (private.refresh_feed_reader_contexts).';
+
+-- A group's status or visibility changes the home groups of all its members and followers: their
+-- rows are marked out of date, not recomputed. A big group has tens of thousands of them, and this
+-- runs in its owner's or a moderator's request: one row write each, under locks in id order, instead
+-- of the rule's ten descents each. Their pages compute the context afresh meanwhile, exactly; each
+-- reader's next token, or next write to their context, rewrites the row.
+create function private.feed_context_group_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  people uuid[] := array(
+    select gm.user_id from public.group_members gm where gm.group_id = new.id
+    union
+    select gf.user_id from public.group_follows gf where gf.group_id = new.id
+  );
+begin
+  perform from private.feed_reader_context c where c.user_id = any (people) order by c.user_id for update;
+  update private.feed_reader_context c set valid_until = '-infinity' where c.user_id = any (people);
+  return null;
+end
+$$;
+comment on function private.feed_context_group_changed() is 'Trigger after a group''s status or visibility changes: marks the stored home-feed contexts of its members and followers out of date (their pages compute it afresh until their next token rewrites it).';
 
 create function private.feed_context_for_new_profile()
 returns trigger
@@ -923,7 +936,7 @@ create trigger groups_feed_context
   after update of status, visibility on public.groups
   for each row
   when (old.status is distinct from new.status or old.visibility is distinct from new.visibility)
-  execute function private.feed_context_changed();
+  execute function private.feed_context_group_changed();
 
 -- Readers: the mark and the rebuild of a returning reader ------------------------------------------
 -- Called from Supabase Auth's custom access token hook (public.custom_access_token_hook), which runs

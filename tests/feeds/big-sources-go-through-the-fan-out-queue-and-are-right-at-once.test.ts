@@ -1,6 +1,7 @@
 // Authors above the queue threshold are fanned out by the queue drain (the pg_cron job), not by the
-// feed-delivery job that fans out ordinary posts (decision 0010). Their posts are in every reader's home feed at once (reads take candidates
-// from the queue), the drain moves them into the inboxes exactly once, and nothing else changes:
+// feed-delivery job that fans out ordinary posts (decision 0010). Their posts are in every reader's
+// home feed at once (reads take candidates from the queue), the drain moves them into the inboxes
+// exactly once, and nothing else changes:
 // pending and blocked readers never see them, deletions leave the queue, and only the database's
 // owner (the job) may drain. Groups above the threshold are not fanned out at all: their posts are
 // merged into members' and followers' home feeds at read time.
