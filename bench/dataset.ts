@@ -173,12 +173,14 @@ export async function generate(sql: postgres.Sql, shape: Shape): Promise<void> {
       shape.posts,
       50_000,
       (from, to) =>
-        sql`insert into public.posts (id, author_id, group_id, title, content, created_at, updated_at)
+        sql`insert into public.posts (id, author_id, group_id, title, content, created_at, updated_at, author_card)
         select md5('bench-post-' || t.s)::uuid,
           coalesce(m.user_id, a.id), m.group_id,
           case when m.group_id is not null then 'Group post ' || t.s end,
           jsonb_build_object('blocks', jsonb_build_array(jsonb_build_object('type', 'text', 'value', 'Bench post number ' || t.s))),
-          t.at, t.at
+          t.at, t.at,
+          -- the author's card, which the insert trigger (off here) copies
+          (select pr.card from public.profiles pr where pr.id = coalesce(m.user_id, a.id))
         from (
           select s, now() - random() * interval '30 days' as at, random() < 0.2 as in_group,
             1 + ((floor((${U} - 1) * power(random(), 2))::bigint * 7919 + 12345) % ${U})::int as author_i,

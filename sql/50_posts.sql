@@ -22,6 +22,9 @@ create table public.posts (
   removed_at timestamptz,
   removed_reason text,
   locked_at timestamptz,
+  -- the default is never stored (posts_before_insert sets the card); it tells clients' generated
+  -- types that an insert does not give it
+  author_card jsonb not null default '{}'::jsonb,
   constraint posts_pkey primary key (id),
   constraint posts_author_id_fkey foreign key (author_id) references public.profiles (id) on delete cascade,
   constraint posts_group_id_fkey foreign key (group_id) references public.groups (id) on delete cascade,
@@ -69,6 +72,7 @@ comment on column public.posts.reaction_counts is 'Reactions by kind, e.g. {"lik
 comment on column public.posts.removed_at is 'When a moderator removed it, or auto-hide hid it pending review (sql/75_moderation.sql); null while it is up. A removed post is gone from every feed, count and read except its author''s.';
 comment on column public.posts.removed_reason is 'Why it was removed, shown to its author (`under review` while auto-hidden); set exactly when removed_at is.';
 comment on column public.posts.locked_at is 'When a moderator locked it: no new comments or reactions; null while open.';
+comment on column public.posts.author_card is 'The author''s card, {id, display_name, avatar_path}: a copy of profiles.card kept by the database (set on insert, rewritten when the author''s name or avatar changes), so that a feed row needs no profile read.';
 
 -- Who sees a post ----------------------------------------------------------------------------------
 
@@ -148,6 +152,14 @@ begin
       raise exception 'you can only post as yourself' using errcode = '42501';
     end if;
   end if;
+  -- The author's card, copied (issue 16: a feed row then reads no profile). A rename committed before
+  -- this insert's transaction ends is caught by private.posts_count_and_fan_out, which reads the card
+  -- again under the author's row lock. No card: no such author (the foreign key's error, said first).
+  select pr.card into new.author_card from public.profiles pr where pr.id = new.author_id;
+  if new.author_card is null then
+    raise exception 'insert or update on table "posts" violates foreign key constraint "posts_author_id_fkey"'
+      using errcode = '23503', detail = 'the author is not a profile';
+  end if;
   -- Only image and video blocks name storage paths (jsonb containment: no call for other posts).
   if new.content @> '{"blocks": [{"type": "image"}]}' or new.content @> '{"blocks": [{"type": "video"}]}' then
     perform private.assert_own_post_media(new.content, new.author_id);
@@ -173,7 +185,7 @@ begin
   return new;
 end
 $$;
-comment on function private.posts_before_insert() is 'Trigger: a post is written by its confirmed author; media storage paths lie in the author''s folder; group posts need an active group and an active membership (institutions: owners and admins).';
+comment on function private.posts_before_insert() is 'Trigger: a post is written by its confirmed author and carries the author''s card (author_card, whatever the insert said); media storage paths lie in the author''s folder; group posts need an active group and an active membership (institutions: owners and admins).';
 
 create trigger posts_before_insert
   before insert on public.posts
@@ -302,6 +314,11 @@ begin
   if new.idempotency_key is distinct from old.idempotency_key or new.created_at is distinct from old.created_at then
     raise exception 'the idempotency key and creation time of a post cannot change' using errcode = '22023';
   end if;
+  -- author_card changes only to the author's card as it is now (private.posts_take_author_card)
+  if new.author_card is distinct from old.author_card
+    and new.author_card is distinct from (select pr.card from public.profiles pr where pr.id = new.author_id) then
+    raise exception 'a post''s author card is the author''s profile card' using errcode = '22023';
+  end if;
   if new.title is not distinct from old.title and new.content is not distinct from old.content then
     return new;
   end if;
@@ -318,11 +335,35 @@ begin
   return new;
 end
 $$;
-comment on function private.posts_before_update() is 'Trigger: author, group, key and creation time never change; an edit of title or content keeps the replaced version in post_revisions and sets edited_at.';
+comment on function private.posts_before_update() is 'Trigger: author, group, key and creation time never change, and the author card only to the author''s current card; an edit of title or content keeps the replaced version in post_revisions and sets edited_at.';
 
 create trigger posts_before_update
   before update on public.posts
   for each row execute function private.posts_before_update();
+
+-- posts.author_card follows the author's card. The author's row lock orders this with posting:
+-- a post inserted before the rename took the lock is committed by the time this statement runs (its
+-- transaction held that lock), and one inserted after reads the card again under the lock
+-- (private.posts_count_and_fan_out).
+create function private.posts_take_author_card()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.posts p set author_card = new.card
+  where p.author_id = new.id and p.author_card is distinct from new.card;
+  return null;
+end
+$$;
+comment on function private.posts_take_author_card() is 'Trigger after a profile''s name or avatar changes: rewrites the author card its posts carry (posts.author_card).';
+
+create trigger profiles_posts_author_card
+  after update of display_name, avatar_path on public.profiles
+  for each row
+  when (old.card is distinct from new.card)
+  execute function private.posts_take_author_card();
 
 -- profiles.posts_count: once per statement and profile, under row locks taken in id order. Inserts
 -- are counted by private.posts_count_and_fan_out (sql/60_feeds.sql), the one statement trigger after

@@ -315,9 +315,17 @@ begin
   if many_authors then
     perform private.lock_profile_rows(array(select n.author_id from new_rows n));
   end if;
-  update public.profiles pr set posts_count = pr.posts_count + c.n
-  from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
-  where pr.id = c.author_id;
+  -- The update returns each author's card as it is under the lock: a rename that committed while
+  -- these posts waited for the row (or after their insert copied the card) is written into them.
+  with counted as (
+    update public.profiles pr set posts_count = pr.posts_count + c.n
+    from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
+    where pr.id = c.author_id
+    returning pr.id, pr.card
+  )
+  update public.posts p set author_card = counted.card
+  from new_rows n join counted on counted.id = n.author_id
+  where p.id = n.id and n.author_card is distinct from counted.card;
   if group_posts then
     perform from public.groups g where g.id in (select n.group_id from new_rows n) order by g.id for share;
     -- a group grown past the threshold is flagged (sticky): its posts are merged at read time
@@ -367,7 +375,7 @@ begin
   return null;
 end
 $$;
-comment on function private.posts_count_and_fan_out() is 'Statement trigger after insert on posts: adds the posts to their authors'' posts_count (row locks in id order), puts each post into its author''s inbox, and queues the rest of the fan-out: a big author''s profile post into private.feed_queue (for private.drain_feed_queue), a big group''s post nowhere (merged at read time), any other post into private.feed_delivery_queue (for private.deliver_feed_posts). Flags authors and groups grown past queue_threshold. About one statement in trim_one_in trims its authors'' inboxes.';
+comment on function private.posts_count_and_fan_out() is 'Statement trigger after insert on posts: adds the posts to their authors'' posts_count (row locks in id order) and gives them the card read under that lock (a concurrent rename), puts each post into its author''s inbox, and queues the rest of the fan-out: a big author''s profile post into private.feed_queue (for private.drain_feed_queue), a big group''s post nowhere (merged at read time), any other post into private.feed_delivery_queue (for private.deliver_feed_posts). Flags authors and groups grown past queue_threshold. About one statement in trim_one_in trims its authors'' inboxes.';
 
 -- The drain and the end of a follow (private.feed_on_follows_ended) meet on one advisory lock per
 -- big author: the drain takes it exclusively before it reads the author's followers, the end of a

@@ -187,7 +187,8 @@ comment on type public.feed_item is 'A feed row: the post, its keyset cursor (pa
 -- (profile post: a primary-key probe for the queue and the pull query; the home feed's inbox holds
 -- only followed authors' profile posts) or one of those groups (group post).
 --
--- Hydration reads stored cards (profiles.card, groups.card: building them was a tenth of a page) and
+-- Hydration reads stored cards (the author's from the post itself, posts.author_card: a profile read
+-- per row was a fifth of a home page; groups.card: building cards was a tenth of a page) and
 -- looks for the reader's reaction only on posts that have reactions: reaction_count is kept in the
 -- same transaction as the reactions (sql/52_reactions.sql), so in the statement's one snapshot a post
 -- counting none has none of the reader's (most posts of a page, issue 16).
@@ -208,7 +209,7 @@ begin
     select p.id, p.created_at,
       ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select a.card from public.profiles a where a.id = p.author_id),
+      p.author_card,
       case when p.group_id is not null then (select g.card from public.groups g where g.id = p.group_id) end,
       case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = feed_rows.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = feed_rows.me and bm.post_id = p.id)
@@ -260,8 +261,9 @@ begin
   -- stored by the writes they depend on (private.feed_reader_context), or computed here by the same
   -- rule when the row is missing or a timed mute has run out since it was written (coalesce calls
   -- the function only then); which of those groups are big (merged here, never fanned out); and
-  -- whether the queue holds a post for this reader between the cursor and the horizon (normally a
-  -- handful of rows). offset 0 keeps the subquery a subquery: the context is taken once.
+  -- whether the queue holds any post between the cursor and the horizon (then the next statement
+  -- asks whether one is for this reader). offset 0 keeps the subquery a subquery: the context is
+  -- taken once.
   select
     x.horizon_at,
     x.horizon_id,
@@ -272,11 +274,6 @@ begin
       select from private.feed_queue q
       where (q.created_at, q.post_id) < (b_at, b_id)
         and (q.created_at, q.post_id) >= (coalesce(x.horizon_at, '-infinity'), coalesce(x.horizon_id, '00000000-0000-0000-0000-000000000000'))
-        and (q.author_id = home_feed_page.me
-          or (q.group_id is null and exists (
-              select from public.follows f
-              where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
-          or q.group_id = any ((x.ctx).home_groups))
     )
   into h_at, h_id, hidden, my_groups, big_groups, queued
   from (
@@ -286,6 +283,20 @@ begin
     left join private.feed_inbox_state s on s.user_id = home_feed_page.me
     offset 0
   ) x;
+  if queued then
+    -- Something is queued in the range (normally the queue is empty: the drain runs every second).
+    -- Is any of it for this reader? Asked only then: its plan alone was a twentieth of a page.
+    select exists (
+      select from private.feed_queue q
+      where (q.created_at, q.post_id) < (b_at, b_id)
+        and (q.created_at, q.post_id) >= (coalesce(h_at, '-infinity'), coalesce(h_id, '00000000-0000-0000-0000-000000000000'))
+        and (q.author_id = home_feed_page.me
+          or (q.group_id is null and exists (
+              select from public.follows f
+              where f.follower_id = home_feed_page.me and f.followee_id = q.author_id and f.status = 'accepted'))
+          or q.group_id = any (my_groups))
+    ) into queued;
+  end if;
   if h_at is null or (b_at, b_id) > (h_at, h_id) then
     -- Above the horizon: the inbox (complete there), plus the posts still in the queue and the big
     -- groups' posts. The bounds are plain values, so the generic plan keeps them as index conditions.
@@ -295,8 +306,9 @@ begin
     -- Merge Append under the limit): the reader's inbox; the queued posts for the reader (only when
     -- the context found some); the newest posts of each big group the reader is in, one stream per
     -- group for the first four of them (98 % of readers at scale 1 are in at most four) and
-    -- one sorted stream for the rest. An empty slot is an index scan on group_id = null, which reads
-    -- nothing. Merged and deduplicated on the key, then hydrated. The inbox's (created_at, post_id)
+    -- one sorted stream for the rest. A stream the reader does not need has limit 0, which reads
+    -- nothing (not even its index). Merged and deduplicated on the key, then hydrated, each row's
+    -- author card coming with its post (posts.author_card). The inbox's (created_at, post_id)
     -- is the post's (created_at, id): both are copied at fan-out and posts.created_at never changes.
     return query
       with page as (
@@ -306,7 +318,7 @@ begin
         from (
           (
             select i.created_at, i.post_id as id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-              p.comment_count, p.reaction_count, p.reaction_counts
+              p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
             from private.feed_inbox i
             join public.posts p on p.id = i.post_id
             where i.user_id = home_feed_page.me
@@ -321,7 +333,7 @@ begin
           union all
           (
             select q.created_at, q.post_id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-              p.comment_count, p.reaction_count, p.reaction_counts
+              p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
             from private.feed_queue q
             join public.posts p on p.id = q.post_id
             where queued
@@ -342,46 +354,46 @@ begin
           union all
           (
             select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-              p.comment_count, p.reaction_count, p.reaction_counts
+              p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
             from public.posts p
             where p.group_id = big_groups[1] and p.removed_at is null
               and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
               and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
             order by p.created_at desc, p.id desc
-            limit n
+            limit case when cardinality(big_groups) >= 1 then n else 0 end
           )
           union all
           (
             select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-              p.comment_count, p.reaction_count, p.reaction_counts
+              p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
             from public.posts p
             where p.group_id = big_groups[2] and p.removed_at is null
               and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
               and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
             order by p.created_at desc, p.id desc
-            limit n
+            limit case when cardinality(big_groups) >= 2 then n else 0 end
           )
           union all
           (
             select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-              p.comment_count, p.reaction_count, p.reaction_counts
+              p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
             from public.posts p
             where p.group_id = big_groups[3] and p.removed_at is null
               and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
               and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
             order by p.created_at desc, p.id desc
-            limit n
+            limit case when cardinality(big_groups) >= 3 then n else 0 end
           )
           union all
           (
             select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-              p.comment_count, p.reaction_count, p.reaction_counts
+              p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
             from public.posts p
             where p.group_id = big_groups[4] and p.removed_at is null
               and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
               and (p.author_id = home_feed_page.me or p.author_id <> all (hidden))
             order by p.created_at desc, p.id desc
-            limit n
+            limit case when cardinality(big_groups) >= 4 then n else 0 end
           )
           union all
           (
@@ -389,7 +401,7 @@ begin
             from unnest(big_groups[5:]) as bg(group_id)
             cross join lateral (
               select p.created_at, p.id, p.author_id, p.group_id, p.title, p.content, p.edited_at,
-                p.comment_count, p.reaction_count, p.reaction_counts
+                p.comment_count, p.reaction_count, p.reaction_counts, p.author_card
               from public.posts p
               where p.group_id = bg.group_id and p.removed_at is null
                 and (p.created_at, p.id) < (b_at, b_id) and (p.created_at, p.id) >= (low_at, low_id)
@@ -398,7 +410,7 @@ begin
               limit n
             ) bp
             order by bp.created_at desc, bp.id desc
-            limit n
+            limit case when cardinality(big_groups) > 4 then n else 0 end
           )
         ) u
         order by u.created_at desc, u.id desc
@@ -407,7 +419,7 @@ begin
       select p.id, p.created_at,
       ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select a.card from public.profiles a where a.id = p.author_id),
+      p.author_card,
       case when p.group_id is not null then (select g.card from public.groups g where g.id = p.group_id) end,
       case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = home_feed_page.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = home_feed_page.me and bm.post_id = p.id)
@@ -480,7 +492,7 @@ begin
     select p.id, p.created_at,
       ((extract(epoch from p.created_at) * 1000000)::bigint)::text || '.' || p.id::text,
       p.author_id, p.group_id, p.title, p.content, p.edited_at, p.comment_count, p.reaction_count, p.reaction_counts,
-      (select a.card from public.profiles a where a.id = p.author_id),
+      p.author_card,
       card,
       case when p.reaction_count > 0 then (select r.kind::text from public.reactions r where r.user_id = group_feed_page.me and r.post_id = p.id) end,
       exists (select from public.bookmarks bm where bm.user_id = group_feed_page.me and bm.post_id = p.id)

@@ -1099,6 +1099,7 @@ export type Database = {
       }
       posts: {
         Row: {
+          author_card: NonNullable<Json>
           author_id: string
           comment_count: number
           content: NonNullable<Json>
@@ -1116,6 +1117,7 @@ export type Database = {
           updated_at: string
         }
         Insert: {
+          author_card?: NonNullable<Json>
           author_id?: string
           comment_count?: number
           content: NonNullable<Json>
@@ -1133,6 +1135,7 @@ export type Database = {
           updated_at?: string
         }
         Update: {
+          author_card?: NonNullable<Json>
           author_id?: string
           comment_count?: number
           content?: NonNullable<Json>
@@ -1470,6 +1473,7 @@ export type Database = {
           title?: string
         }
         Returns: {
+          author_card: NonNullable<Json>
           author_id: string
           comment_count: number
           content: NonNullable<Json>

@@ -1,11 +1,13 @@
-// Feed rows read the author and group cards stored with the profile and the group (profiles.card,
-// groups.card: generated columns), and look for the reader's reaction only on posts that count
-// reactions (issue 16). So: an edit shows in every feed at once, nobody can write a card, and
-// my_reaction is exactly the reader's row in public.reactions, whatever the post's other reactions.
+// Feed rows read the group card stored with the group (groups.card, a generated column) and the
+// author card each post carries (posts.author_card, a copy of the generated profiles.card kept by
+// triggers), and look for the reader's reaction only on posts that count reactions (issue 16). So:
+// an edit shows in every feed at once, a rename racing a post still reaches the post, nobody can
+// write a card, and my_reaction is exactly the reader's row in public.reactions.
 import { describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
 import { type Actor, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
+import { useHeldTransactions } from "../helpers/held-transactions.ts";
 import { follow, idOf } from "../people/graph.ts";
 import { deliverPosts, post } from "./world.ts";
 
@@ -101,6 +103,118 @@ describe("stored cards and the reader's reaction in feed rows", () => {
     );
     const [card] = await db().admin`select card from public.profiles where id = ${idOf(author)}`;
     expect(card?.card).toMatchObject({ id: idOf(author), display_name: expect.not.stringMatching("Someone Else") });
+  });
+
+  const rename = (actor: Actor, name: string) =>
+    db().request(actor, (tx) => tx`update public.profiles set display_name = ${name} where id = ${idOf(actor)}`, {
+      method: "PATCH",
+      path: "/profiles",
+    });
+  /** Each post's stored author card, and its author's profile card, read as the owner. */
+  const cardsOf = async (postIds: string[]) =>
+    db().admin<{ id: string; author_card: unknown; card: unknown }[]>`
+      select p.id, p.author_card, pr.card from public.posts p join public.profiles pr on pr.id = p.author_id
+      where p.id = any (${postIds})`;
+
+  it("carries the author's card on every post: copied on insert whatever the insert says, rewritten on a rename or a new avatar, written by nobody else", async () => {
+    const author = await db().newUser("card_carrier");
+    const bystander = await db().newUser("card_bystander");
+    const reader = await db().newUser("card_carrier_reader");
+    const group = await createGroup(db(), author, { slug: slugFor("card-carrier") });
+    await follow(db(), reader, author);
+    const mine = [await post(db(), author), await post(db(), author, group)];
+    const theirs = await post(db(), bystander);
+    await deliverPosts(db());
+    const [before] = await cardsOf([theirs]);
+    for (const row of await cardsOf(mine)) expect(row.author_card).toEqual(row.card);
+
+    // a rename and a new avatar reach every post of the author, and no one else's
+    await rename(author, "Carrier Renamed");
+    const avatar = `${idOf(author)}/avatar.png`;
+    await db().request(author, (tx) => tx`update public.profiles set avatar_path = ${avatar} where id = ${idOf(author)}`, {
+      method: "PATCH",
+      path: "/profiles",
+    });
+    const expected = { id: idOf(author), display_name: "Carrier Renamed", avatar_path: avatar };
+    for (const row of await cardsOf(mine)) expect(row.author_card).toEqual(expected);
+    expect((await cardsOf([theirs]))[0]?.author_card).toEqual(before?.author_card);
+    for (const row of (await db().rpcRows(reader, "home_feed", {})) as Row[]) expect(row.author_card).toEqual(expected);
+
+    // clients never name the column (column grants: 42501); service_role's forged card is replaced on
+    // insert and refused on update (22023); a post for no profile is the foreign key's error (23503)
+    const forged = { id: idOf(author), display_name: "Someone Else", avatar_path: null };
+    await expectDbError(
+      db().request(
+        author,
+        (tx) =>
+          tx`insert into public.posts (content, author_card) values (${tx.json({ blocks: [{ type: "text", value: "x" }] })}, ${tx.json(forged)})`,
+        { path: "/posts" },
+      ),
+      "42501",
+    );
+    await expectDbError(
+      db().request(author, (tx) => tx`update public.posts set author_card = ${tx.json(forged)} where id = ${mine[0] as string}`, {
+        method: "PATCH",
+        path: "/posts",
+      }),
+      "42501",
+    );
+    const [byService] = await db().request(
+      serviceRole,
+      (tx) => tx<{ id: string }[]>`insert into public.posts (author_id, content, author_card)
+        values (${idOf(author)}, ${tx.json({ blocks: [{ type: "text", value: "by service" }] })}, ${tx.json(forged)}) returning id`,
+      { path: "/posts" },
+    );
+    expect((await cardsOf([byService?.id as string]))[0]?.author_card).toEqual(expected);
+    await expectDbError(
+      db().request(serviceRole, (tx) => tx`update public.posts set author_card = ${tx.json(forged)} where id = ${mine[0] as string}`, {
+        method: "PATCH",
+        path: "/posts",
+      }),
+      "22023",
+      /author card is the author's profile card/,
+    );
+    await expectDbError(
+      db().request(
+        serviceRole,
+        (tx) => tx`insert into public.posts (author_id, content)
+          values (gen_random_uuid(), ${tx.json({ blocks: [{ type: "text", value: "nobody" }] })})`,
+        { path: "/posts" },
+      ),
+      "23503",
+    );
+    for (const row of await cardsOf(mine)) expect(row.author_card).toEqual(expected);
+  });
+
+  describe("a rename racing a post", () => {
+    const { held, waitsOnLock } = useHeldTransactions();
+
+    it("reaches a post whose insert read the old card while the rename was open (the post waits for the author's row)", async () => {
+      const author = await db().newUser("race_card_post_waits");
+      const renaming = await held(db(), author);
+      await renaming.run(`update public.profiles set display_name = 'Renamed While Posting' where id = '${idOf(author)}'`);
+      const posting = post(db(), author);
+      expect(await waitsOnLock(db(), "insert into public.posts")).toBe(true);
+      await renaming.commit();
+      const id = await posting;
+      const [row] = await cardsOf([id]);
+      expect(row?.author_card).toEqual({ id: idOf(author), display_name: "Renamed While Posting", avatar_path: null });
+      expect(row?.author_card).toEqual(row?.card);
+    });
+
+    it("reaches a post committed while the rename waited for the author's row", async () => {
+      const author = await db().newUser("race_card_rename_waits");
+      const posting = await held(db(), author);
+      const [inserted] = await posting.run(
+        `insert into public.posts (content) values ('{"blocks": [{"type": "text", "value": "held"}]}') returning id`,
+      );
+      const renaming = rename(author, "Renamed After Posting");
+      expect(await waitsOnLock(db(), "update public.profiles")).toBe(true);
+      await posting.commit();
+      await renaming;
+      const [row] = await cardsOf([inserted?.id as string]);
+      expect(row?.author_card).toEqual({ id: idOf(author), display_name: "Renamed After Posting", avatar_path: null });
+    });
   });
 
   it("gives each reader exactly their own reaction on every row, as it comes and goes, on posts with and without reactions", async () => {
