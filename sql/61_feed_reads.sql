@@ -464,18 +464,15 @@ begin
   end if;
   select c.at, c.id into b_at, b_id from private.decode_cursor(group_feed_page.cursor) c;
   -- One statement for the page's context: the group's card, built once for every row (issue 16),
-  -- when the reader may read the group; and the authors hidden from the reader.
+  -- when the reader may read the group; and the authors hidden from the reader, as the home feed
+  -- has them: stored (private.feed_reader_context), or by the same rule when the row is missing or
+  -- out of date (none for anon).
   select g.card,
-    array(
-      select m.muted_id from public.mutes m
-      where m.muter_id = group_feed_page.me and (m.expires_at is null or m.expires_at > now())
-      union
-      select bl.blocked_id from public.blocks bl where bl.blocker_id = group_feed_page.me
-      union
-      select bl.blocker_id from public.blocks bl where bl.blocked_id = group_feed_page.me
-    )
+    case when group_feed_page.me is null then '{}'::uuid[]
+      else coalesce(c.hidden, (private.feed_reader_context_of(group_feed_page.me)).hidden) end
   into card, hidden
   from public.groups g
+  left join private.feed_reader_context c on c.user_id = group_feed_page.me and c.valid_until > now()
   where g.id = group_feed_page.group_id
     and (
       (g.status = 'active' and g.visibility = 'public')

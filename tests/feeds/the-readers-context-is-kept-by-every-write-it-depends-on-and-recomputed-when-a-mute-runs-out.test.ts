@@ -66,6 +66,9 @@ describe("the reader's context kept on write", () => {
     await follow(d, reader, other);
     for (const g of [open, closed]) await post(d, owner, g);
     await post(d, other);
+    // the other also posts in the public group: the group feed hides them with the reader's context too
+    await d.rpc(other, "join_group", { group_id: open.id });
+    await post(d, other, open);
 
     const steps: [string, () => Promise<unknown>, (ctx: Context) => void][] = [
       ["mute for ever", () => mute(d, reader, other), (c) => expect(c.hidden).toEqual([idOf(other)])],
@@ -152,6 +155,7 @@ describe("the reader's context kept on write", () => {
       const { stored } = await storedAndLive(d, reader);
       check(stored as Context);
       await expectFeedMatches(d, reader, "home_feed", {}, 3, label);
+      for (const g of [open, closed]) await expectFeedMatches(d, reader, "group_feed", { group_id: g.id }, 3, label);
     }
 
     // an erased account leaves the contexts of those it blocked or muted, and its own row goes
@@ -173,17 +177,23 @@ describe("the reader's context kept on write", () => {
     const author = await d.newUser("ctx_timed_author");
     await follow(d, reader, author);
     const p = await post(d, author);
+    const group = await createGroup(d, author, { slug: slugFor("ctxt"), visibility: "public" });
+    const inGroup = await post(d, author, group);
     await expectFeedMatches(d, reader, "home_feed", {}, 5, "before the mute");
     await mute(d, reader, author, new Date(Date.now() + 1500));
     const homeIds = async () => (await d.rpcRows(reader, "home_feed", { page_size: 20 })).map((r) => r.post_id);
+    const groupIds = async () => (await d.rpcRows(reader, "group_feed", { group_id: group.id })).map((r) => r.post_id);
     expect(await homeIds()).not.toContain(p);
+    expect(await groupIds()).not.toContain(inGroup);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     // the stored row is past its end: the page computes the rule itself
     const { stored, live } = await storedAndLive(d, reader);
     expect(stored?.hidden).toEqual([idOf(author)]);
     expect(live).toEqual({ hidden: [], home_groups: [], valid_until: "infinity" });
     expect(await homeIds()).toContain(p);
+    expect(await groupIds()).toContain(inGroup);
     await expectFeedMatches(d, reader, "home_feed", {}, 5, "after the mute ran out");
+    await expectFeedMatches(d, reader, "group_feed", { group_id: group.id }, 5, "after the mute ran out");
     // the next token (sign-in or refresh) rewrites it
     await d.signIn(reader.user as User);
     await expectKept(d, [reader], "after the next token");
