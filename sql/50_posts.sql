@@ -314,7 +314,8 @@ begin
   if new.idempotency_key is distinct from old.idempotency_key or new.created_at is distinct from old.created_at then
     raise exception 'the idempotency key and creation time of a post cannot change' using errcode = '22023';
   end if;
-  -- author_card changes only to the author's card as it is now (private.posts_take_author_card)
+  -- author_card changes only to the author's card as it is now (private.posts_take_author_card and
+  -- private.rewrite_author_cards, sql/60_feeds.sql)
   if new.author_card is distinct from old.author_card
     and new.author_card is distinct from (select pr.card from public.profiles pr where pr.id = new.author_id) then
     raise exception 'a post''s author card is the author''s profile card' using errcode = '22023';
@@ -340,30 +341,6 @@ comment on function private.posts_before_update() is 'Trigger: author, group, ke
 create trigger posts_before_update
   before update on public.posts
   for each row execute function private.posts_before_update();
-
--- posts.author_card follows the author's card. The author's row lock orders this with posting:
--- a post inserted before the rename took the lock is committed by the time this statement runs (its
--- transaction held that lock), and one inserted after reads the card again under the lock
--- (private.posts_count_and_fan_out).
-create function private.posts_take_author_card()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  update public.posts p set author_card = new.card
-  where p.author_id = new.id and p.author_card is distinct from new.card;
-  return null;
-end
-$$;
-comment on function private.posts_take_author_card() is 'Trigger after a profile''s name or avatar changes: rewrites the author card its posts carry (posts.author_card).';
-
-create trigger profiles_posts_author_card
-  after update of display_name, avatar_path on public.profiles
-  for each row
-  when (old.card is distinct from new.card)
-  execute function private.posts_take_author_card();
 
 -- profiles.posts_count: once per statement and profile, under row locks taken in id order. Inserts
 -- are counted by private.posts_count_and_fan_out (sql/60_feeds.sql), the one statement trigger after

@@ -2,8 +2,9 @@
 -- queue for big authors, the backfill on a new follow or join, and the tidying triggers.
 -- Objects: private.feed_settings, private.feed_inbox, private.feed_inbox_state,
 -- private.feed_big_authors, private.feed_big_groups, private.feed_queue, private.feed_delivery_queue,
--- private.feed_deleted_posts, private.feed_reader_context; the fan-out, delivery job, queue drain,
--- backfill and cleanup triggers, the purge of deleted posts, the reader's context kept on write. The
+-- private.feed_deleted_posts, private.feed_reader_context, private.author_card_rewrites; the fan-out,
+-- delivery job, queue drain, backfill and cleanup triggers, the purge of deleted posts, the reader's
+-- context kept on write, the author cards posts carry (rename trigger and job). The
 -- read path (pull query, home/group/profile feeds) is sql/61_feed_reads.sql.
 -- Caveats (docs/feeds.md, docs/decisions/0003-home-feed-inbox-with-read-time-checks.md):
 --  * The inbox holds ids only. Reads check every row against what changes without a write to hang a
@@ -30,12 +31,14 @@ create table private.feed_settings (
   queue_threshold integer not null default 2000,
   trim_one_in integer not null default 256,
   rebuild_size integer not null default 200,
+  author_card_sync_limit integer not null default 1000,
   constraint feed_settings_pkey primary key (id),
   constraint feed_settings_one_row check (id),
-  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0 and trim_one_in > 0 and rebuild_size > 0)
+  constraint feed_settings_positive check (inbox_cap > 0 and backfill_size > 0 and queue_threshold > 0 and trim_one_in > 0 and rebuild_size > 0),
+  constraint feed_settings_author_card_sync_limit_positive check (author_card_sync_limit > 0)
 );
 insert into private.feed_settings default values;
-comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain, author by author, and merged into home feeds from the queue until then, instead of by the feed-delivery job; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims), rebuild_size (newest candidates copied when a dormant reader returns; older pages come from the pull query).';
+comment on table private.feed_settings is 'One row: inbox_cap (entries kept per inbox), backfill_size (newest posts copied on a new follow or join), queue_threshold (accepted followers above which an author''s posts are fanned out by the queue drain, author by author, and merged into home feeds from the queue until then, instead of by the feed-delivery job; members plus followers above which a group''s posts are merged into home feeds at read time instead of fanned out), trim_one_in (one delivery in this many, at random, trims its recipient''s inbox back to inbox_cap: an inbox overshoots the cap by about this many rows between trims), rebuild_size (newest candidates copied when a dormant reader returns; older pages come from the pull query), author_card_sync_limit (how many of an author''s newest posts a rename rewrites in its own transaction; the rest is the author-cards job''s).';
 
 create table private.feed_inbox (
   user_id uuid not null,
@@ -1107,3 +1110,87 @@ revoke execute on function private.rebuild_feed_inbox(uuid) from public;
 revoke execute on function private.feed_reader_seen(uuid) from public;
 grant usage on schema private to supabase_auth_admin;
 grant execute on function private.feed_reader_seen(uuid) to supabase_auth_admin;
+
+-- Author cards on posts (decision 0011) -----------------------------------------------------------
+-- posts.author_card is a copy of profiles.card, so a feed row reads no profile. A rename rewrites the
+-- author's newest posts (feed_settings.author_card_sync_limit) in its own transaction, so every feed
+-- shows the new card at once; older posts of a prolific author are the author-cards job's, so that a
+-- rename stays a short transaction whatever the author has written (about 0.1 ms a post). The
+-- author's row lock orders all of it: a post inserted before the rename took the lock is committed
+-- when the rename's rewrite runs; one inserted after reads the card again under the lock
+-- (private.posts_count_and_fan_out); the job holds the row shared while it copies the card it read.
+
+create table private.author_card_rewrites (
+  author_id uuid not null,
+  queued_at timestamptz not null default now(),
+  constraint author_card_rewrites_pkey primary key (author_id),
+  constraint author_card_rewrites_author_id_fkey foreign key (author_id) references public.profiles (id) on delete cascade
+);
+comment on table private.author_card_rewrites is 'Authors renamed (name or avatar) with older posts still carrying the previous card, for private.rewrite_author_cards; queued_at moves on every rename.';
+
+create function private.posts_take_author_card()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  sync_limit integer := (select s.author_card_sync_limit from private.feed_settings s);
+begin
+  update public.posts p set author_card = new.card
+  where p.id in (
+      select q.id from public.posts q where q.author_id = new.id
+      order by q.created_at desc, q.id desc
+      limit sync_limit
+    )
+    and p.author_card is distinct from new.card;
+  if exists (select from public.posts q where q.author_id = new.id and q.author_card is distinct from new.card) then
+    insert into private.author_card_rewrites as r (author_id) values (new.id)
+    on conflict (author_id) do update set queued_at = now();
+  end if;
+  return null;
+end
+$$;
+comment on function private.posts_take_author_card() is 'Trigger after a profile''s name or avatar changes: rewrites the author card of the author''s newest posts (feed_settings.author_card_sync_limit) and queues the author for private.rewrite_author_cards when older ones remain.';
+
+create trigger profiles_posts_author_card
+  after update of display_name, avatar_path on public.profiles
+  for each row
+  when (old.card is distinct from new.card)
+  execute function private.posts_take_author_card();
+
+create function private.rewrite_author_cards(batch integer)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  a record;
+  c jsonb;
+  n integer;
+  done integer := 0;
+begin
+  -- The queue rows are not locked: a rename's trigger upserts its author's row while holding the
+  -- author's row lock, which this takes second (no deadlock); it moves queued_at, so the delete
+  -- below leaves a row queued again meanwhile.
+  for a in select r.author_id, r.queued_at from private.author_card_rewrites r order by r.queued_at limit 5 loop
+    -- the author's row shared: no rename commits while this copies the card it reads (posting by
+    -- this author waits for the run too)
+    select pr.card into c from public.profiles pr where pr.id = a.author_id for share;
+    update public.posts p set author_card = c
+    where p.id in (
+      select q.id from public.posts q
+      where q.author_id = a.author_id and q.author_card is distinct from c
+      limit rewrite_author_cards.batch
+    );
+    get diagnostics n = row_count;
+    done := done + n;
+    if not exists (select from public.posts q where q.author_id = a.author_id and q.author_card is distinct from c) then
+      delete from private.author_card_rewrites r where r.author_id = a.author_id and r.queued_at = a.queued_at;
+    end if;
+  end loop;
+  return done;
+end
+$$;
+comment on function private.rewrite_author_cards(integer) is 'The author-cards job: for up to five renamed authors, oldest first, rewrites up to batch of their posts still carrying a previous card (under the author''s row lock, shared), and dequeues an author once none is left. Returns the posts rewritten.';

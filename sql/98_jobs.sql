@@ -91,6 +91,8 @@ begin
   perform cron.schedule('feed-queue-drain', private.job_schedule(1), 'select private.drain_feed_queue(50)');
   -- Inbox rows of deleted posts (sql/60_feeds.sql, docs/feeds.md): reads skip them, this frees them.
   perform cron.schedule('feed-deleted-posts', '* * * * *', 'select private.purge_deleted_feed_posts(500)');
+  -- Older posts of renamed prolific authors take the new author card (sql/60_feeds.sql, decision 0011).
+  perform cron.schedule('author-cards', '* * * * *', 'select private.rewrite_author_cards(2000)');
   -- Mention notifications of new posts and edits (sql/90_discovery.sql, docs/search.md).
   perform cron.schedule('mention-delivery', private.job_schedule(1), 'select private.deliver_mentions(1000)');
   -- Search documents and hashtags of posts written or edited (sql/90_discovery.sql, decision 0009).

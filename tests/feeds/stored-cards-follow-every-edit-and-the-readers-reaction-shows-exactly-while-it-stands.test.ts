@@ -5,7 +5,7 @@
 // write a card, and my_reaction is exactly the reader's row in public.reactions.
 import { describe, expect, it } from "vitest";
 import { createGroup, slugFor } from "../groups/fixtures.ts";
-import { type Actor, serviceRole, useTestDatabase } from "../helpers/db.ts";
+import { type Actor, anon, serviceRole, useTestDatabase } from "../helpers/db.ts";
 import { expectDbError } from "../helpers/expect-error.ts";
 import { useHeldTransactions } from "../helpers/held-transactions.ts";
 import { follow, idOf } from "../people/graph.ts";
@@ -214,6 +214,75 @@ describe("stored cards and the reader's reaction in feed rows", () => {
       await renaming;
       const [row] = await cardsOf([inserted?.id as string]);
       expect(row?.author_card).toEqual({ id: idOf(author), display_name: "Renamed After Posting", avatar_path: null });
+    });
+  });
+
+  describe("a prolific author's rename", () => {
+    const { held, waitsOnLock } = useHeldTransactions();
+
+    it("rewrites the newest posts at once and leaves the older ones to the author-cards job, which holds off a rename while it copies", async () => {
+      const d = db();
+      const author = await d.newUser("card_prolific");
+      const reader = await d.newUser("card_prolific_reader");
+      await follow(d, reader, author);
+      const posts: string[] = [];
+      for (let i = 0; i < 5; i++) posts.push(await post(d, author));
+      await deliverPosts(d);
+      const newest = posts.slice(-2);
+      const older = posts.slice(0, 3);
+      const queued = async () =>
+        (await d.admin<{ author_id: string }[]>`select author_id from private.author_card_rewrites`).map((r) => r.author_id);
+      const card = (name: string) => ({ id: idOf(author), display_name: name, avatar_path: null });
+      const cards = async () => Object.fromEntries((await cardsOf(posts)).map((r) => [r.id, r.author_card]));
+      const job = async (batch: number) => {
+        const [done] = await d.admin<{ n: number }[]>`select private.rewrite_author_cards(${batch}) as n`;
+        return done?.n;
+      };
+      const original = (await cards())[posts[0] as string];
+      await d.admin`update private.feed_settings set author_card_sync_limit = 2`;
+      try {
+        await rename(author, "Prolific Renamed");
+        const now = await cards();
+        for (const id of newest) expect(now[id]).toEqual(card("Prolific Renamed"));
+        for (const id of older) expect(now[id]).toEqual(original);
+        expect(await queued()).toEqual([idOf(author)]);
+        // the feed shows the newest posts with the new card at once
+        const home = (await d.rpcRows(reader, "home_feed", { page_size: 2 })) as Row[];
+        expect(home.map((r) => [r.post_id, r.author_card])).toEqual([...newest].reverse().map((id) => [id, card("Prolific Renamed")]));
+
+        // a run in flight holds the author's row shared: a rename waits for it (without that, the run
+        // could write the card it read over the rename's)
+        const run = await held(d, null);
+        await run.run("select private.rewrite_author_cards(1)");
+        const renaming = rename(author, "Prolific Again");
+        expect(await waitsOnLock(d, "update public.profiles")).toBe(true);
+        await run.commit();
+        await renaming;
+        expect(await queued()).toEqual([idOf(author)]);
+        // each run rewrites up to a batch, and the author stays queued while any post is left
+        expect(await job(2)).toBe(2);
+        expect(await queued()).toEqual([idOf(author)]);
+        expect(await job(2)).toBe(1);
+        expect(await queued()).toEqual([]);
+        for (const c of Object.values(await cards())) expect(c).toEqual(card("Prolific Again"));
+        expect(await job(10)).toBe(0);
+      } finally {
+        await d.admin`update private.feed_settings set author_card_sync_limit = 1000`;
+      }
+    });
+
+    it("is the owner's job only: the API roles neither run it nor see its queue (42501)", async () => {
+      const user = await db().newUser("card_job_caller");
+      for (const actor of [anon, user, serviceRole]) {
+        await expectDbError(
+          db().request(actor, (tx) => tx`select private.rewrite_author_cards(10)`),
+          "42501",
+        );
+        await expectDbError(
+          db().request(actor, (tx) => tx`select * from private.author_card_rewrites`),
+          "42501",
+        );
+      }
     });
   });
 

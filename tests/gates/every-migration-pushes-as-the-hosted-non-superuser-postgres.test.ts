@@ -75,6 +75,7 @@ describe("every migration, pushed as the hosted non-superuser postgres", () => {
       select jobname, username from cron.job order by jobname`;
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
+      "author-cards",
       "feed-deleted-posts",
       "feed-delivery",
       "feed-queue-drain",

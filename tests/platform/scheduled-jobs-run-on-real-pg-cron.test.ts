@@ -45,6 +45,7 @@ describe("the scheduled jobs on a real pg_cron", () => {
     const standIn = await shared().admin<Job[]>`select jobname, schedule, command from cron.job order by jobname`;
     expect(jobs.map((j) => j.jobname)).toEqual([
       "account-maintenance",
+      "author-cards",
       "feed-deleted-posts",
       "feed-delivery",
       "feed-queue-drain",
@@ -102,6 +103,13 @@ describe("the scheduled jobs on a real pg_cron", () => {
       values (${post?.id ?? null}, ${idOf(ann)}, ${post?.created_at ?? null}) on conflict do nothing`;
     await db.admin`insert into public.notifications (recipient_id, kind, created_at)
       values (${idOf(ann)}, 'follow', now() - interval '100 days'), (${idOf(ann)}, 'follow', now())`;
+    // ann renames herself with a sync limit of one post: her older posts wait for the author-cards job
+    await db.admin`update private.feed_settings set author_card_sync_limit = 1`;
+    await db.request(ann, (tx) => tx`update public.profiles set display_name = 'Ann Renamed' where id = ${idOf(ann)}`, {
+      method: "PATCH",
+    });
+    const [waiting] = await db.admin<{ n: number }[]>`select count(*)::int as n from private.author_card_rewrites`;
+    expect(waiting?.n).toBe(1);
     await db.admin`insert into cron.job_run_details (jobid, runid, command, status, start_time, end_time)
       values (0, 1000000, 'old', 'succeeded', now() - interval '2 days', now() - interval '2 days')`;
 
@@ -121,11 +129,12 @@ describe("the scheduled jobs on a real pg_cron", () => {
       runs = await rebooted.admin`select j.jobname, d.status, coalesce(d.return_message, '') as message
         from cron.job_run_details d join cron.job j using (jobid)
         where j.jobname like '%-now' and d.status in ('succeeded', 'failed') order by j.jobname`;
-      if (runs.length === 11) break;
+      if (runs.length === 12) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(runs.map((r) => [r.jobname, r.status])).toEqual([
       ["account-maintenance-now", "failed"],
+      ["author-cards-now", "succeeded"],
       ["feed-deleted-posts-now", "succeeded"],
       ["feed-delivery-now", "succeeded"],
       ["feed-queue-drain-now", "succeeded"],
@@ -138,8 +147,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
       ["refresh-trending-tags-now", "succeeded"],
     ]);
     expect(runs[0]?.message).toMatch(/account-maintenance needs pg_net/);
-    expect(runs[4]?.message).toMatch(/media-cleanup needs pg_net/);
-    expect(runs[6]?.message).toMatch(/moderation-outbox needs pg_net/);
+    expect(runs[5]?.message).toMatch(/media-cleanup needs pg_net/);
+    expect(runs[7]?.message).toMatch(/moderation-outbox needs pg_net/);
     const [state] = await rebooted.admin<
       {
         queued: number;
@@ -153,6 +162,8 @@ describe("the scheduled jobs on a real pg_cron", () => {
         notifications: number;
         mentions: number;
         old_runs: number;
+        cards_queued: number;
+        stale_cards: number;
       }[]
     >`
       select (select count(*)::int from private.feed_queue) as queued,
@@ -165,7 +176,10 @@ describe("the scheduled jobs on a real pg_cron", () => {
         (select count(*)::int from private.feed_inbox where post_id = ${gone?.id ?? null}) as deleted_in_inboxes,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(ann)}) as notifications,
         (select count(*)::int from public.notifications where recipient_id = ${idOf(bob)} and kind = 'mention') as mentions,
-        (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs`;
+        (select count(*)::int from cron.job_run_details where runid = 1000000) as old_runs,
+        (select count(*)::int from private.author_card_rewrites) as cards_queued,
+        (select count(*)::int from public.posts p join public.profiles pr on pr.id = p.author_id
+          where p.author_card is distinct from pr.card) as stale_cards`;
     expect(state).toEqual({
       queued: 0,
       delivery_queued: 0,
@@ -179,6 +193,9 @@ describe("the scheduled jobs on a real pg_cron", () => {
       notifications: 2,
       mentions: 1,
       old_runs: 0,
+      // the author-cards job rewrote ann's older post and dequeued her
+      cards_queued: 0,
+      stale_cards: 0,
     });
   });
 });
