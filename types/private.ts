@@ -73,6 +73,21 @@ export type Database = {
         }
         Relationships: []
       }
+      author_card_rewrites: {
+        Row: {
+          author_id: string
+          queued_at: string
+        }
+        Insert: {
+          author_id: string
+          queued_at?: string
+        }
+        Update: {
+          author_id?: string
+          queued_at?: string
+        }
+        Relationships: []
+      }
       feed_big_authors: {
         Row: {
           author_id: string
@@ -243,6 +258,7 @@ export type Database = {
       }
       feed_settings: {
         Row: {
+          author_card_sync_limit: number
           backfill_size: number
           id: boolean
           inbox_cap: number
@@ -251,6 +267,7 @@ export type Database = {
           trim_one_in: number
         }
         Insert: {
+          author_card_sync_limit?: number
           backfill_size?: number
           id?: boolean
           inbox_cap?: number
@@ -259,6 +276,7 @@ export type Database = {
           trim_one_in?: number
         }
         Update: {
+          author_card_sync_limit?: number
           backfill_size?: number
           id?: boolean
           inbox_cap?: number
@@ -1109,6 +1127,7 @@ export type Database = {
         Args: { approve: boolean; target_group: string; target_user: string }
         Returns: undefined
       }
+      rewrite_author_cards: { Args: { batch: number }; Returns: number }
       schedule_account_deletion: {
         Args: { authenticated_at: string; target_user: string }
         Returns: Json
