@@ -91,7 +91,9 @@ describe("search_people", () => {
     // names only similar to it (a typo: the last letter changed or left out).
     const prefixNames = [stem, `${stem} Ray`, `${stem}ling`, `${stem.toUpperCase()} Io`];
     const wordNames = [`Ann ${stem}`, `Bo ${stem}ton`, `Di ${stem}`, `Eve-${stem.toLowerCase()}a`];
-    const fuzzyNames = [`Cy ${stem.slice(0, -1)}`, `Fay ${stem.slice(0, -1)}x`, `Gus ${stem.slice(0, -1)}`];
+    // (the changed letter differs from the stem's last one: "…x" for a stem ending in x would be the stem)
+    const changed = `${stem.slice(0, -1)}${stem.endsWith("x") ? "z" : "x"}`;
+    const fuzzyNames = [`Cy ${stem.slice(0, -1)}`, `Fay ${changed}`, `Gus ${stem.slice(0, -1)}`];
     const make = (names: string[], tag: string) =>
       Promise.all(names.map((name, i) => db().newUser(`p_tier_${tag}${i}`, { displayName: name })));
     const [prefixed, worded, fuzzy] = [await make(prefixNames, "a"), await make(wordNames, "w"), await make(fuzzyNames, "b")];
