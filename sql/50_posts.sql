@@ -72,7 +72,7 @@ comment on column public.posts.reaction_counts is 'Reactions by kind, e.g. {"lik
 comment on column public.posts.removed_at is 'When a moderator removed it, or auto-hide hid it pending review (sql/75_moderation.sql); null while it is up. A removed post is gone from every feed, count and read except its author''s.';
 comment on column public.posts.removed_reason is 'Why it was removed, shown to its author (`under review` while auto-hidden); set exactly when removed_at is.';
 comment on column public.posts.locked_at is 'When a moderator locked it: no new comments or reactions; null while open.';
-comment on column public.posts.author_card is 'The author''s card, {id, display_name, avatar_path}: a copy of profiles.card kept by the database (set on insert, rewritten when the author''s name or avatar changes), so that a feed row needs no profile read.';
+comment on column public.posts.author_card is 'The author''s card, {id, display_name, avatar_path}: a copy of profiles.card kept by the database (set on insert; when the author''s name or avatar changes, rewritten at once on their newest posts and within minutes on older ones by the author-cards job), so that a feed row needs no profile read.';
 
 -- Who sees a post ----------------------------------------------------------------------------------
 

@@ -320,15 +320,20 @@ begin
   end if;
   -- The update returns each author's card as it is under the lock: a rename that committed while
   -- these posts waited for the row (or after their insert copied the card) is written into them.
+  -- stale is materialized so that a post is probed only when its card differs (almost never).
   with counted as (
     update public.profiles pr set posts_count = pr.posts_count + c.n
     from (select n.author_id, count(*)::integer as n from new_rows n group by n.author_id) c
     where pr.id = c.author_id
     returning pr.id, pr.card
+  ),
+  stale as materialized (
+    select n.id, counted.card from new_rows n join counted on counted.id = n.author_id
+    where n.author_card is distinct from counted.card
   )
-  update public.posts p set author_card = counted.card
-  from new_rows n join counted on counted.id = n.author_id
-  where p.id = n.id and n.author_card is distinct from counted.card;
+  update public.posts p set author_card = stale.card
+  from stale
+  where p.id = stale.id;
   if group_posts then
     perform from public.groups g where g.id in (select n.group_id from new_rows n) order by g.id for share;
     -- a group grown past the threshold is flagged (sticky): its posts are merged at read time

@@ -304,10 +304,11 @@ begin
     low_id := coalesce(h_id, '00000000-0000-0000-0000-000000000000');
     -- One statement: a lazy merge of ordered streams, each read only as far as the page needs (a
     -- Merge Append under the limit): the reader's inbox; the queued posts for the reader (only when
-    -- the context found some); the newest posts of each big group the reader is in, one stream per
+    -- the statement above found some); the newest posts of each big group the reader is in, one stream per
     -- group for the first four of them (98 % of readers at scale 1 are in at most four) and
-    -- one sorted stream for the rest. A stream the reader does not need has limit 0, which reads
-    -- nothing (not even its index). Merged and deduplicated on the key, then hydrated, each row's
+    -- one sorted stream for the rest. A stream the reader does not need reads nothing (not even its
+    -- index): the queue's is off (a one-time filter on queued), a slot beyond the reader's big
+    -- groups has limit 0. Merged and deduplicated on the key, then hydrated, each row's
     -- author card coming with its post (posts.author_card). The inbox's (created_at, post_id)
     -- is the post's (created_at, id): both are copied at fan-out and posts.created_at never changes.
     return query

@@ -239,6 +239,8 @@ describe("stored cards and the reader's reaction in feed rows", () => {
         return done?.n;
       };
       const original = (await cards())[posts[0] as string];
+      // the limit is a positive number of posts (the setting's check constraint)
+      await expectDbError(d.admin`update private.feed_settings set author_card_sync_limit = 0`, "23514");
       await d.admin`update private.feed_settings set author_card_sync_limit = 2`;
       try {
         await rename(author, "Prolific Renamed");
